@@ -1,1 +1,33 @@
-//! placeholder
+//! berth's inference engine: ONNX Runtime through the `ort` crate, loaded at run time.
+//!
+//! This crate owns everything between "a path to a model" and "the model's outputs for a batch":
+//!
+//! - [`library`]: finding `libonnxruntime.so` (pinned release, lookup order, one clear error);
+//! - [`Runtime`]: the loaded library and its ONNX Runtime environment;
+//! - [`Model`] and [`ModelSignature`]: a loaded session and the description of its inputs and
+//!   outputs (names, element types, shapes, sha256 of the file);
+//! - [`InputTensor`], [`TensorData`] and [`OutputValue`]: typed batches in and out, including
+//!   `seq(map(...))` outputs such as scikit-learn's ZipMap;
+//! - [`InferencePool`]: dedicated inference threads behind a bounded queue, so that inference never
+//!   runs on an async executor and overload turns into [`EngineError::Busy`] instead of a pile-up.
+//!
+//! It knows nothing of HTTP, JSON or CSV: decoding requests into tensors and encoding outputs is
+//! the server's job (`berth-serve`).
+
+mod error;
+pub mod library;
+mod model;
+mod pool;
+mod runtime;
+mod signature;
+mod tensor;
+
+pub use error::EngineError;
+pub use model::{Model, ModelSource, SessionOptions};
+pub use pool::{InferencePool, PoolOptions};
+pub use runtime::Runtime;
+pub use signature::{ElementType, InputSpec, ModelSignature, OutputKind, OutputSpec};
+pub use tensor::{InputTensor, MapKeys, OutputMap, OutputValue, Outputs, TensorData};
+
+/// Result type of this crate.
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;

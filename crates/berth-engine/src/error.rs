@@ -1,0 +1,87 @@
+//! The engine's one error type.
+//!
+//! Messages are written for the person who runs the server (start-up errors) or who sends the
+//! request (input errors). Variants that come from a client's input say so through
+//! [`EngineError::is_client_error`], so that the server can map them to 4xx without parsing text.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the engine.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// No ONNX Runtime shared library was found in any of the places searched.
+    #[error(
+        "ONNX Runtime library not found (looked in: {searched}); run `make onnxruntime` \
+         (or `scripts/fetch-onnxruntime.sh`) to fetch it, or set ORT_DYLIB_PATH"
+    )]
+    LibraryNotFound {
+        /// The places searched, in order, for the message.
+        searched: String,
+    },
+    /// A library was found but could not be loaded (wrong file, too old a release, ...).
+    #[error("could not load ONNX Runtime from {path}: {reason}")]
+    LibraryLoad {
+        /// The library file that was tried.
+        path: PathBuf,
+        /// Why it failed, as the loader reported it.
+        reason: String,
+    },
+    /// The model file could not be read.
+    #[error("could not read model {path}: {source}")]
+    ModelRead {
+        /// The model path.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// ONNX Runtime refused the model (not ONNX, unsupported operator, ...).
+    #[error("could not load model {name}: {reason}")]
+    ModelLoad {
+        /// The model's file name (never a full path: messages may reach clients).
+        name: String,
+        /// ONNX Runtime's reason.
+        reason: String,
+    },
+    /// The model uses a value type that berth cannot feed or return.
+    #[error("model {name}: {what}")]
+    UnsupportedModel {
+        /// The model's file name.
+        name: String,
+        /// What is unsupported.
+        what: String,
+    },
+    /// The request's tensors do not fit the model's inputs (a client error).
+    #[error("{0}")]
+    InvalidInput(String),
+    /// ONNX Runtime rejected the inputs at run time (a client error: shapes or values the model
+    /// cannot take).
+    #[error("the model rejected the input: {0}")]
+    Rejected(String),
+    /// ONNX Runtime failed while running for a reason that is not the client's input.
+    #[error("inference failed: {0}")]
+    Inference(String),
+    /// Every inference worker is busy and the queue stayed full for the whole acquire timeout.
+    #[error("inference queue full: all {capacity} places taken for {waited_ms} ms")]
+    Busy {
+        /// The queue's capacity.
+        capacity: usize,
+        /// How long the request waited for a place.
+        waited_ms: u64,
+    },
+    /// The inference pool has stopped (the server is shutting down).
+    #[error("the inference pool has stopped")]
+    Stopped,
+    /// An inference worker panicked while running this request.
+    #[error("an inference worker failed unexpectedly")]
+    WorkerPanicked,
+}
+
+impl EngineError {
+    /// True when the error is caused by the request's content rather than by the server.
+    #[must_use]
+    pub fn is_client_error(&self) -> bool {
+        matches!(self, Self::InvalidInput(_) | Self::Rejected(_))
+    }
+}
