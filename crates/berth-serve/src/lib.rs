@@ -1,1 +1,68 @@
-//! placeholder
+//! berth's HTTP server: the SageMaker-style serving contract over axum.
+//!
+//! This crate owns the HTTP side of `berth serve`: routes ([`router`]), request decoding (JSON,
+//! CSV, JSON Lines) into the engine's tensors, response encoding, content negotiation, limits,
+//! errors as JSON with the right status ([`ServeError`], mapped to HTTP in one place), request
+//! ids, panic recovery and graceful shutdown ([`serve`]). Inference itself is `berth-engine`'s;
+//! command-line parsing and logging set-up are the binary's.
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /ping`, `/live`, `/healthz`, `/health` | 200 while the process runs |
+//! | `GET /ready`, `/readyz` | 200 once the model is loaded and warmed up, 503 before |
+//! | `POST /invocations`, `/predict` | predictions |
+//! | `GET /metadata` | the model's inputs and outputs, sha256, versions |
+//! | `GET /version` | berth's and ONNX Runtime's versions |
+
+mod config;
+mod decode;
+mod encode;
+mod error;
+mod negotiate;
+mod routes;
+mod state;
+
+use std::future::Future;
+use std::time::Duration;
+
+pub use config::{
+    CsvHeader, GraphOptimization, RequestFormat, ResponseFormat, ResponseOutputs, ServeConfig,
+    parse_duration,
+};
+pub use error::ServeError;
+pub use routes::router;
+pub use state::AppState;
+
+/// Serves the application on `listener` until `shutdown` completes, then stops accepting
+/// connections and lets in-flight requests finish, for at most `drain_timeout`.
+///
+/// # Errors
+/// The listener's I/O error.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    drain_timeout: Duration,
+) -> std::io::Result<()> {
+    let (signalled, draining) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        let _ = signalled.send(());
+    });
+    let server = std::future::IntoFuture::into_future(server);
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => result,
+        () = async {
+            if draining.await.is_ok() {
+                tokio::time::sleep(drain_timeout).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        } => {
+            tracing::warn!(?drain_timeout, "in-flight requests did not finish in time; stopping");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! The server's settings: one typed struct, filled from flags and environment variables.
+//!
+//! Every value is named after its environment variable, so that clap's messages about a bad
+//! value (`invalid value '-1' for '--max-records <MAX_RECORDS>'`) name the variable whichever way
+//! it was given. Values are validated by the parsers here, before the server binds.
+
+use std::fmt;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+/// Settings of `berth serve` that belong to the HTTP server and the inference pool.
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    /// Largest request body accepted, in bytes; larger bodies get 413.
+    #[arg(long = "max-body-bytes", env = "MAX_BODY_BYTES", value_name = "MAX_BODY_BYTES", default_value_t = 6 * 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1..), help_heading = "Limits")]
+    pub max_body_bytes: u64,
+
+    /// Most rows one request may carry; more get 413.
+    #[arg(long = "max-records", env = "MAX_RECORDS", value_name = "MAX_RECORDS", default_value_t = 5000,
+          value_parser = clap::value_parser!(u64).range(1..), help_heading = "Limits")]
+    pub max_records: u64,
+
+    /// Requests that may wait for an inference worker; past that, new ones wait ACQUIRE_TIMEOUT
+    /// for a place and then get 503 with Retry-After.
+    #[arg(long = "max-queued", env = "MAX_QUEUED", value_name = "MAX_QUEUED", default_value_t = 64,
+          value_parser = clap::value_parser!(u64).range(1..100_000), help_heading = "Limits")]
+    pub max_queued: u64,
+
+    /// How long a request waits for a place in the inference queue (e.g. `250ms`, `2s`, `0.5`
+    /// for seconds).
+    #[arg(long = "acquire-timeout", env = "ACQUIRE_TIMEOUT", value_name = "ACQUIRE_TIMEOUT", default_value = "250ms",
+          value_parser = parse_duration, help_heading = "Limits")]
+    pub acquire_timeout: Duration,
+
+    /// How long in-flight requests may take to finish after SIGTERM or SIGINT.
+    #[arg(long = "shutdown-timeout", env = "SHUTDOWN_TIMEOUT", value_name = "SHUTDOWN_TIMEOUT", default_value = "30s",
+          value_parser = parse_duration, help_heading = "Limits")]
+    pub shutdown_timeout: Duration,
+
+    /// Inference worker threads, each with its own ONNX Runtime session.
+    #[arg(long = "workers", env = "INFERENCE_WORKERS", value_name = "INFERENCE_WORKERS", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(1..=256), help_heading = "Inference")]
+    pub inference_workers: u64,
+
+    /// ONNX Runtime threads inside one operator, per worker (0 = one per core).
+    #[arg(long = "intra-op-threads", env = "ORT_INTRA_OP_THREADS", value_name = "ORT_INTRA_OP_THREADS", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(0..=256), help_heading = "Inference")]
+    pub ort_intra_op_threads: u64,
+
+    /// ONNX Runtime threads across operators, per worker (0 = ONNX Runtime's default).
+    #[arg(long = "inter-op-threads", env = "ORT_INTER_OP_THREADS", value_name = "ORT_INTER_OP_THREADS", default_value_t = 1,
+          value_parser = clap::value_parser!(u64).range(0..=256), help_heading = "Inference")]
+    pub ort_inter_op_threads: u64,
+
+    /// ONNX Runtime graph optimisation level.
+    #[arg(long = "graph-optimization", env = "ORT_GRAPH_OPTIMIZATION", value_name = "ORT_GRAPH_OPTIMIZATION", value_enum,
+          default_value_t = GraphOptimization::All, help_heading = "Inference")]
+    pub ort_graph_optimization: GraphOptimization,
+
+    /// What a prediction answer carries: the first output only, or every model output
+    /// (e.g. labels and probabilities).
+    #[arg(long = "outputs", env = "RESPONSE_OUTPUTS", value_name = "RESPONSE_OUTPUTS", value_enum,
+          default_value_t = ResponseOutputs::Predictions, help_heading = "Requests and responses")]
+    pub response_outputs: ResponseOutputs,
+
+    /// Field delimiter of CSV requests and responses (one ASCII character).
+    #[arg(long = "csv-delimiter", env = "CSV_DELIMITER", value_name = "CSV_DELIMITER", default_value = ",",
+          value_parser = parse_delimiter, help_heading = "Requests and responses")]
+    pub csv_delimiter: u8,
+
+    /// Whether a CSV request starts with a header line; `auto` takes the first line as a header
+    /// when none of its fields is a number (and the model's input is numeric).
+    #[arg(long = "csv-header", env = "CSV_HAS_HEADER", value_name = "CSV_HAS_HEADER", value_enum,
+          default_value_t = CsvHeader::Auto, help_heading = "Requests and responses")]
+    pub csv_has_header: CsvHeader,
+
+    /// Content type assumed when a request has no Content-Type header.
+    #[arg(long = "default-content-type", env = "DEFAULT_CONTENT_TYPE", value_name = "DEFAULT_CONTENT_TYPE",
+          default_value = "application/json", value_parser = parse_request_format,
+          help_heading = "Requests and responses")]
+    pub default_content_type: RequestFormat,
+
+    /// Response format used when a request has no Accept header (or accepts anything).
+    #[arg(long = "default-accept", env = "DEFAULT_ACCEPT", value_name = "DEFAULT_ACCEPT", default_value = "application/json",
+          value_parser = parse_response_format, help_heading = "Requests and responses")]
+    pub default_accept: ResponseFormat,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 6 * 1024 * 1024,
+            max_records: 5000,
+            max_queued: 64,
+            acquire_timeout: Duration::from_millis(250),
+            shutdown_timeout: Duration::from_secs(30),
+            inference_workers: 1,
+            ort_intra_op_threads: 1,
+            ort_inter_op_threads: 1,
+            ort_graph_optimization: GraphOptimization::All,
+            response_outputs: ResponseOutputs::Predictions,
+            csv_delimiter: b',',
+            csv_has_header: CsvHeader::Auto,
+            default_content_type: RequestFormat::Json,
+            default_accept: ResponseFormat::Json,
+        }
+    }
+}
+
+impl fmt::Display for ServeConfig {
+    /// One line of `KEY=value` pairs, for the start-up log.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "MAX_BODY_BYTES={} MAX_RECORDS={} MAX_QUEUED={} ACQUIRE_TIMEOUT={:?} \
+             SHUTDOWN_TIMEOUT={:?} INFERENCE_WORKERS={} ORT_INTRA_OP_THREADS={} \
+             ORT_INTER_OP_THREADS={} ORT_GRAPH_OPTIMIZATION={:?} RESPONSE_OUTPUTS={:?} \
+             CSV_DELIMITER={:?} CSV_HAS_HEADER={:?} DEFAULT_CONTENT_TYPE={} DEFAULT_ACCEPT={}",
+            self.max_body_bytes,
+            self.max_records,
+            self.max_queued,
+            self.acquire_timeout,
+            self.shutdown_timeout,
+            self.inference_workers,
+            self.ort_intra_op_threads,
+            self.ort_inter_op_threads,
+            self.ort_graph_optimization,
+            self.response_outputs,
+            char::from(self.csv_delimiter),
+            self.csv_has_header,
+            self.default_content_type.media_type(),
+            self.default_accept.media_type(),
+        )
+    }
+}
+
+/// ONNX Runtime graph optimisation levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphOptimization {
+    /// No optimisation.
+    Disable,
+    /// Redundant-node removal and constant folding.
+    Basic,
+    /// Plus node fusions.
+    Extended,
+    /// Everything, including layout changes.
+    All,
+}
+
+impl GraphOptimization {
+    /// The engine's numeric level.
+    #[must_use]
+    pub fn level(self) -> u8 {
+        match self {
+            Self::Disable => 0,
+            Self::Basic => 1,
+            Self::Extended => 2,
+            Self::All => 3,
+        }
+    }
+}
+
+/// What a prediction answer carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ResponseOutputs {
+    /// `{"predictions": [...]}` from the model's first output (labels for a classifier).
+    Predictions,
+    /// The predictions plus every output by name (`{"predictions": [...], "outputs": {...}}`).
+    All,
+}
+
+/// Whether CSV requests have a header line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CsvHeader {
+    /// Detect it: a first line with no numeric field is a header when the input is numeric.
+    Auto,
+    /// Always skip the first line.
+    True,
+    /// Never skip it.
+    False,
+}
+
+/// The request body formats berth decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestFormat {
+    /// `application/json`.
+    Json,
+    /// `text/csv`.
+    Csv,
+    /// `application/jsonlines`.
+    JsonLines,
+}
+
+impl RequestFormat {
+    /// The format of a media type (parameters and case ignored), or `None` when berth does not
+    /// decode it.
+    #[must_use]
+    pub fn from_media_type(value: &str) -> Option<Self> {
+        let essence = value.split(';').next().unwrap_or("").trim();
+        let essence = essence.to_ascii_lowercase();
+        match essence.as_str() {
+            "application/json" => Some(Self::Json),
+            "text/csv" | "application/csv" => Some(Self::Csv),
+            "application/jsonlines" | "application/x-jsonlines" | "application/jsonl"
+            | "application/x-ndjson" | "application/ndjson" => Some(Self::JsonLines),
+            other if other.starts_with("application/") && other.ends_with("+json") => {
+                Some(Self::Json)
+            }
+            _ => None,
+        }
+    }
+
+    /// The canonical media type.
+    #[must_use]
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Self::Json => "application/json",
+            Self::Csv => "text/csv",
+            Self::JsonLines => "application/jsonlines",
+        }
+    }
+}
+
+/// The response formats berth encodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseFormat {
+    /// `application/json`.
+    Json,
+    /// `text/csv`.
+    Csv,
+    /// `application/jsonlines`.
+    JsonLines,
+}
+
+impl ResponseFormat {
+    /// The format named by one media range of an Accept header, or `None`.
+    /// `*/*` and `application/*` are answered by [`ResponseFormat::Json`] only when
+    /// no default is given: see [`crate::negotiate`].
+    #[must_use]
+    pub fn from_media_type(value: &str) -> Option<Self> {
+        RequestFormat::from_media_type(value).map(|f| match f {
+            RequestFormat::Json => Self::Json,
+            RequestFormat::Csv => Self::Csv,
+            RequestFormat::JsonLines => Self::JsonLines,
+        })
+    }
+
+    /// The media type sent in `Content-Type`.
+    #[must_use]
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Self::Json => "application/json",
+            Self::Csv => "text/csv; charset=utf-8",
+            Self::JsonLines => "application/jsonlines",
+        }
+    }
+}
+
+fn parse_request_format(value: &str) -> Result<RequestFormat, String> {
+    RequestFormat::from_media_type(value).ok_or_else(|| {
+        "expected application/json, text/csv or application/jsonlines".to_owned()
+    })
+}
+
+fn parse_response_format(value: &str) -> Result<ResponseFormat, String> {
+    ResponseFormat::from_media_type(value).ok_or_else(|| {
+        "expected application/json, text/csv or application/jsonlines".to_owned()
+    })
+}
+
+fn parse_delimiter(value: &str) -> Result<u8, String> {
+    let value = if value == "\\t" || value.eq_ignore_ascii_case("tab") {
+        "\t"
+    } else {
+        value
+    };
+    match value.as_bytes() {
+        [byte] if byte.is_ascii() && *byte != b'"' && *byte != b'\n' && *byte != b'\r' => Ok(*byte),
+        _ => Err("expected one ASCII character other than a quote or a line break".to_owned()),
+    }
+}
+
+/// Parses `250ms`, `2s`, `1.5s`, `1m` or a bare number of seconds (`0.25`).
+///
+/// # Errors
+/// A message saying what is expected, for clap to print with the variable's name.
+pub fn parse_duration(value: &str) -> Result<Duration, String> {
+    let value = value.trim();
+    let (number, scale) = if let Some(n) = value.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = value.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = value.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (value, 1.0)
+    };
+    let expected = || "expected a duration such as 250ms, 2s, 1m or 0.5 (seconds)".to_owned();
+    let number: f64 = number.trim().parse().map_err(|_| expected())?;
+    let seconds = number * scale;
+    if !seconds.is_finite() || seconds < 0.0 || seconds > 86_400.0 {
+        return Err(expected() + ", from 0 to one day");
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_take_units_or_seconds_and_refuse_the_rest() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("0.5"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        for bad in ["", "-1", "inf", "NaN", "abc", "1h", "10x"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn delimiter_is_one_safe_ascii_character() {
+        assert_eq!(parse_delimiter(";"), Ok(b';'));
+        assert_eq!(parse_delimiter("\\t"), Ok(b'\t'));
+        for bad in ["", ",,", "\"", "é"] {
+            assert!(parse_delimiter(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn media_types_ignore_case_and_parameters() {
+        assert_eq!(
+            RequestFormat::from_media_type("Application/JSON; charset=utf-8"),
+            Some(RequestFormat::Json)
+        );
+        assert_eq!(
+            RequestFormat::from_media_type("application/vnd.berth+json"),
+            Some(RequestFormat::Json)
+        );
+        assert_eq!(RequestFormat::from_media_type("text/csv;header=present"), Some(RequestFormat::Csv));
+        assert_eq!(
+            RequestFormat::from_media_type("application/x-ndjson"),
+            Some(RequestFormat::JsonLines)
+        );
+        assert_eq!(RequestFormat::from_media_type("application/x-www-form-urlencoded"), None);
+        assert_eq!(RequestFormat::from_media_type("application/xml"), None);
+    }
+}

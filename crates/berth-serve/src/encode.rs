@@ -1,0 +1,306 @@
+//! Model outputs to response bodies: JSON, CSV and JSON Lines.
+//!
+//! Predictions are the model's first output, one value per row: a scalar for `[N]` and `[N, 1]`
+//! tensors (a label, a regression value), a list for `[N, k]`, an object for a map (ZipMap's
+//! class -> probability). With every output requested, JSON adds `"outputs": {name: per-row
+//! values}`; CSV writes a header line and every output's columns; JSON Lines one object per row.
+//! float32 values are written with the shortest text that reads back as the same float32.
+
+use berth_engine::{MapKeys, OutputMap, OutputValue, Outputs, TensorData};
+use serde_json::{Map, Number, Value};
+
+use crate::ServeError;
+use crate::config::{ResponseFormat, ResponseOutputs};
+
+/// Encodes the outputs of a batch of `rows` rows.
+pub(crate) fn encode(
+    outputs: &Outputs,
+    rows: usize,
+    format: ResponseFormat,
+    mode: ResponseOutputs,
+    delimiter: u8,
+) -> Result<Vec<u8>, ServeError> {
+    let (_, first) = outputs
+        .values
+        .first()
+        .ok_or_else(|| ServeError::Internal("the model returned no outputs".to_owned()))?;
+    match format {
+        ResponseFormat::Json => {
+            let mut body = Map::new();
+            body.insert("predictions".to_owned(), per_row(first, rows));
+            if mode == ResponseOutputs::All {
+                let all = outputs
+                    .values
+                    .iter()
+                    .map(|(name, value)| (name.clone(), per_row(value, rows)))
+                    .collect();
+                body.insert("outputs".to_owned(), Value::Object(all));
+            }
+            serde_json::to_vec(&body).map_err(|e| ServeError::Internal(e.to_string()))
+        }
+        ResponseFormat::JsonLines => {
+            let mut out = Vec::new();
+            for row in 0..rows {
+                let line = match mode {
+                    ResponseOutputs::Predictions => row_value(first, row, rows),
+                    ResponseOutputs::All => Value::Object(
+                        outputs
+                            .values
+                            .iter()
+                            .map(|(name, value)| (name.clone(), row_value(value, row, rows)))
+                            .collect(),
+                    ),
+                };
+                serde_json::to_writer(&mut out, &line)
+                    .map_err(|e| ServeError::Internal(e.to_string()))?;
+                out.push(b'\n');
+            }
+            Ok(out)
+        }
+        ResponseFormat::Csv => {
+            let mut writer = csv::WriterBuilder::new()
+                .delimiter(delimiter)
+                .flexible(true)
+                .from_writer(Vec::new());
+            let selected: Vec<&(String, OutputValue)> = match mode {
+                ResponseOutputs::Predictions => outputs.values.iter().take(1).collect(),
+                ResponseOutputs::All => outputs.values.iter().collect(),
+            };
+            let csv_error = |e: csv::Error| ServeError::Internal(e.to_string());
+            if mode == ResponseOutputs::All {
+                let mut header = Vec::new();
+                for (name, value) in &selected {
+                    header.extend(column_names(name, value, rows));
+                }
+                writer.write_record(&header).map_err(csv_error)?;
+            }
+            for row in 0..rows {
+                let mut record = Vec::new();
+                for (_, value) in &selected {
+                    cells(&row_value(value, row, rows), &mut record);
+                }
+                writer.write_record(&record).map_err(csv_error)?;
+            }
+            writer
+                .into_inner()
+                .map_err(|e| ServeError::Internal(e.to_string()))
+        }
+    }
+}
+
+/// A list with one value per row (or the whole value when it is not batch-aligned).
+fn per_row(value: &OutputValue, rows: usize) -> Value {
+    if !is_batch_aligned(value, rows) {
+        return whole(value);
+    }
+    Value::Array((0..rows).map(|row| row_value(value, row, rows)).collect())
+}
+
+fn is_batch_aligned(value: &OutputValue, rows: usize) -> bool {
+    match value {
+        OutputValue::Tensor { shape, .. } => shape.first() == Some(&rows),
+        OutputValue::Maps(maps) => maps.len() == rows,
+    }
+}
+
+/// The value of one row of an output.
+fn row_value(value: &OutputValue, row: usize, rows: usize) -> Value {
+    if !is_batch_aligned(value, rows) {
+        return whole(value);
+    }
+    match value {
+        OutputValue::Tensor { shape, data } => {
+            let inner = &shape[1..];
+            let width: usize = inner.iter().product();
+            let start = row * width;
+            if width == 1 && inner.len() <= 1 {
+                element(data, start)
+            } else {
+                nest(data, start, inner)
+            }
+        }
+        OutputValue::Maps(maps) => map_value(&maps[row]),
+    }
+}
+
+fn whole(value: &OutputValue) -> Value {
+    match value {
+        OutputValue::Tensor { shape, data } if shape.is_empty() => element(data, 0),
+        OutputValue::Tensor { shape, data } => nest(data, 0, shape),
+        OutputValue::Maps(maps) => Value::Array(maps.iter().map(map_value).collect()),
+    }
+}
+
+/// The elements from `start` laid out as nested lists of `shape`.
+fn nest(data: &TensorData, start: usize, shape: &[usize]) -> Value {
+    match shape {
+        [] => element(data, start),
+        [n] => Value::Array((0..*n).map(|i| element(data, start + i)).collect()),
+        [n, rest @ ..] => {
+            let stride: usize = rest.iter().product();
+            Value::Array(
+                (0..*n)
+                    .map(|i| nest(data, start + i * stride, rest))
+                    .collect(),
+            )
+        }
+    }
+}
+
+fn element(data: &TensorData, index: usize) -> Value {
+    match data {
+        TensorData::Float32(v) => v.get(index).map_or(Value::Null, |x| float32(*x)),
+        TensorData::Float64(v) => v
+            .get(index)
+            .and_then(|x| Number::from_f64(*x))
+            .map_or(Value::Null, Value::Number),
+        TensorData::Int64(v) => v.get(index).map_or(Value::Null, |x| Value::from(*x)),
+        TensorData::Int32(v) => v.get(index).map_or(Value::Null, |x| Value::from(*x)),
+        TensorData::Bool(v) => v.get(index).map_or(Value::Null, |x| Value::from(*x)),
+        TensorData::String(v) => v.get(index).map_or(Value::Null, |x| Value::from(x.clone())),
+    }
+}
+
+/// A float32 as the JSON number with its shortest round-tripping text (`0.1`, not
+/// `0.10000000149011612`); non-finite values become `null`, which JSON has for them.
+fn float32(value: f32) -> Value {
+    if !value.is_finite() {
+        return Value::Null;
+    }
+    let shortest: f64 = value.to_string().parse().unwrap_or(f64::from(value));
+    Number::from_f64(shortest).map_or(Value::Null, Value::Number)
+}
+
+fn map_value(map: &OutputMap) -> Value {
+    let mut object = Map::new();
+    let count = match &map.keys {
+        MapKeys::Int64(keys) => keys.len(),
+        MapKeys::String(keys) => keys.len(),
+    };
+    for index in 0..count {
+        let key = match &map.keys {
+            MapKeys::Int64(keys) => keys[index].to_string(),
+            MapKeys::String(keys) => keys[index].clone(),
+        };
+        object.insert(key, element(&map.values, index));
+    }
+    Value::Object(object)
+}
+
+/// The CSV fields of one row value: scalars as they are, lists flattened, maps by value.
+fn cells(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Array(items) => items.iter().for_each(|i| cells(i, out)),
+        Value::Object(map) => map.values().for_each(|v| cells(v, out)),
+        Value::String(s) => out.push(s.clone()),
+        Value::Null => out.push(String::new()),
+        other => out.push(other.to_string()),
+    }
+}
+
+/// Column names for the CSV header of one output: `name` for one value per row, `name_i` for
+/// lists, `name_key` for maps.
+fn column_names(name: &str, value: &OutputValue, rows: usize) -> Vec<String> {
+    if rows == 0 {
+        return vec![name.to_owned()];
+    }
+    match row_value(value, 0, rows) {
+        Value::Object(map) => map.keys().map(|k| format!("{name}_{k}")).collect(),
+        Value::Array(_) => {
+            let mut flat = Vec::new();
+            cells(&row_value(value, 0, rows), &mut flat);
+            (0..flat.len()).map(|i| format!("{name}_{i}")).collect()
+        }
+        _ => vec![name.to_owned()],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classifier() -> Outputs {
+        Outputs {
+            values: vec![
+                (
+                    "label".into(),
+                    OutputValue::Tensor {
+                        shape: vec![2],
+                        data: TensorData::Int64(vec![0, 2]),
+                    },
+                ),
+                (
+                    "probability".into(),
+                    OutputValue::Maps(vec![
+                        OutputMap {
+                            keys: MapKeys::Int64(vec![0, 1]),
+                            values: TensorData::Float32(vec![0.9, 0.1]),
+                        },
+                        OutputMap {
+                            keys: MapKeys::Int64(vec![0, 1]),
+                            values: TensorData::Float32(vec![0.25, 0.75]),
+                        },
+                    ]),
+                ),
+            ],
+        }
+    }
+
+    fn text(format: ResponseFormat, mode: ResponseOutputs, outputs: &Outputs) -> String {
+        String::from_utf8(encode(outputs, 2, format, mode, b',').unwrap()).unwrap()
+    }
+
+    #[test]
+    fn predictions_in_each_format() {
+        let outputs = classifier();
+        let p = ResponseOutputs::Predictions;
+        assert_eq!(text(ResponseFormat::Json, p, &outputs), r#"{"predictions":[0,2]}"#);
+        assert_eq!(text(ResponseFormat::Csv, p, &outputs), "0\n2\n");
+        assert_eq!(text(ResponseFormat::JsonLines, p, &outputs), "0\n2\n");
+    }
+
+    #[test]
+    fn every_output_in_each_format() {
+        let outputs = classifier();
+        let all = ResponseOutputs::All;
+        assert_eq!(
+            text(ResponseFormat::Json, all, &outputs),
+            r#"{"predictions":[0,2],"outputs":{"label":[0,2],"probability":[{"0":0.9,"1":0.1},{"0":0.25,"1":0.75}]}}"#
+        );
+        assert_eq!(
+            text(ResponseFormat::Csv, all, &outputs),
+            "label,probability_0,probability_1\n0,0.9,0.1\n2,0.25,0.75\n"
+        );
+        assert_eq!(
+            text(ResponseFormat::JsonLines, all, &outputs),
+            "{\"label\":0,\"probability\":{\"0\":0.9,\"1\":0.1}}\n{\"label\":2,\"probability\":{\"0\":0.25,\"1\":0.75}}\n"
+        );
+    }
+
+    #[test]
+    fn column_outputs_are_scalars_and_wide_ones_lists() {
+        let outputs = Outputs {
+            values: vec![(
+                "y".into(),
+                OutputValue::Tensor {
+                    shape: vec![2, 2],
+                    data: TensorData::Float32(vec![1.5, f32::NAN, 3.0, 4.0]),
+                },
+            )],
+        };
+        let p = ResponseOutputs::Predictions;
+        assert_eq!(text(ResponseFormat::Json, p, &outputs), r#"{"predictions":[[1.5,null],[3.0,4.0]]}"#);
+        assert_eq!(text(ResponseFormat::Csv, p, &outputs), "1.5,\n3.0,4.0\n");
+        let column = Outputs {
+            values: vec![(
+                "y".into(),
+                OutputValue::Tensor {
+                    shape: vec![2, 1],
+                    data: TensorData::String(vec!["a,b".into(), "c".into()]),
+                },
+            )],
+        };
+        assert_eq!(text(ResponseFormat::Json, p, &column), r#"{"predictions":["a,b","c"]}"#);
+        assert_eq!(text(ResponseFormat::Csv, p, &column), "\"a,b\"\nc\n");
+    }
+}

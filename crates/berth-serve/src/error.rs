@@ -1,0 +1,155 @@
+//! The server's one error type and its one mapping to HTTP.
+//!
+//! Every error answer is `{"error": {"code": "...", "message": "..."}}` with the status below.
+//! Client mistakes get 4xx with a message that says what was expected; server-side failures get
+//! 5xx with a generic message, and the detail goes to the log only (no paths, no library
+//! internals in bodies).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use berth_engine::EngineError;
+
+/// Everything a request can fail with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// The body is not valid JSON (or one JSON Lines line is not).
+    #[error("malformed JSON: {0}")]
+    MalformedJson(String),
+    /// The body is not valid CSV, or a CSV field is not a value of the input's type.
+    #[error("malformed CSV: {0}")]
+    MalformedCsv(String),
+    /// The body parsed but does not fit the model (shape, feature count, element type).
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The body is empty.
+    #[error("empty request body: send at least one row")]
+    EmptyBody,
+    /// The body is larger than `MAX_BODY_BYTES`.
+    #[error("request body larger than MAX_BODY_BYTES ({limit} bytes)")]
+    PayloadTooLarge {
+        /// The limit.
+        limit: u64,
+    },
+    /// More rows than `MAX_RECORDS`.
+    #[error("more than MAX_RECORDS ({limit}) rows in one request")]
+    TooManyRecords {
+        /// The limit.
+        limit: u64,
+    },
+    /// A Content-Type berth does not decode.
+    #[error(
+        "unsupported Content-Type {0:?}: send application/json, text/csv or application/jsonlines"
+    )]
+    UnsupportedMediaType(String),
+    /// An Accept header no format of berth satisfies.
+    #[error("cannot answer Accept {0:?}: berth answers application/json, text/csv or application/jsonlines")]
+    NotAcceptable(String),
+    /// No route for the path.
+    #[error("no route for {0}")]
+    NotFound(String),
+    /// The route exists, but not for this method.
+    #[error("method {method} not allowed on {path}")]
+    MethodNotAllowed {
+        /// The request's method.
+        method: String,
+        /// The request's path.
+        path: String,
+    },
+    /// The model is still loading (or failed to load).
+    #[error("the model is not ready yet")]
+    NotReady,
+    /// The inference queue stayed full for the whole acquire timeout.
+    #[error("the server is busy: the inference queue stayed full; retry shortly")]
+    Overloaded,
+    /// The server is shutting down.
+    #[error("the server is shutting down")]
+    ShuttingDown,
+    /// Anything else: a bug or a runtime failure. The detail is logged, never sent.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ServeError {
+    /// The HTTP status of this error.
+    #[must_use]
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::MalformedJson(_) | Self::MalformedCsv(_) | Self::InvalidInput(_) | Self::EmptyBody => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::PayloadTooLarge { .. } | Self::TooManyRecords { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotReady | Self::Overloaded | Self::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The stable machine-readable code of this error.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::MalformedJson(_) => "malformed_json",
+            Self::MalformedCsv(_) => "malformed_csv",
+            Self::InvalidInput(_) => "invalid_input",
+            Self::EmptyBody => "empty_body",
+            Self::PayloadTooLarge { .. } => "payload_too_large",
+            Self::TooManyRecords { .. } => "too_many_records",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::NotAcceptable(_) => "not_acceptable",
+            Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::NotReady => "model_not_ready",
+            Self::Overloaded => "overloaded",
+            Self::ShuttingDown => "shutting_down",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    /// The JSON body of this error.
+    #[must_use]
+    pub fn body(&self) -> String {
+        let body = serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}});
+        body.to_string()
+    }
+}
+
+impl From<EngineError> for ServeError {
+    fn from(error: EngineError) -> Self {
+        match error {
+            EngineError::InvalidInput(message) => Self::InvalidInput(message),
+            EngineError::Rejected(_) => Self::InvalidInput(error.to_string()),
+            EngineError::Busy { .. } => Self::Overloaded,
+            EngineError::Stopped => Self::ShuttingDown,
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for ServeError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() && !matches!(self, Self::NotReady | Self::Overloaded | Self::ShuttingDown) {
+            if let Self::Internal(detail) = &self {
+                tracing::error!(code = self.code(), %detail, "request failed");
+            }
+        } else {
+            tracing::debug!(code = self.code(), message = %self, "request refused");
+        }
+        let mut response = (
+            status,
+            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            self.body(),
+        )
+            .into_response();
+        if matches!(self, Self::Overloaded | Self::NotReady) {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}

@@ -1,0 +1,220 @@
+//! The routes and the middleware around them.
+//!
+//! Layers, outermost first: request id (kept when the client sends `x-request-id`, made
+//! otherwise), tracing, request-id propagation to the response, panic catching (a panic in a
+//! handler becomes a JSON 500 and the server goes on). Body size is enforced inside
+//! `/invocations` only, so that probes never buffer a body.
+
+use std::any::Any;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde_json::json;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::decode::{DecodeOptions, decode};
+use crate::encode::encode;
+use crate::negotiate::{request_format, response_format};
+use crate::{AppState, ServeError};
+
+/// Bodies above this size are decoded on a blocking thread rather than on the executor.
+const DECODE_INLINE_MAX: usize = 256 * 1024;
+
+/// The complete HTTP application.
+pub fn router(state: AppState) -> Router {
+    with_layers(routes()).with_state(state)
+}
+
+fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/ping", get(live))
+        .route("/live", get(live))
+        .route("/healthz", get(live))
+        .route("/health", get(live))
+        .route("/ready", get(ready))
+        .route("/readyz", get(ready))
+        .route("/invocations", post(invocations))
+        .route("/predict", post(invocations))
+        .route("/metadata", get(metadata))
+        .route("/version", get(version))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+pub(crate) fn with_layers(routes: Router<AppState>) -> Router<AppState> {
+    routes.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+            .layer(TraceLayer::new_for_http())
+            .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(CatchPanicLayer::custom(panic_response)),
+    )
+}
+
+fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message");
+    ServeError::Internal(format!("handler panicked: {detail}")).into_response()
+}
+
+async fn live() -> Response {
+    json_response(StatusCode::OK, &json!({"status": "alive"}))
+}
+
+async fn ready(State(state): State<AppState>) -> Response {
+    if state.is_ready() {
+        json_response(StatusCode::OK, &json!({"status": "ready"}))
+    } else {
+        ServeError::NotReady.into_response()
+    }
+}
+
+async fn metadata(State(state): State<AppState>) -> Result<Response, ServeError> {
+    let signature = state.signature().ok_or(ServeError::NotReady)?;
+    let app = state.app();
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({
+            "model": signature,
+            "berth_version": env!("CARGO_PKG_VERSION"),
+            "onnxruntime_version": app.onnxruntime_version,
+        }),
+    ))
+}
+
+async fn version(State(state): State<AppState>) -> Response {
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "berth": env!("CARGO_PKG_VERSION"),
+            "onnxruntime": state.app().onnxruntime_version,
+        }),
+    )
+}
+
+async fn not_found(OriginalUri(uri): OriginalUri) -> ServeError {
+    ServeError::NotFound(truncated_path(uri.path()))
+}
+
+async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> ServeError {
+    ServeError::MethodNotAllowed {
+        method: method.to_string(),
+        path: truncated_path(uri.path()),
+    }
+}
+
+fn truncated_path(path: &str) -> String {
+    path.chars().take(200).collect()
+}
+
+fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn invocations(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ServeError> {
+    let pool = state.app().model.get().ok_or(ServeError::NotReady)?;
+    let config = &state.app().config;
+    let input_format = request_format(&headers, config.default_content_type)?;
+    let output_format = response_format(&headers, config.default_accept)?;
+    let bytes = read_body(body, &headers, config.max_body_bytes).await?;
+    let options = DecodeOptions {
+        max_records: config.max_records,
+        csv_delimiter: config.csv_delimiter,
+        csv_header: config.csv_has_header,
+    };
+    let decoded = if bytes.len() <= DECODE_INLINE_MAX {
+        decode(input_format, &bytes, &pool.signature().inputs, options)?
+    } else {
+        let inputs = pool.signature().inputs.clone();
+        tokio::task::spawn_blocking(move || decode(input_format, &bytes, &inputs, options))
+            .await
+            .map_err(|e| ServeError::Internal(format!("decoding task failed: {e}")))??
+    };
+    let rows = decoded.rows;
+    let outputs = pool.run(decoded.tensors).await?;
+    let body = encode(
+        &outputs,
+        rows,
+        output_format,
+        config.response_outputs,
+        config.csv_delimiter,
+    )?;
+    Ok((
+        [(header::CONTENT_TYPE, output_format.media_type())],
+        body,
+    )
+        .into_response())
+}
+
+/// Reads the whole body, refusing more than `limit` bytes: at once from `Content-Length`, or
+/// as soon as a streamed body passes the limit.
+async fn read_body(body: Body, headers: &HeaderMap, limit: u64) -> Result<Bytes, ServeError> {
+    let too_large = ServeError::PayloadTooLarge { limit };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(too_large);
+    }
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<LengthLimitError>() => Err(too_large),
+        Err(error) => Err(ServeError::InvalidInput(format!(
+            "could not read the request body: {error}"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ServeConfig;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_handler_gives_a_json_500_and_the_app_keeps_serving() {
+        async fn boom() -> &'static str {
+            panic!("boom at /secret/path")
+        }
+        let state = AppState::new(ServeConfig::default(), "test");
+        let app = with_layers(routes().route("/boom", get(boom))).with_state(state);
+        let response = app
+            .clone()
+            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(response.headers().contains_key("x-request-id"));
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let body = String::from_utf8_lossy(&body);
+        assert_eq!(body, r#"{"error":{"code":"internal_error","message":"internal error"}}"#);
+        let response = app
+            .oneshot(Request::get("/ping").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+}

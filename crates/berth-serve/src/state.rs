@@ -1,0 +1,123 @@
+//! Shared state of the server: settings, the model once it is loaded, versions.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use berth_engine::{
+    ElementType, EngineError, InferencePool, InputTensor, ModelSignature, ModelSource,
+    PoolOptions, Runtime, SessionOptions, TensorData,
+};
+
+use crate::ServeConfig;
+
+/// What every handler shares, cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<App>);
+
+/// The server's long-lived state.
+#[derive(Debug)]
+pub(crate) struct App {
+    /// Settings, fixed at start-up.
+    pub(crate) config: ServeConfig,
+    /// The model's inference pool: empty until the model is loaded and warmed up, which is
+    /// exactly what readiness reports.
+    pub(crate) model: OnceLock<InferencePool>,
+    /// The ONNX Runtime release loaded, for `/version` and `/metadata`.
+    pub(crate) onnxruntime_version: String,
+}
+
+impl AppState {
+    /// State with no model yet: liveness answers, readiness and predictions give 503.
+    #[must_use]
+    pub fn new(config: ServeConfig, onnxruntime_version: impl Into<String>) -> Self {
+        Self(Arc::new(App {
+            config,
+            model: OnceLock::new(),
+            onnxruntime_version: onnxruntime_version.into(),
+        }))
+    }
+
+    pub(crate) fn app(&self) -> &App {
+        &self.0
+    }
+
+    /// True once the model is loaded and its warm-up inference ran.
+    #[must_use]
+    pub fn is_ready(&self) -> bool {
+        self.0.model.get().is_some()
+    }
+
+    /// The model's signature, once loaded.
+    #[must_use]
+    pub fn signature(&self) -> Option<&ModelSignature> {
+        self.0.model.get().map(InferencePool::signature)
+    }
+
+    /// Loads the model into the inference pool (on a blocking thread), runs one warm-up
+    /// inference, then marks the server ready.
+    ///
+    /// # Errors
+    /// The engine's error when the model cannot be loaded. A warm-up that the model refuses
+    /// (some models reject all-zero inputs) is logged, not fatal.
+    pub async fn load_model(&self, runtime: Runtime, source: ModelSource) -> Result<(), EngineError> {
+        let config = &self.0.config;
+        let session = SessionOptions {
+            intra_op_threads: usize::try_from(config.ort_intra_op_threads).unwrap_or(1),
+            inter_op_threads: usize::try_from(config.ort_inter_op_threads).unwrap_or(1),
+            optimization_level: config.ort_graph_optimization.level(),
+        };
+        let pool_options = PoolOptions {
+            workers: usize::try_from(config.inference_workers).unwrap_or(1),
+            queue_capacity: usize::try_from(config.max_queued).unwrap_or(64),
+            acquire_timeout: config.acquire_timeout,
+        };
+        let pool = tokio::task::spawn_blocking(move || {
+            InferencePool::start(&runtime, &source, &session, pool_options)
+        })
+        .await
+        .map_err(|_| EngineError::WorkerPanicked)??;
+        let warm_up = warm_up_inputs(pool.signature());
+        let started = std::time::Instant::now();
+        match pool.run(warm_up).await {
+            Ok(_) => tracing::info!(elapsed = ?started.elapsed(), "warm-up inference ran"),
+            Err(error) if error.is_client_error() => {
+                tracing::warn!(%error, "the model refused the all-zero warm-up input; serving anyway");
+            }
+            Err(error) => return Err(error),
+        }
+        let _ = self.0.model.set(pool);
+        Ok(())
+    }
+
+    /// How long a queued request may wait; used in tests.
+    #[must_use]
+    pub fn acquire_timeout(&self) -> Duration {
+        self.0.config.acquire_timeout
+    }
+}
+
+/// One row of zeros (empty strings, `false`) for every input.
+fn warm_up_inputs(signature: &ModelSignature) -> Vec<InputTensor> {
+    signature
+        .inputs
+        .iter()
+        .map(|input| {
+            let shape: Vec<usize> = input.shape.iter().map(|d| d.unwrap_or(1)).collect();
+            let shape = if shape.is_empty() { vec![1] } else { shape };
+            let count = shape.iter().product();
+            let data = match input.element_type {
+                ElementType::Float32 => TensorData::Float32(vec![0.0; count]),
+                ElementType::Float64 => TensorData::Float64(vec![0.0; count]),
+                ElementType::Int64 => TensorData::Int64(vec![0; count]),
+                ElementType::Int32 => TensorData::Int32(vec![0; count]),
+                ElementType::Bool => TensorData::Bool(vec![false; count]),
+                ElementType::String => TensorData::String(vec![String::new(); count]),
+            };
+            InputTensor {
+                name: input.name.clone(),
+                shape,
+                data,
+            }
+        })
+        .collect()
+}
