@@ -166,7 +166,10 @@ mod tests {
             cache: Some(PathBuf::from("/c")),
         };
         let candidates = locator.candidates();
-        assert_eq!(candidates[0], PathBuf::from("/opt/berth/bin/libonnxruntime.so"));
+        assert_eq!(
+            candidates[0],
+            PathBuf::from("/opt/berth/bin/libonnxruntime.so")
+        );
         assert_eq!(
             candidates[2],
             PathBuf::from("/opt/berth/bin/../lib/libonnxruntime.so")
@@ -188,7 +191,10 @@ mod tests {
         };
         let message = locator.locate().unwrap_err().to_string();
         assert!(message.contains("make onnxruntime"), "{message}");
-        assert!(message.contains("/nonexistent/bin/libonnxruntime.so"), "{message}");
+        assert!(
+            message.contains("/nonexistent/bin/libonnxruntime.so"),
+            "{message}"
+        );
         assert!(!message.contains('\n'));
     }
 }

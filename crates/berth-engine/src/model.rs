@@ -38,12 +38,14 @@ impl ModelSource {
 
     fn read(&self) -> Result<std::borrow::Cow<'static, [u8]>> {
         match self {
-            Self::File(path) => std::fs::read(path)
-                .map(std::borrow::Cow::Owned)
-                .map_err(|source| EngineError::ModelRead {
-                    path: path.clone(),
-                    source,
-                }),
+            Self::File(path) => {
+                std::fs::read(path)
+                    .map(std::borrow::Cow::Owned)
+                    .map_err(|source| EngineError::ModelRead {
+                        path: path.clone(),
+                        source,
+                    })
+            }
             Self::Embedded { bytes, .. } => Ok(std::borrow::Cow::Borrowed(bytes)),
         }
     }

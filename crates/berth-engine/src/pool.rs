@@ -132,10 +132,9 @@ fn work(mut model: Model, receiver: &Mutex<mpsc::Receiver<Job>>) {
         if job.reply.is_closed() {
             continue; // the client went away while queued: do not spend a run on it
         }
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            model.run(&job.inputs)
-        }))
-        .unwrap_or(Err(EngineError::WorkerPanicked));
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.run(&job.inputs)))
+                .unwrap_or(Err(EngineError::WorkerPanicked));
         let _ = job.reply.send(result);
     }
 }

@@ -60,7 +60,10 @@ impl Runtime {
         let version = ort::info()
             .split(',')
             .find_map(|part| part.trim().strip_prefix("git-branch=rel-"))
-            .map_or_else(|| crate::library::pinned_version().to_owned(), str::to_owned);
+            .map_or_else(
+                || crate::library::pinned_version().to_owned(),
+                str::to_owned,
+            );
         Ok(Self {
             environment,
             library: absolute,

@@ -203,8 +203,11 @@ impl RequestFormat {
         match essence.as_str() {
             "application/json" => Some(Self::Json),
             "text/csv" | "application/csv" => Some(Self::Csv),
-            "application/jsonlines" | "application/x-jsonlines" | "application/jsonl"
-            | "application/x-ndjson" | "application/ndjson" => Some(Self::JsonLines),
+            "application/jsonlines"
+            | "application/x-jsonlines"
+            | "application/jsonl"
+            | "application/x-ndjson"
+            | "application/ndjson" => Some(Self::JsonLines),
             other if other.starts_with("application/") && other.ends_with("+json") => {
                 Some(Self::Json)
             }
@@ -259,15 +262,13 @@ impl ResponseFormat {
 }
 
 fn parse_request_format(value: &str) -> Result<RequestFormat, String> {
-    RequestFormat::from_media_type(value).ok_or_else(|| {
-        "expected application/json, text/csv or application/jsonlines".to_owned()
-    })
+    RequestFormat::from_media_type(value)
+        .ok_or_else(|| "expected application/json, text/csv or application/jsonlines".to_owned())
 }
 
 fn parse_response_format(value: &str) -> Result<ResponseFormat, String> {
-    ResponseFormat::from_media_type(value).ok_or_else(|| {
-        "expected application/json, text/csv or application/jsonlines".to_owned()
-    })
+    ResponseFormat::from_media_type(value)
+        .ok_or_else(|| "expected application/json, text/csv or application/jsonlines".to_owned())
 }
 
 fn parse_delimiter(value: &str) -> Result<u8, String> {
@@ -300,7 +301,7 @@ pub fn parse_duration(value: &str) -> Result<Duration, String> {
     let expected = || "expected a duration such as 250ms, 2s, 1m or 0.5 (seconds)".to_owned();
     let number: f64 = number.trim().parse().map_err(|_| expected())?;
     let seconds = number * scale;
-    if !seconds.is_finite() || seconds < 0.0 || seconds > 86_400.0 {
+    if !seconds.is_finite() || !(0.0..=86_400.0).contains(&seconds) {
         return Err(expected() + ", from 0 to one day");
     }
     Ok(Duration::from_secs_f64(seconds))
@@ -340,12 +341,18 @@ mod tests {
             RequestFormat::from_media_type("application/vnd.berth+json"),
             Some(RequestFormat::Json)
         );
-        assert_eq!(RequestFormat::from_media_type("text/csv;header=present"), Some(RequestFormat::Csv));
+        assert_eq!(
+            RequestFormat::from_media_type("text/csv;header=present"),
+            Some(RequestFormat::Csv)
+        );
         assert_eq!(
             RequestFormat::from_media_type("application/x-ndjson"),
             Some(RequestFormat::JsonLines)
         );
-        assert_eq!(RequestFormat::from_media_type("application/x-www-form-urlencoded"), None);
+        assert_eq!(
+            RequestFormat::from_media_type("application/x-www-form-urlencoded"),
+            None
+        );
         assert_eq!(RequestFormat::from_media_type("application/xml"), None);
     }
 }

@@ -146,7 +146,11 @@ fn push_columns(
         batch.begin_row()?;
         for (input, spec) in batch.specs.iter().enumerate() {
             let value = &columns[&spec.name][row];
-            batch.push_input(input, value, &format!("row {} of input '{}'", row + 1, spec.name))?;
+            batch.push_input(
+                input,
+                value,
+                &format!("row {} of input '{}'", row + 1, spec.name),
+            )?;
         }
     }
     Ok(())
@@ -300,7 +304,9 @@ impl<'a> BatchBuilder<'a> {
     fn is_record(&self, object: &serde_json::Map<String, Value>) -> bool {
         !object.is_empty()
             && self.specs.iter().all(|s| object.contains_key(&s.name))
-            && object.keys().all(|k| self.specs.iter().any(|s| &s.name == k))
+            && object
+                .keys()
+                .all(|k| self.specs.iter().any(|s| &s.name == k))
     }
 
     /// True when every value of the object is a list of rows for an input of that name.
@@ -581,7 +587,12 @@ fn json_integer(n: &serde_json::Number) -> Option<i64> {
 
 fn push_text(column: &mut Column<'_>, field: &str) -> Result<(), String> {
     let type_name = column.spec.element_type.name();
-    let not_a = |what: &str| format!("{field:?} is not {what} (input '{}' is {type_name})", column.spec.name);
+    let not_a = |what: &str| {
+        format!(
+            "{field:?} is not {what} (input '{}' is {type_name})",
+            column.spec.name
+        )
+    };
     match &mut column.data {
         TensorData::Float32(v) => v.push(if field.is_empty() {
             f32::NAN
@@ -660,9 +671,17 @@ mod tests {
             let decoded = run(RequestFormat::Json, body, &specs).unwrap();
             assert_eq!(decoded.rows, 2, "{body}");
             assert_eq!(decoded.tensors[0].shape, vec![2, 4]);
-            assert_eq!(floats(&decoded), vec![1., 2., 3., 4., 5., 6., 7., 8.], "{body}");
+            assert_eq!(
+                floats(&decoded),
+                vec![1., 2., 3., 4., 5., 6., 7., 8.],
+                "{body}"
+            );
         }
-        for body in [r#"{"features":[1,2,3,4]}"#, "[1,2,3,4]", r#"{"instances":[1,2,3,4]}"#] {
+        for body in [
+            r#"{"features":[1,2,3,4]}"#,
+            "[1,2,3,4]",
+            r#"{"instances":[1,2,3,4]}"#,
+        ] {
             let decoded = run(RequestFormat::Json, body, &specs).unwrap();
             assert_eq!(decoded.rows, 1, "{body}");
         }
@@ -671,14 +690,22 @@ mod tests {
     #[test]
     fn csv_detects_a_header_and_splits_fields() {
         let specs = iris();
-        let decoded = run(RequestFormat::Csv, "a,b,c,d\n1,2,3,4\r\n\n5, 6 ,7,8\n", &specs).unwrap();
+        let decoded = run(
+            RequestFormat::Csv,
+            "a,b,c,d\n1,2,3,4\r\n\n5, 6 ,7,8\n",
+            &specs,
+        )
+        .unwrap();
         assert_eq!(floats(&decoded), vec![1., 2., 3., 4., 5., 6., 7., 8.]);
         // A single bad row is an error, not a header swallowed in silence.
         let error = run(RequestFormat::Csv, "1,2,3,x", &specs).unwrap_err();
         assert_eq!(error.status(), 400);
         assert!(error.to_string().contains("column 4"), "{error}");
         let error = run(RequestFormat::Csv, "a,b,c,d\n", &specs).unwrap_err();
-        assert!(error.to_string().contains("header line but no rows"), "{error}");
+        assert!(
+            error.to_string().contains("header line but no rows"),
+            "{error}"
+        );
         let decoded = run(RequestFormat::Csv, "\"1\",2,3,4", &specs).unwrap();
         assert_eq!(decoded.rows, 1);
     }
@@ -700,16 +727,29 @@ mod tests {
     fn multi_input_models_take_records_columns_flat_rows_and_csv() {
         let specs = two();
         for (format, body) in [
-            (RequestFormat::Json, r#"{"instances":[{"a":[1,2,3],"b":[2]},{"a":[4,5,6],"b":3}]}"#),
-            (RequestFormat::Json, r#"{"inputs":{"a":[[1,2,3],[4,5,6]],"b":[[2],[3]]}}"#),
+            (
+                RequestFormat::Json,
+                r#"{"instances":[{"a":[1,2,3],"b":[2]},{"a":[4,5,6],"b":3}]}"#,
+            ),
+            (
+                RequestFormat::Json,
+                r#"{"inputs":{"a":[[1,2,3],[4,5,6]],"b":[[2],[3]]}}"#,
+            ),
             (RequestFormat::Json, "[[1,2,3,2],[4,5,6,3]]"),
             (RequestFormat::Csv, "1,2,3,2\n4,5,6,3"),
-            (RequestFormat::JsonLines, "{\"a\":[1,2,3],\"b\":[2]}\n[4,5,6,3]"),
+            (
+                RequestFormat::JsonLines,
+                "{\"a\":[1,2,3],\"b\":[2]}\n[4,5,6,3]",
+            ),
         ] {
             let decoded = run(format, body, &specs).unwrap_or_else(|e| panic!("{body}: {e}"));
             assert_eq!(decoded.tensors[0].shape, vec![2, 3], "{body}");
             assert_eq!(decoded.tensors[1].shape, vec![2, 1], "{body}");
-            assert_eq!(decoded.tensors[1].data, TensorData::Int64(vec![2, 3]), "{body}");
+            assert_eq!(
+                decoded.tensors[1].data,
+                TensorData::Int64(vec![2, 3]),
+                "{body}"
+            );
         }
         let error = run(RequestFormat::Json, r#"[{"a":[1,2,3]}]"#, &specs).unwrap_err();
         assert!(error.to_string().contains("missing [\"b\"]"), "{error}");
@@ -726,7 +766,10 @@ mod tests {
             ("[]", "no rows"),
             ("[[]]", "expects 4 features, got 0"),
             ("5", "expected a list of rows"),
-            ("{\"rows\": []}", "expected a JSON object with \"instances\""),
+            (
+                "{\"rows\": []}",
+                "expected a JSON object with \"instances\"",
+            ),
             ("[[1,2,3,{}]]", "an object inside a row"),
         ];
         for (body, message) in cases {
@@ -742,7 +785,7 @@ mod tests {
 
     #[test]
     fn too_many_rows_is_413_and_deep_nesting_is_400() {
-        let body = format!("[{}]", vec!["[1,2,3,4]"; 11].join(","));
+        let body = format!("[{}]", ["[1,2,3,4]"; 11].join(","));
         let error = run(RequestFormat::Json, &body, &iris()).unwrap_err();
         assert_eq!(error.status(), 413);
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
@@ -763,5 +806,72 @@ mod tests {
         );
         let decoded = run(RequestFormat::Json, "[[1,null,3,4]]", &iris()).unwrap();
         assert!(floats(&decoded)[1].is_nan());
+    }
+
+    mod never_panics {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn all_specs() -> Vec<Vec<InputSpec>> {
+            vec![
+                iris(),
+                two(),
+                vec![spec("s", ElementType::String, vec![None, Some(1)])],
+                vec![spec("n", ElementType::Int64, vec![Some(1)])],
+                vec![spec("w", ElementType::Float64, vec![None, None])],
+                vec![spec("b", ElementType::Bool, vec![None, Some(2), Some(2)])],
+            ]
+        }
+
+        fn decode_everything(body: &[u8]) {
+            for specs in all_specs() {
+                for format in [
+                    RequestFormat::Json,
+                    RequestFormat::Csv,
+                    RequestFormat::JsonLines,
+                ] {
+                    for csv_header in [CsvHeader::Auto, CsvHeader::True, CsvHeader::False] {
+                        let options = DecodeOptions {
+                            csv_header,
+                            ..OPTIONS
+                        };
+                        if let Ok(decoded) = decode(format, body, &specs, options) {
+                            assert!(decoded.rows >= 1 && decoded.rows <= 10);
+                            for tensor in &decoded.tensors {
+                                assert_eq!(
+                                    tensor.shape.iter().product::<usize>(),
+                                    tensor.data.len()
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn on_arbitrary_bytes(body in proptest::collection::vec(any::<u8>(), 0..256)) {
+                decode_everything(&body);
+            }
+
+            #[test]
+            fn on_json_and_csv_lookalikes(body in r#"[\[\]{}",:0-9a-z.\-eE \n\r\t]{0,120}"#) {
+                decode_everything(body.as_bytes());
+            }
+
+            #[test]
+            fn on_well_formed_rows(rows in proptest::collection::vec(
+                proptest::collection::vec(-1.0e6f64..1.0e6, 0..6), 0..12)) {
+                let json = serde_json::to_string(&rows).unwrap();
+                decode_everything(json.as_bytes());
+                let csv: Vec<String> = rows.iter()
+                    .map(|r| r.iter().map(ToString::to_string).collect::<Vec<_>>().join(","))
+                    .collect();
+                decode_everything(csv.join("\n").as_bytes());
+            }
+        }
     }
 }

@@ -254,7 +254,10 @@ mod tests {
     fn predictions_in_each_format() {
         let outputs = classifier();
         let p = ResponseOutputs::Predictions;
-        assert_eq!(text(ResponseFormat::Json, p, &outputs), r#"{"predictions":[0,2]}"#);
+        assert_eq!(
+            text(ResponseFormat::Json, p, &outputs),
+            r#"{"predictions":[0,2]}"#
+        );
         assert_eq!(text(ResponseFormat::Csv, p, &outputs), "0\n2\n");
         assert_eq!(text(ResponseFormat::JsonLines, p, &outputs), "0\n2\n");
     }
@@ -289,7 +292,10 @@ mod tests {
             )],
         };
         let p = ResponseOutputs::Predictions;
-        assert_eq!(text(ResponseFormat::Json, p, &outputs), r#"{"predictions":[[1.5,null],[3.0,4.0]]}"#);
+        assert_eq!(
+            text(ResponseFormat::Json, p, &outputs),
+            r#"{"predictions":[[1.5,null],[3.0,4.0]]}"#
+        );
         assert_eq!(text(ResponseFormat::Csv, p, &outputs), "1.5,\n3.0,4.0\n");
         let column = Outputs {
             values: vec![(
@@ -300,7 +306,10 @@ mod tests {
                 },
             )],
         };
-        assert_eq!(text(ResponseFormat::Json, p, &column), r#"{"predictions":["a,b","c"]}"#);
+        assert_eq!(
+            text(ResponseFormat::Json, p, &column),
+            r#"{"predictions":["a,b","c"]}"#
+        );
         assert_eq!(text(ResponseFormat::Csv, p, &column), "\"a,b\"\nc\n");
     }
 }

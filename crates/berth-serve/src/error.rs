@@ -43,7 +43,9 @@ pub enum ServeError {
     )]
     UnsupportedMediaType(String),
     /// An Accept header no format of berth satisfies.
-    #[error("cannot answer Accept {0:?}: berth answers application/json, text/csv or application/jsonlines")]
+    #[error(
+        "cannot answer Accept {0:?}: berth answers application/json, text/csv or application/jsonlines"
+    )]
     NotAcceptable(String),
     /// No route for the path.
     #[error("no route for {0}")]
@@ -75,15 +77,20 @@ impl ServeError {
     #[must_use]
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::MalformedJson(_) | Self::MalformedCsv(_) | Self::InvalidInput(_) | Self::EmptyBody => {
-                StatusCode::BAD_REQUEST
+            Self::MalformedJson(_)
+            | Self::MalformedCsv(_)
+            | Self::InvalidInput(_)
+            | Self::EmptyBody => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge { .. } | Self::TooManyRecords { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
             }
-            Self::PayloadTooLarge { .. } | Self::TooManyRecords { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::NotReady | Self::Overloaded | Self::ShuttingDown => StatusCode::SERVICE_UNAVAILABLE,
+            Self::NotReady | Self::Overloaded | Self::ShuttingDown => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -132,7 +139,9 @@ impl From<EngineError> for ServeError {
 impl IntoResponse for ServeError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error() && !matches!(self, Self::NotReady | Self::Overloaded | Self::ShuttingDown) {
+        if status.is_server_error()
+            && !matches!(self, Self::NotReady | Self::Overloaded | Self::ShuttingDown)
+        {
             if let Self::Internal(detail) = &self {
                 tracing::error!(code = self.code(), %detail, "request failed");
             }
@@ -141,7 +150,10 @@ impl IntoResponse for ServeError {
         }
         let mut response = (
             status,
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
             self.body(),
         )
             .into_response();

@@ -97,10 +97,22 @@ mod tests {
     #[test]
     fn accept_honours_q_values_parameters_and_wildcards() {
         assert_eq!(accept("text/csv").unwrap(), ResponseFormat::Csv);
-        assert_eq!(accept("text/csv; charset=utf-8").unwrap(), ResponseFormat::Csv);
-        assert_eq!(accept("application/json;q=0.5, text/csv").unwrap(), ResponseFormat::Csv);
-        assert_eq!(accept("text/csv;q=0.2, application/jsonlines;q=0.9").unwrap(), ResponseFormat::JsonLines);
-        assert_eq!(accept("application/xml, */*;q=0.1").unwrap(), ResponseFormat::Json);
+        assert_eq!(
+            accept("text/csv; charset=utf-8").unwrap(),
+            ResponseFormat::Csv
+        );
+        assert_eq!(
+            accept("application/json;q=0.5, text/csv").unwrap(),
+            ResponseFormat::Csv
+        );
+        assert_eq!(
+            accept("text/csv;q=0.2, application/jsonlines;q=0.9").unwrap(),
+            ResponseFormat::JsonLines
+        );
+        assert_eq!(
+            accept("application/xml, */*;q=0.1").unwrap(),
+            ResponseFormat::Json
+        );
         assert_eq!(accept("text/*").unwrap(), ResponseFormat::Csv);
         assert_eq!(accept("application/xml").unwrap_err().status(), 406);
         assert_eq!(accept("text/csv;q=0").unwrap_err().status(), 406);
@@ -110,15 +122,32 @@ mod tests {
     fn sagemaker_headers_are_fallbacks() {
         let mut headers = HeaderMap::new();
         headers.insert(SAGEMAKER_CONTENT_TYPE, HeaderValue::from_static("text/csv"));
-        headers.insert(SAGEMAKER_ACCEPT, HeaderValue::from_static("application/jsonlines"));
-        assert_eq!(request_format(&headers, RequestFormat::Json).unwrap(), RequestFormat::Csv);
+        headers.insert(
+            SAGEMAKER_ACCEPT,
+            HeaderValue::from_static("application/jsonlines"),
+        );
+        assert_eq!(
+            request_format(&headers, RequestFormat::Json).unwrap(),
+            RequestFormat::Csv
+        );
         assert_eq!(
             response_format(&headers, ResponseFormat::Json).unwrap(),
             ResponseFormat::JsonLines
         );
         headers.insert("content-type", HeaderValue::from_static("application/json"));
-        assert_eq!(request_format(&headers, RequestFormat::Csv).unwrap(), RequestFormat::Json);
-        headers.insert("content-type", HeaderValue::from_static("application/x-www-form-urlencoded"));
-        assert_eq!(request_format(&headers, RequestFormat::Json).unwrap_err().status(), 415);
+        assert_eq!(
+            request_format(&headers, RequestFormat::Csv).unwrap(),
+            RequestFormat::Json
+        );
+        headers.insert(
+            "content-type",
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        assert_eq!(
+            request_format(&headers, RequestFormat::Json)
+                .unwrap_err()
+                .status(),
+            415
+        );
     }
 }

@@ -159,11 +159,7 @@ async fn invocations(
         config.response_outputs,
         config.csv_delimiter,
     )?;
-    Ok((
-        [(header::CONTENT_TYPE, output_format.media_type())],
-        body,
-    )
-        .into_response())
+    Ok(([(header::CONTENT_TYPE, output_format.media_type())], body).into_response())
 }
 
 /// Reads the whole body, refusing more than `limit` bytes: at once from `Content-Length`, or
@@ -210,7 +206,10 @@ mod tests {
         assert!(response.headers().contains_key("x-request-id"));
         let body = response.into_body().collect().await.unwrap().to_bytes();
         let body = String::from_utf8_lossy(&body);
-        assert_eq!(body, r#"{"error":{"code":"internal_error","message":"internal error"}}"#);
+        assert_eq!(
+            body,
+            r#"{"error":{"code":"internal_error","message":"internal error"}}"#
+        );
         let response = app
             .oneshot(Request::get("/ping").body(Body::empty()).unwrap())
             .await

@@ -4,8 +4,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use berth_engine::{
-    ElementType, EngineError, InferencePool, InputTensor, ModelSignature, ModelSource,
-    PoolOptions, Runtime, SessionOptions, TensorData,
+    ElementType, EngineError, InferencePool, InputTensor, ModelSignature, ModelSource, PoolOptions,
+    Runtime, SessionOptions, TensorData,
 };
 
 use crate::ServeConfig;
@@ -59,7 +59,11 @@ impl AppState {
     /// # Errors
     /// The engine's error when the model cannot be loaded. A warm-up that the model refuses
     /// (some models reject all-zero inputs) is logged, not fatal.
-    pub async fn load_model(&self, runtime: Runtime, source: ModelSource) -> Result<(), EngineError> {
+    pub async fn load_model(
+        &self,
+        runtime: Runtime,
+        source: ModelSource,
+    ) -> Result<(), EngineError> {
         let config = &self.0.config;
         let session = SessionOptions {
             intra_op_threads: usize::try_from(config.ort_intra_op_threads).unwrap_or(1),

@@ -1,0 +1,396 @@
+//! End to end: the real `berth` binary on a free port of 127.0.0.1, spoken to over HTTP.
+//!
+//! Every server started here is killed when its guard drops, and every wait is bounded.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BERTH: &str = env!("CARGO_BIN_EXE_berth");
+
+fn fixtures() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/models");
+    assert!(
+        dir.join("expected.json").is_file(),
+        "run `make fixtures` first"
+    );
+    dir
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A berth command with none of the caller's serving settings leaking in.
+fn berth() -> Command {
+    let mut command = Command::new(BERTH);
+    for var in [
+        "PORT",
+        "HOST",
+        "SAGEMAKER_BIND_TO_PORT",
+        "SM_MODEL_DIR",
+        "MODEL_FILENAME",
+        "MAX_BODY_BYTES",
+        "MAX_RECORDS",
+        "MAX_QUEUED",
+        "ACQUIRE_TIMEOUT",
+        "LOG_FORMAT",
+        "RESPONSE_OUTPUTS",
+        "CSV_HAS_HEADER",
+        "CSV_DELIMITER",
+    ] {
+        command.env_remove(var);
+    }
+    command.env("SM_MODEL_DIR", "/nonexistent/berth-e2e");
+    command
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    fn start(args: &[&str], envs: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let mut command = berth();
+        command
+            .arg("serve")
+            .args(args)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .envs(envs.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let child = command.spawn().expect("berth starts");
+        let server = Self { child, port };
+        server.wait_ready();
+        server
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(response) = agent().get(&self.url("/ready")).call()
+                && response.status() == 200
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("berth did not become ready within 30 s");
+    }
+
+    fn terminate(&mut self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Waits at most `limit` for the process to exit; returns its exit code and stderr.
+    fn wait_exit(&mut self, limit: Duration) -> (Option<i32>, String) {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                let mut stderr = String::new();
+                if let Some(mut pipe) = self.child.stderr.take() {
+                    let _ = pipe.read_to_string(&mut stderr);
+                }
+                return (status.code(), stderr);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "berth did not exit within {limit:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+struct Answer {
+    status: u16,
+    request_id: Option<String>,
+    content_type: String,
+    body: String,
+}
+
+fn post(url: &str, content_type: &str, body: impl Into<Vec<u8>>) -> Answer {
+    let mut response = agent()
+        .post(url)
+        .header("content-type", content_type)
+        .send(body.into())
+        .expect("HTTP exchange");
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let request_id = header("x-request-id");
+    let content_type = header("content-type").unwrap_or_default();
+    let status = response.status().as_u16();
+    let body = response.body_mut().read_to_string().unwrap_or_default();
+    Answer {
+        status,
+        request_id,
+        content_type,
+        body,
+    }
+}
+
+/// Sends `request` as raw bytes and reads what comes back within a few seconds.
+fn raw_exchange(port: u16, request: &str) -> String {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    let mut buffer = [0_u8; 4096];
+    while let Ok(n) = stream.read(&mut buffer) {
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&buffer[..n]);
+        if answer.windows(4).any(|w| w == b"\r\n\r\n") && answer.ends_with(b"}") {
+            break;
+        }
+    }
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+fn error_code(answer: &Answer) -> String {
+    assert_eq!(answer.content_type, "application/json", "{}", answer.body);
+    let json: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+    json["error"]["code"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn serves_the_demo_model_when_no_model_is_given() {
+    let server = Server::start(&[], &[]);
+    let answer = post(&server.url("/invocations"), "text/csv", "5.1,3.5,1.4,0.2");
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body, r#"{"predictions":[0]}"#);
+    assert!(answer.request_id.is_some());
+    let answer = post(
+        &server.url("/invocations"),
+        "text/csv",
+        "5.1,3.5,1.4,0.2\n6.0,2.2,4.0,1.0\n6.7,3.0,5.2,2.3",
+    );
+    assert_eq!(answer.body, r#"{"predictions":[0,1,2]}"#);
+    let mut metadata = agent().get(&server.url("/metadata")).call().unwrap();
+    let metadata = metadata.body_mut().read_to_string().unwrap();
+    assert!(
+        metadata.contains("\"name\":\"iris-demo.onnx\""),
+        "{metadata}"
+    );
+}
+
+#[test]
+fn serves_sm_model_dir_and_survives_hostile_input() {
+    let dir = std::env::temp_dir().join(format!("berth-e2e-model-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(fixtures().join("iris_forest.onnx"), dir.join("model.onnx")).unwrap();
+    let server = Server::start(&[], &[("SM_MODEL_DIR", dir.to_str().unwrap())]);
+    let url = server.url("/invocations");
+    let mut metadata = agent().get(&server.url("/metadata")).call().unwrap();
+    assert!(
+        metadata
+            .body_mut()
+            .read_to_string()
+            .unwrap()
+            .contains("\"name\":\"model.onnx\"")
+    );
+
+    let deep = format!("{}{}", "[".repeat(50_000), "]".repeat(50_000));
+    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        ("application/json", b"{oops".to_vec(), 400, "malformed_json"),
+        ("application/json", b"".to_vec(), 400, "empty_body"),
+        ("text/csv", b"1,2,3".to_vec(), 400, "invalid_input"),
+        (
+            "text/csv",
+            vec![0xc3, 0x28, b',', b'1'],
+            400,
+            "malformed_csv",
+        ),
+        ("application/json", deep.into_bytes(), 400, "malformed_json"),
+        (
+            "text/plain",
+            b"1,2,3,4".to_vec(),
+            415,
+            "unsupported_media_type",
+        ),
+        ("application/json", b"[[1,2,3,4]]".to_vec(), 200, ""),
+    ];
+    for (content_type, body, status, code) in cases {
+        let answer = post(&url, content_type, body);
+        assert_eq!(answer.status, status, "{}", answer.body);
+        if status != 200 {
+            assert_eq!(error_code(&answer), code);
+            assert!(
+                !answer.body.contains(dir.to_str().unwrap()),
+                "{}",
+                answer.body
+            );
+        }
+    }
+    // A 7 MiB body is refused from its Content-Length, before berth reads it: the answer
+    // arrives while the client has sent only the headers.
+    let raw = raw_exchange(
+        server.port,
+        "POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n\
+         Content-Length: 7340032\r\n\r\n",
+    );
+    assert!(raw.starts_with("HTTP/1.1 413"), "{raw}");
+    assert!(raw.contains(r#""code":"payload_too_large""#), "{raw}");
+    let answer = post(&url, "text/csv", "6.7,3.0,5.2,2.3");
+    assert_eq!(answer.body, r#"{"predictions":[2]}"#);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
+    let model = fixtures().join("slow_square.onnx");
+    let mut server = Server::start(&[model.to_str().unwrap()], &[]);
+    let url = server.url("/invocations");
+    let in_flight = std::thread::spawn(move || post(&url, "application/json", "[2500]"));
+    std::thread::sleep(Duration::from_millis(150));
+    server.terminate();
+    let answer = in_flight.join().unwrap();
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert!(
+        answer.body.starts_with(r#"{"predictions":["#),
+        "{}",
+        answer.body
+    );
+    let (code, stderr) = server.wait_exit(Duration::from_secs(20));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("SIGTERM received"), "{stderr}");
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", server.port)).is_err(),
+        "still accepting after shutdown"
+    );
+}
+
+#[test]
+fn healthcheck_exits_0_when_up_and_1_when_down() {
+    let server = Server::start(&[], &[]);
+    let up = berth()
+        .args(["healthcheck", "--url", &server.url("/ping")])
+        .status()
+        .unwrap();
+    assert_eq!(up.code(), Some(0));
+    let down = berth()
+        .args([
+            "healthcheck",
+            "--url",
+            &format!("http://127.0.0.1:{}/ping", free_port()),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(down.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&down.stderr).starts_with("unhealthy:"));
+}
+
+fn run_failing(args: &[&str], envs: &[(&str, &str)]) -> String {
+    let output: Output = berth()
+        .args(args)
+        .envs(envs.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        !output.status.success(),
+        "expected start-up to fail for {args:?} {envs:?}"
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn invalid_settings_stop_start_up_naming_the_variable() {
+    let cases: [(&[(&str, &str)], &str); 7] = [
+        (&[("PORT", "eighty")], "PORT"),
+        (&[("PORT", "70000")], "PORT"),
+        (&[("SAGEMAKER_BIND_TO_PORT", "x")], "SAGEMAKER_BIND_TO_PORT"),
+        (&[("MAX_RECORDS", "-1")], "MAX_RECORDS"),
+        (&[("MAX_BODY_BYTES", "0")], "MAX_BODY_BYTES"),
+        (&[("ACQUIRE_TIMEOUT", "soon")], "ACQUIRE_TIMEOUT"),
+        (&[("CSV_HAS_HEADER", "maybe")], "CSV_HAS_HEADER"),
+    ];
+    for (envs, name) in cases {
+        let stderr = run_failing(&["serve", "--host", "127.0.0.1"], envs);
+        assert!(stderr.contains(name), "{envs:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_missing_onnx_runtime_is_one_line_naming_the_fix() {
+    let empty = std::env::temp_dir().join(format!("berth-e2e-nolib-{}", std::process::id()));
+    std::fs::create_dir_all(&empty).unwrap();
+    // The binary's own directory has no library in a cargo build; the cache is empty.
+    let stderr = run_failing(
+        &["serve", "--host", "127.0.0.1"],
+        &[
+            ("BERTH_CACHE_DIR", empty.to_str().unwrap()),
+            ("ORT_DYLIB_PATH", ""),
+        ],
+    );
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].contains("make onnxruntime"), "{stderr}");
+    let stderr = run_failing(
+        &["serve"],
+        &[("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so")],
+    );
+    assert!(
+        stderr.contains("ORT_DYLIB_PATH=/nonexistent/libonnxruntime.so"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&empty).unwrap();
+}
+
+#[test]
+fn version_and_help_read_well() {
+    let output = berth().arg("--version").output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout).trim(),
+        format!("berth {}", env!("CARGO_PKG_VERSION"))
+    );
+    let output = berth().args(["serve", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    for needle in [
+        "[env: MAX_BODY_BYTES=]",
+        "[env: PORT=]",
+        "SM_MODEL_DIR",
+        "Limits:",
+    ] {
+        assert!(help.contains(needle), "help lacks {needle}:\n{help}");
+    }
+}
