@@ -68,7 +68,7 @@ test-e2e: onnxruntime fixtures ## End-to-end: the real binary on a free port, ov
 
 .PHONY: test
 test: onnxruntime fixtures lint ## Everything CI runs: lint, unit, integration, end-to-end
-	$(CARGO) test --workspace --locked
+	scripts/test-summary.sh $(CARGO) test --workspace --locked
 
 .PHONY: clean
 clean: ## Remove build output, the venv and generated fixtures
