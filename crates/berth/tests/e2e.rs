@@ -279,7 +279,7 @@ fn serves_sm_model_dir_and_survives_hostile_input() {
 #[test]
 fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
     let model = fixtures().join("slow_square.onnx");
-    let mut server = Server::start(&[model.to_str().unwrap()], &[]);
+    let mut server = Server::start(&[model.to_str().unwrap()], &[("LOG_FORMAT", "json")]);
     let url = server.url("/invocations");
     let in_flight = std::thread::spawn(move || post(&url, "application/json", "[2500]"));
     std::thread::sleep(Duration::from_millis(150));
@@ -294,6 +294,11 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
     let (code, stderr) = server.wait_exit(Duration::from_secs(20));
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stderr.contains("SIGTERM received"), "{stderr}");
+    for line in stderr.lines() {
+        let event: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("LOG_FORMAT=json wrote a non-JSON line ({e}): {line}"));
+        assert!(event["level"].is_string() && event["timestamp"].is_string(), "{line}");
+    }
     assert!(
         std::net::TcpStream::connect(("127.0.0.1", server.port)).is_err(),
         "still accepting after shutdown"
