@@ -45,6 +45,20 @@ build: ## Build berth in release mode
 run: onnxruntime build ## Serve the demo model (or SM_MODEL_DIR/model.onnx) on :$(PORT)
 	PORT=$(PORT) ./target/release/berth serve
 
+EXAMPLES := logistic_regression random_forest neural_network
+
+.PHONY: examples
+examples: onnxruntime venv build ## Train three scikit-learn models, serve each with berth, check parity
+	for example in $(EXAMPLES); do $(VENV)/bin/python examples/train_and_serve_$$example.py; done
+
+.PHONY: examples-selfcheck
+examples-selfcheck: onnxruntime venv build ## Show that the examples fail on a wrong model path or probability
+	for sabotage in model-path probability; do \
+	  if EXAMPLE_SABOTAGE=$$sabotage $(VENV)/bin/python examples/train_and_serve_logistic_regression.py; then \
+	    echo "examples-selfcheck: EXAMPLE_SABOTAGE=$$sabotage passed, it should have failed"; exit 1; \
+	  else echo "examples-selfcheck: EXAMPLE_SABOTAGE=$$sabotage failed, as it should"; fi; \
+	done
+
 .PHONY: fmt
 fmt: ## Format the code
 	$(CARGO) fmt --all
