@@ -13,11 +13,13 @@
 //! | `POST /invocations`, `/predict` | predictions |
 //! | `GET /metadata` | the model's inputs and outputs, sha256, versions |
 //! | `GET /version` | berth's and ONNX Runtime's versions |
+//! | `GET /metrics` | Prometheus metrics (see the `metrics` module) |
 
 mod config;
 mod decode;
 mod encode;
 mod error;
+mod metrics;
 mod negotiate;
 mod routes;
 mod state;

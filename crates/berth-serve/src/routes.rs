@@ -7,7 +7,8 @@
 
 use std::any::Any;
 
-use axum::Router;
+use axum::{Router, middleware};
+use berth_engine::InferencePool;
 use axum::body::{Body, Bytes};
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -30,7 +31,7 @@ const DECODE_INLINE_MAX: usize = 256 * 1024;
 
 /// The complete HTTP application.
 pub fn router(state: AppState) -> Router {
-    with_layers(routes()).with_state(state)
+    with_layers(routes(), state)
 }
 
 fn routes() -> Router<AppState> {
@@ -45,18 +46,22 @@ fn routes() -> Router<AppState> {
         .route("/predict", post(invocations))
         .route("/metadata", get(metadata))
         .route("/version", get(version))
+        .route("/metrics", get(metrics))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }
 
-pub(crate) fn with_layers(routes: Router<AppState>) -> Router<AppState> {
-    routes.layer(
-        ServiceBuilder::new()
-            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-            .layer(TraceLayer::new_for_http())
-            .layer(PropagateRequestIdLayer::x_request_id())
-            .layer(CatchPanicLayer::custom(panic_response)),
-    )
+pub(crate) fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
+    routes
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(TraceLayer::new_for_http())
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(middleware::from_fn_with_state(state.clone(), crate::metrics::track))
+                .layer(CatchPanicLayer::custom(panic_response)),
+        )
+        .with_state(state)
 }
 
 fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {
@@ -101,6 +106,15 @@ async fn version(State(state): State<AppState>) -> Response {
             "onnxruntime": state.app().onnxruntime_version,
         }),
     )
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let queued = state.app().model.get().map_or(0, InferencePool::queued);
+    (
+        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        state.app().metrics.encode(queued),
+    )
+        .into_response()
 }
 
 async fn not_found(OriginalUri(uri): OriginalUri) -> ServeError {
@@ -151,7 +165,9 @@ async fn invocations(
             .map_err(|e| ServeError::Internal(format!("decoding task failed: {e}")))??
     };
     let rows = decoded.rows;
+    let started = std::time::Instant::now();
     let outputs = pool.run(decoded.tensors).await?;
+    state.app().metrics.inference(started.elapsed().as_secs_f64(), rows);
     let body = encode(
         &outputs,
         rows,
@@ -196,7 +212,7 @@ mod tests {
             panic!("boom at /secret/path")
         }
         let state = AppState::new(ServeConfig::default(), "test");
-        let app = with_layers(routes().route("/boom", get(boom))).with_state(state);
+        let app = with_layers(routes().route("/boom", get(boom)), state);
         let response = app
             .clone()
             .oneshot(Request::get("/boom").body(Body::empty()).unwrap())

@@ -9,6 +9,7 @@ use berth_engine::{
 };
 
 use crate::ServeConfig;
+use crate::metrics::Metrics;
 
 /// What every handler shares, cheap to clone.
 #[derive(Debug, Clone)]
@@ -24,16 +25,20 @@ pub(crate) struct App {
     pub(crate) model: OnceLock<InferencePool>,
     /// The ONNX Runtime release loaded, for `/version` and `/metadata`.
     pub(crate) onnxruntime_version: String,
+    /// Prometheus metrics.
+    pub(crate) metrics: Metrics,
 }
 
 impl AppState {
     /// State with no model yet: liveness answers, readiness and predictions give 503.
     #[must_use]
     pub fn new(config: ServeConfig, onnxruntime_version: impl Into<String>) -> Self {
+        let onnxruntime_version = onnxruntime_version.into();
         Self(Arc::new(App {
             config,
             model: OnceLock::new(),
-            onnxruntime_version: onnxruntime_version.into(),
+            metrics: Metrics::new(&onnxruntime_version),
+            onnxruntime_version,
         }))
     }
 
@@ -65,6 +70,7 @@ impl AppState {
         source: ModelSource,
     ) -> Result<(), EngineError> {
         let config = &self.0.config;
+        let load_started = std::time::Instant::now();
         let session = SessionOptions {
             intra_op_threads: usize::try_from(config.ort_intra_op_threads).unwrap_or(1),
             inter_op_threads: usize::try_from(config.ort_inter_op_threads).unwrap_or(1),
@@ -89,7 +95,9 @@ impl AppState {
             }
             Err(error) => return Err(error),
         }
-        let _ = self.0.model.set(pool);
+        if self.0.model.set(pool).is_ok() {
+            self.0.metrics.model_loaded(load_started.elapsed().as_secs_f64());
+        }
         Ok(())
     }
 
