@@ -111,7 +111,8 @@ pub struct SizeEstimate {
     pub savings_percent: u32,
     /// True when this file already builds the multistage way.
     pub this_file_is_multistage: bool,
-    /// Build-time items left in earlier stages.
+    /// Build-time items left in earlier stages (multistage), or that a build stage would take
+    /// out of this single-stage file.
     pub excluded: Vec<ExcludedItem>,
 }
 
@@ -771,13 +772,13 @@ fn edge_summaries(graph: &StageGraph) -> Vec<EdgeSummary> {
 }
 
 /// Packages and caches a build stage leaves behind, with rough sizes.
-fn excluded_items(facts: &Facts<'_>) -> Vec<ExcludedItem> {
+fn excluded_items(steps: &[Step<'_>]) -> Vec<ExcludedItem> {
     let mut build_essential = false;
     let mut compilers = false;
     let mut pip = false;
     let mut headers = false;
     let mut npm = false;
-    for step in &facts.build_only_steps {
+    for step in steps {
         for command in run_commands(step.instruction) {
             let name = command.first().map(|w| base_name(w)).unwrap_or_default();
             if pip_install_args(&command).is_some() {
@@ -829,16 +830,22 @@ fn estimate_size(
         );
     };
     let parsed = ImageRef::parse(image);
-    let Some(full) = size_mb(&parsed.repository, crate::sizes::Variant::Full) else {
-        return (None, Some(format!("No size data for base image {image}")));
-    };
+    let full = size_mb(&parsed.repository, crate::sizes::Variant::Full);
     let lean_variant = if parsed.variant.is_small() {
         parsed.variant
     } else {
         crate::sizes::Variant::Slim
     };
-    let lean = size_mb(&parsed.repository, lean_variant).unwrap_or(full);
-    let excluded = excluded_items(facts);
+    let Some(lean) = size_mb(&parsed.repository, lean_variant).or(full) else {
+        return (None, Some(format!("No size data for base image {image}")));
+    };
+    // With a build stage, its tools are what the final image leaves out; in a single-stage file
+    // they are what a build stage would take out.
+    let excluded = if multistage {
+        excluded_items(&facts.build_only_steps)
+    } else {
+        excluded_items(&facts.final_steps)
+    };
     let excluded_total: u32 = excluded.iter().map(|e| e.size_mb).sum();
     let lean_name = if parsed.variant.is_small() {
         image.to_owned()
@@ -846,25 +853,27 @@ fn estimate_size(
         parsed.slim_name()
     };
     let multi = lean + APP_LAYERS_MB;
-    let rows = vec![
-        SizeRow {
+    let mut rows = Vec::new();
+    if let Some(full) = full {
+        rows.push(SizeRow {
             label: format!("{} (single-stage)", parsed.full_name()),
             size_mb: full,
-        },
-        SizeRow {
-            label: format!("{lean_name} (single-stage)"),
-            size_mb: lean + excluded_total.max(APP_LAYERS_MB),
-        },
-        SizeRow {
-            label: format!("{lean_name} (multistage)"),
-            size_mb: multi,
-        },
-    ];
-    let savings = full.saturating_sub(multi);
-    let percent = if full == 0 {
+        });
+    }
+    rows.push(SizeRow {
+        label: format!("{lean_name} (single-stage)"),
+        size_mb: lean + excluded_total.max(APP_LAYERS_MB),
+    });
+    rows.push(SizeRow {
+        label: format!("{lean_name} (multistage)"),
+        size_mb: multi,
+    });
+    let biggest = full.unwrap_or(lean + excluded_total.max(APP_LAYERS_MB));
+    let savings = biggest.saturating_sub(multi);
+    let percent = if biggest == 0 {
         0
     } else {
-        (savings * 100 + full / 2) / full
+        (savings * 100 + biggest / 2) / biggest
     };
     (
         Some(SizeEstimate {

@@ -165,12 +165,19 @@ fn render_sizes(analysis: &Analysis, out: &mut String) {
         );
     }
     if estimate.excluded.is_empty() {
-        let _ = writeln!(
-            out,
-            "\n   Excluded from final image: nothing (no separate build stage)\n"
-        );
+        let what = if estimate.this_file_is_multistage {
+            "no build tools found in the build stages"
+        } else {
+            "no build tools found to move into a build stage"
+        };
+        let _ = writeln!(out, "\n   Excluded from final image: {what}\n");
     } else {
-        let _ = writeln!(out, "\n   Excluded from final image:");
+        let heading = if estimate.this_file_is_multistage {
+            "Excluded from final image:"
+        } else {
+            "A build stage would keep out of the final image:"
+        };
+        let _ = writeln!(out, "\n   {heading}");
         for item in &estimate.excluded {
             let _ = writeln!(out, "   • {} (~{} MB)", item.item, item.size_mb);
         }
