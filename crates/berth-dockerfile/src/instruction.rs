@@ -510,19 +510,19 @@ pub fn parse_instruction(node: &Node) -> Result<Instruction> {
                 .iter()
                 .find(|f| f.name == "network")
                 .map(|f| f.value.clone());
-            if let Some(mode) = &network {
-                if !matches!(mode.as_str(), "default" | "none" | "host") {
-                    return Err(err(node, format!("invalid network mode \"{mode}\"")));
-                }
+            if let Some(mode) = &network
+                && !matches!(mode.as_str(), "default" | "none" | "host")
+            {
+                return Err(err(node, format!("invalid network mode \"{mode}\"")));
             }
             let security = flags
                 .iter()
                 .find(|f| f.name == "security")
                 .map(|f| f.value.clone());
-            if let Some(mode) = &security {
-                if !matches!(mode.as_str(), "sandbox" | "insecure") {
-                    return Err(err(node, format!("security \"{mode}\" is not valid")));
-                }
+            if let Some(mode) = &security
+                && !matches!(mode.as_str(), "sandbox" | "insecure")
+            {
+                return Err(err(node, format!("security \"{mode}\" is not valid")));
             }
             let command = CommandLine::from_node(args, node.json);
             (
@@ -808,12 +808,12 @@ fn parse_mount(value: &str) -> Result<Mount, String> {
             match key.as_str() {
                 "type" => mount.kind = v.to_ascii_lowercase(),
                 "from" => {
-                    if let Some(idx) = v.find('$') {
-                        if idx != v.len() - 1 {
-                            return Err(format!(
-                                "'{key}' doesn't support variable expansion, define alias stage instead"
-                            ));
-                        }
+                    if let Some(idx) = v.find('$')
+                        && idx != v.len() - 1
+                    {
+                        return Err(format!(
+                            "'{key}' doesn't support variable expansion, define alias stage instead"
+                        ));
                     }
                     mount.from = Some(v.clone());
                 }

@@ -578,10 +578,8 @@ impl NodeBuilder<'_> {
                         }
                     } else if c == '\'' || c == '"' {
                         quote = Some(c);
-                    } else if c == self.escape {
-                        if chars.next().is_none() {
-                            drop_trailing_escape = true;
-                        }
+                    } else if c == self.escape && chars.next().is_none() {
+                        drop_trailing_escape = true;
                     }
                 }
                 Some(q) => {

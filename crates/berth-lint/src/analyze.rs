@@ -514,21 +514,20 @@ fn check_layer_caching(facts: &Facts<'_>) -> Check {
                     source_line.get_or_insert(step.instruction.line());
                 }
             }
-            InstructionKind::Run { .. } => {
+            InstructionKind::Run { .. }
                 if run_commands(step.instruction)
                     .iter()
-                    .any(|c| is_dependency_install(c))
-                {
-                    saw_install = true;
-                    match (source_line, &manifest) {
-                        (Some(source), _) => {
-                            first_problem.get_or_insert((source, step.instruction.line()));
-                        }
-                        (None, Some(name)) => {
-                            first_success.get_or_insert(name.clone());
-                        }
-                        (None, None) => {}
+                    .any(|c| is_dependency_install(c)) =>
+            {
+                saw_install = true;
+                match (source_line, &manifest) {
+                    (Some(source), _) => {
+                        first_problem.get_or_insert((source, step.instruction.line()));
                     }
+                    (None, Some(name)) => {
+                        first_success.get_or_insert(name.clone());
+                    }
+                    (None, None) => {}
                 }
             }
             _ => {}
@@ -707,10 +706,10 @@ fn stage_summaries(file: &Dockerfile, graph: &StageGraph) -> Vec<StageSummary> {
         .map(|stage| {
             let mut kinds: Vec<String> = Vec::new();
             for &i in &stage.instructions {
-                if let Some(ins) = file.instructions.get(i) {
-                    if !kinds.contains(&ins.keyword) {
-                        kinds.push(ins.keyword.clone());
-                    }
+                if let Some(ins) = file.instructions.get(i)
+                    && !kinds.contains(&ins.keyword)
+                {
+                    kinds.push(ins.keyword.clone());
                 }
             }
             let base = match &stage.base {
@@ -870,11 +869,9 @@ fn estimate_size(
     });
     let biggest = full.unwrap_or(lean + excluded_total.max(APP_LAYERS_MB));
     let savings = biggest.saturating_sub(multi);
-    let percent = if biggest == 0 {
-        0
-    } else {
-        (savings * 100 + biggest / 2) / biggest
-    };
+    let percent = (savings * 100 + biggest / 2)
+        .checked_div(biggest)
+        .unwrap_or(0);
     (
         Some(SizeEstimate {
             rows,

@@ -41,11 +41,11 @@ pub(crate) fn simple_commands(script: &str) -> Vec<Vec<String>> {
                 }
             }
             '\\' => {
-                if let Some(n) = chars.next() {
-                    if n != '\n' {
-                        in_word = true;
-                        word.push(n);
-                    }
+                if let Some(n) = chars.next()
+                    && n != '\n'
+                {
+                    in_word = true;
+                    word.push(n);
                 }
             }
             '&' | '|' | ';' | '\n' | '(' | ')' => {
@@ -82,9 +82,11 @@ pub(crate) fn simple_commands(script: &str) -> Vec<Vec<String>> {
 /// The command name without a leading path (`/usr/bin/pip3` → `pip3`), skipping `sudo`, `env`
 /// and leading `VAR=value` assignments. Returns the index of the command word.
 pub(crate) fn command_start(words: &[String]) -> Option<usize> {
-    words.iter().position(|w| {
-        !(w.contains('=') && !w.starts_with('-')) && w != "sudo" && w != "env" && w != "exec"
-    })
+    let is_prefix = |w: &str| {
+        let assignment = w.contains('=') && !w.starts_with('-');
+        assignment || matches!(w, "sudo" | "env" | "exec")
+    };
+    words.iter().position(|w| !is_prefix(w))
 }
 
 /// Base name of a command word.

@@ -60,13 +60,13 @@ pub(crate) fn run(args: &AnalyzeArgs) -> anyhow::Result<ExitCode> {
 fn report(args: &AnalyzeArgs) -> anyhow::Result<String> {
     let display = args.file.display().to_string();
     let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {display}"))?;
-    let file = berth_dockerfile::parse_bytes(&bytes).with_context(|| format!("{display}"))?;
+    let file = berth_dockerfile::parse_bytes(&bytes).with_context(|| display.to_string())?;
     let options = AnalyzeOptions {
         path: display.clone(),
         image: args.tag.clone(),
         target: args.target.clone(),
     };
-    let analysis = analyze(&file, &options).with_context(|| format!("{display}"))?;
+    let analysis = analyze(&file, &options).with_context(|| display.to_string())?;
     Ok(match args.format {
         Format::Text => render_text(&analysis),
         Format::Json => serde_json::to_string_pretty(&analysis)? + "\n",
