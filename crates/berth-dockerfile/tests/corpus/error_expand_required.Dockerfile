@@ -1,2 +1,2 @@
 FROM alpine:3.20
-ENV X=${UNSET:?must be set}
+ENV X=${UNSET:?must_be_set}
