@@ -18,9 +18,9 @@ help: ## List the targets
 onnxruntime: ## Fetch and verify the pinned ONNX Runtime library into the cache
 	@scripts/fetch-onnxruntime.sh >/dev/null
 
-$(VENV)/.stamp: tests/fixtures/requirements.txt
+$(VENV)/.stamp: tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tests/fixtures/requirements.txt
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
 	touch $@
 
 .PHONY: venv
@@ -58,6 +58,14 @@ examples-selfcheck: onnxruntime venv build ## Show that the examples fail on a w
 	    echo "examples-selfcheck: EXAMPLE_SABOTAGE=$$sabotage passed, it should have failed"; exit 1; \
 	  else echo "examples-selfcheck: EXAMPLE_SABOTAGE=$$sabotage failed, as it should"; fi; \
 	done
+
+.PHONY: test-dockerfile-parity
+test-dockerfile-parity: venv ## The Dockerfile parser against BuildKit's own (PyPI dockerfile)
+	$(CARGO) test --locked -p berth-dockerfile --test parity -- --nocapture
+
+.PHONY: analyze-dockerfiles
+analyze-dockerfiles: ## berth analyze on every Dockerfile of the repository (they must parse)
+	scripts/analyze-repo-dockerfiles.sh
 
 .PHONY: fmt
 fmt: ## Format the code

@@ -76,14 +76,20 @@ impl Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         let request_duration =
-            Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
+            Family::<RouteLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                latency_histogram,
+            );
         registry.register(
             "http_request_duration_seconds",
             "Time from request to response head",
             request_duration.clone(),
         );
         let in_flight = Gauge::default();
-        registry.register("http_requests_in_flight", "HTTP requests being answered", in_flight.clone());
+        registry.register(
+            "http_requests_in_flight",
+            "HTTP requests being answered",
+            in_flight.clone(),
+        );
         let inference_duration = latency_histogram();
         registry.register(
             "inference_duration_seconds",
@@ -91,7 +97,11 @@ impl Metrics {
             inference_duration.clone(),
         );
         let batch_rows = Histogram::new(exponential_buckets(1.0, 2.0, 14));
-        registry.register("inference_batch_rows", "Rows per inference run", batch_rows.clone());
+        registry.register(
+            "inference_batch_rows",
+            "Rows per inference run",
+            batch_rows.clone(),
+        );
         let rows_predicted = Counter::default();
         registry.register("rows_predicted", "Rows predicted", rows_predicted.clone());
         let queue_depth = Gauge::default();
@@ -107,7 +117,11 @@ impl Metrics {
             model_load_seconds.clone(),
         );
         let ready = Gauge::default();
-        registry.register("model_ready", "1 once the model is loaded and warmed up", ready.clone());
+        registry.register(
+            "model_ready",
+            "1 once the model is loaded and warmed up",
+            ready.clone(),
+        );
         registry.register(
             "build",
             "berth build information",
@@ -144,7 +158,8 @@ impl Metrics {
 
     /// The OpenMetrics text of every metric, with the queue depth read now.
     pub(crate) fn encode(&self, queue_depth: usize) -> String {
-        self.queue_depth.set(i64::try_from(queue_depth).unwrap_or(i64::MAX));
+        self.queue_depth
+            .set(i64::try_from(queue_depth).unwrap_or(i64::MAX));
         let mut text = String::new();
         // Writing to a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
@@ -172,7 +187,9 @@ pub(crate) async fn track(State(state): State<AppState>, request: Request, next:
     metrics.in_flight.dec();
     metrics
         .request_duration
-        .get_or_create(&RouteLabels { route: route.clone() })
+        .get_or_create(&RouteLabels {
+            route: route.clone(),
+        })
         .observe(started.elapsed().as_secs_f64());
     metrics
         .requests

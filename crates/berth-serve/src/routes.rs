@@ -7,13 +7,13 @@
 
 use std::any::Any;
 
-use axum::{Router, middleware};
-use berth_engine::InferencePool;
 use axum::body::{Body, Bytes};
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Router, middleware};
+use berth_engine::InferencePool;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::json;
 use tower::ServiceBuilder;
@@ -58,7 +58,10 @@ pub(crate) fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(TraceLayer::new_for_http())
                 .layer(PropagateRequestIdLayer::x_request_id())
-                .layer(middleware::from_fn_with_state(state.clone(), crate::metrics::track))
+                .layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    crate::metrics::track,
+                ))
                 .layer(CatchPanicLayer::custom(panic_response)),
         )
         .with_state(state)
@@ -111,7 +114,10 @@ async fn version(State(state): State<AppState>) -> Response {
 async fn metrics(State(state): State<AppState>) -> Response {
     let queued = state.app().model.get().map_or(0, InferencePool::queued);
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         state.app().metrics.encode(queued),
     )
         .into_response()
@@ -167,7 +173,10 @@ async fn invocations(
     let rows = decoded.rows;
     let started = std::time::Instant::now();
     let outputs = pool.run(decoded.tensors).await?;
-    state.app().metrics.inference(started.elapsed().as_secs_f64(), rows);
+    state
+        .app()
+        .metrics
+        .inference(started.elapsed().as_secs_f64(), rows);
     let body = encode(
         &outputs,
         rows,

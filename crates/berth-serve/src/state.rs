@@ -96,7 +96,9 @@ impl AppState {
             Err(error) => return Err(error),
         }
         if self.0.model.set(pool).is_ok() {
-            self.0.metrics.model_loaded(load_started.elapsed().as_secs_f64());
+            self.0
+                .metrics
+                .model_loaded(load_started.elapsed().as_secs_f64());
         }
         Ok(())
     }

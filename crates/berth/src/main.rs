@@ -1,5 +1,9 @@
 //! The `berth` command: wires the subcommands to the libraries. No business logic lives here.
+//!
+//! Exit codes: 0 success; 1 a server that could not start or stopped on an error, or an
+//! unhealthy `healthcheck`; 2 `analyze` could not read or parse its file.
 
+mod analyze;
 mod healthcheck;
 mod logging;
 mod serve;
@@ -8,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// berth: serve ONNX models over HTTP, fast, and never fall over on bad input.
+/// berth: serve ONNX models over HTTP, ship them as small images, check the Dockerfiles.
 #[derive(Debug, Parser)]
 #[command(name = "berth", version, about, long_about = None, propagate_version = true)]
 struct Cli {
@@ -27,6 +31,10 @@ enum Command {
     ///
     /// Made for container health checks: no shell or curl needed.
     Healthcheck(healthcheck::HealthcheckArgs),
+    /// Analyze a Dockerfile: stages, best practices, size estimate, build commands.
+    ///
+    /// Exits 0 with a report, 2 when the file cannot be read or parsed.
+    Analyze(analyze::AnalyzeArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +42,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::run(*args),
         Command::Healthcheck(args) => Ok(healthcheck::run(&args)),
+        Command::Analyze(args) => analyze::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -297,7 +297,10 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
     for line in stderr.lines() {
         let event: serde_json::Value = serde_json::from_str(line)
             .unwrap_or_else(|e| panic!("LOG_FORMAT=json wrote a non-JSON line ({e}): {line}"));
-        assert!(event["level"].is_string() && event["timestamp"].is_string(), "{line}");
+        assert!(
+            event["level"].is_string() && event["timestamp"].is_string(),
+            "{line}"
+        );
     }
     assert!(
         std::net::TcpStream::connect(("127.0.0.1", server.port)).is_err(),

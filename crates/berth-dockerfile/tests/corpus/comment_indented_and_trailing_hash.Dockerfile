@@ -1,0 +1,5 @@
+FROM alpine:3.20
+    # indented comment
+RUN echo '#not comment' \
+  && echo b # still text
+#trailing

@@ -1,0 +1,4 @@
+FROM alpine:3.20
+# escape=`
+RUN echo a \
+  b

@@ -1,0 +1,4 @@
+# hadolint ignore=DL3006
+# escape=`
+FROM alpine
+RUN echo x

@@ -1,0 +1,5 @@
+# foo=bar
+# escape=`
+FROM alpine:3.20
+RUN echo a \
+  b

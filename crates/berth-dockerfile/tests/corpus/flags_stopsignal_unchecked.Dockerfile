@@ -1,0 +1,2 @@
+FROM alpine:3.20
+STOPSIGNAL --x=1 SIGTERM

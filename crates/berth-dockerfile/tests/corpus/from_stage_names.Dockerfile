@@ -1,0 +1,3 @@
+FROM alpine:3.20 AS Build
+FROM build AS test
+FROM Build

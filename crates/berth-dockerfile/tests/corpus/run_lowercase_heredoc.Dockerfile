@@ -1,0 +1,7 @@
+from alpine:3.20
+run <<eof
+echo lower
+eof
+copy <<end /x
+y
+end

@@ -1,0 +1,21 @@
+# Stage 1: compile the Python dependencies with the build tools
+FROM python:3.11-slim AS builder
+WORKDIR /app
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends build-essential gcc g++ libffi-dev \
+    && rm -rf /var/lib/apt/lists/*
+COPY requirements.txt .
+RUN pip install --user --no-cache-dir -r requirements.txt
+
+# Stage 2: the runtime image, without compilers
+FROM python:3.11-slim AS runtime
+WORKDIR /app
+RUN useradd --create-home appuser
+COPY --from=builder /root/.local /home/appuser/.local
+COPY --chown=appuser:appuser . .
+ENV PATH=/home/appuser/.local/bin:$PATH
+USER appuser
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=5s --retries=3 \
+    CMD curl -f http://localhost:8000/health || exit 1
+CMD ["uvicorn", "app:app", "--host", "0.0.0.0", "--port", "8000"]

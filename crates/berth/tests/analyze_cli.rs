@@ -1,0 +1,87 @@
+//! End-to-end tests of `berth analyze`: the real binary, its exit codes and its output.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn berth(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_berth"))
+        .args(args)
+        .output()
+        .expect("berth runs")
+}
+
+fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("berth-analyze-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("write temp file");
+    path
+}
+
+fn example() -> String {
+    concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/analyze/multistage.Dockerfile"
+    )
+    .to_owned()
+}
+
+#[test]
+fn text_report_exits_zero() {
+    let out = berth(&["analyze", &example(), "--tag", "ml-service:v1"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.contains("Score: 7/7 checks passed"));
+    assert!(text.contains("--target builder -t ml-service:builder ."));
+}
+
+#[test]
+fn json_report_parses_and_has_the_same_score() {
+    let out = berth(&["analyze", &example(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(value["schema_version"], 1);
+    assert_eq!(value["score"], 7);
+    assert_eq!(value["checks"].as_array().map(Vec::len), Some(7));
+}
+
+#[test]
+fn parse_error_exits_two_with_position() {
+    let path = temp_file("bad.Dockerfile", b"FROM alpine\nRUN <<EOF\nnever closed\n");
+    let out = berth(&["analyze", path.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("line 2") && stderr.contains("unterminated heredoc"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unreadable_input_gets_clear_messages() {
+    let cases: [(&str, &[u8], &str); 4] = [
+        (
+            "latin1.Dockerfile",
+            b"FROM alpine\nLABEL a=\xe9\n",
+            "not valid UTF-8",
+        ),
+        ("empty.Dockerfile", b"", "cannot be empty"),
+        (
+            "comments.Dockerfile",
+            b"# nothing\n# here\n",
+            "file with no instructions",
+        ),
+        ("missing.Dockerfile", b"", "cannot read"),
+    ];
+    for (name, contents, expected) in cases {
+        let path = if name == "missing.Dockerfile" {
+            std::env::temp_dir().join("berth-no-such-dir/Dockerfile")
+        } else {
+            temp_file(name, contents)
+        };
+        let out = berth(&["analyze", path.to_str().expect("path")]);
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+    }
+}
