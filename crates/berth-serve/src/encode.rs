@@ -163,7 +163,7 @@ fn element(data: &TensorData, index: usize) -> Value {
 
 /// A float32 as the JSON number with its shortest round-tripping text (`0.1`, not
 /// `0.10000000149011612`); non-finite values become `null`, which JSON has for them.
-fn float32(value: f32) -> Value {
+pub(crate) fn float32(value: f32) -> Value {
     if !value.is_finite() {
         return Value::Null;
     }

@@ -14,11 +14,13 @@
 //! | `GET /metadata` | the model's inputs and outputs, sha256, versions |
 //! | `GET /version` | berth's and ONNX Runtime's versions |
 //! | `GET /metrics` | Prometheus metrics (see the `metrics` module) |
+//! | `/v2/...` | KServe's Open Inference Protocol (see the `kserve` module) |
 
 mod config;
 mod decode;
 mod encode;
 mod error;
+mod kserve;
 mod metrics;
 mod negotiate;
 mod routes;

@@ -47,6 +47,7 @@ fn routes() -> Router<AppState> {
         .route("/metadata", get(metadata))
         .route("/version", get(version))
         .route("/metrics", get(metrics))
+        .merge(crate::kserve::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }
@@ -189,7 +190,11 @@ async fn invocations(
 
 /// Reads the whole body, refusing more than `limit` bytes: at once from `Content-Length`, or
 /// as soon as a streamed body passes the limit.
-async fn read_body(body: Body, headers: &HeaderMap, limit: u64) -> Result<Bytes, ServeError> {
+pub(crate) async fn read_body(
+    body: Body,
+    headers: &HeaderMap,
+    limit: u64,
+) -> Result<Bytes, ServeError> {
     let too_large = ServeError::PayloadTooLarge { limit };
     let declared = headers
         .get(header::CONTENT_LENGTH)

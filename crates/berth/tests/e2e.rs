@@ -402,3 +402,42 @@ fn version_and_help_read_well() {
         assert!(help.contains(needle), "help lacks {needle}:\n{help}");
     }
 }
+
+#[test]
+fn a_real_kserve_v2_client_gets_onnxruntimes_answers() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let python = root.join(".venv/bin/python");
+    assert!(
+        python.is_file(),
+        "{} missing: run `make venv`",
+        python.display()
+    );
+    for model in [
+        "iris_forest",
+        "iris_mlp_nozipmap",
+        "two_inputs",
+        "string_category",
+    ] {
+        let path = fixtures().join(format!("{model}.onnx"));
+        let server = Server::start(&[path.to_str().unwrap()], &[]);
+        let output = Command::new(&python)
+            .arg(root.join("tests/kserve/tritonclient_check.py"))
+            .args([
+                "--url",
+                &format!("127.0.0.1:{}", server.port),
+                "--model",
+                model,
+            ])
+            .arg("--expected")
+            .arg(fixtures().join("expected.json"))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{model}: {stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(stdout.matches("PASS").count(), 2, "{stdout}");
+    }
+}

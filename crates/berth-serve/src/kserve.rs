@@ -1,0 +1,647 @@
+//! KServe's Open Inference Protocol (v2) over REST, on the same port as the SageMaker routes.
+//!
+//! | route | answer |
+//! |---|---|
+//! | `GET /v2` | server metadata |
+//! | `GET /v2/health/live`, `/v2/health/ready` | 200, or 503 before the model is ready |
+//! | `GET /v2/models/{name}[/versions/{v}]` | model metadata: inputs and outputs with datatypes and shapes |
+//! | `GET /v2/models/{name}[/versions/{v}]/ready` | 200 or 503 |
+//! | `POST /v2/models/{name}[/versions/{v}]/infer` | inference |
+//!
+//! The model's name is its file name without `.onnx`; its only version is `1`. Tensors travel as
+//! JSON (`data`, flat or nested, row-major) or with the binary tensor extension
+//! (`Inference-Header-Content-Length`, `binary_data_size`, `binary_data`), which is what
+//! `tritonclient` uses by default. Map outputs (scikit-learn's ZipMap) have no v2 datatype: they
+//! are returned as `BYTES`, one JSON object per row. Errors follow the protocol:
+//! `{"error": "message"}`.
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use berth_engine::{
+    ElementType, InputTensor, MapKeys, ModelSignature, OutputKind, OutputValue, TensorData,
+};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::encode::float32;
+use crate::{AppState, ServeError};
+
+/// The header that splits a binary-extension body into its JSON part and its tensor bytes.
+const HEADER_LENGTH: &str = "inference-header-content-length";
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v2", get(server_metadata))
+        .route("/v2/health/live", get(live))
+        .route("/v2/health/ready", get(ready))
+        .route("/v2/models/{name}", get(model_metadata))
+        .route("/v2/models/{name}/ready", get(model_ready))
+        .route("/v2/models/{name}/infer", post(infer))
+        .route(
+            "/v2/models/{name}/versions/{version}",
+            get(model_metadata_versioned),
+        )
+        .route(
+            "/v2/models/{name}/versions/{version}/ready",
+            get(model_ready_versioned),
+        )
+        .route(
+            "/v2/models/{name}/versions/{version}/infer",
+            post(infer_versioned),
+        )
+}
+
+/// An error in the protocol's shape.
+struct V2Error(ServeError);
+
+impl From<ServeError> for V2Error {
+    fn from(error: ServeError) -> Self {
+        Self(error)
+    }
+}
+
+impl IntoResponse for V2Error {
+    fn into_response(self) -> Response {
+        let status = self.0.status();
+        let message = self.0.to_string();
+        if let ServeError::Internal(detail) = &self.0 {
+            tracing::error!(%detail, "v2 request failed");
+        }
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            json!({ "error": message }).to_string(),
+        )
+            .into_response()
+    }
+}
+
+type V2Result = Result<Response, V2Error>;
+
+/// The model's protocol name: its file name without `.onnx`.
+pub(crate) fn model_name(signature: &ModelSignature) -> &str {
+    signature
+        .name
+        .strip_suffix(".onnx")
+        .unwrap_or(&signature.name)
+}
+
+fn json_ok(value: &Value) -> Response {
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        value.to_string(),
+    )
+        .into_response()
+}
+
+async fn server_metadata() -> Response {
+    json_ok(&json!({
+        "name": "berth",
+        "version": env!("CARGO_PKG_VERSION"),
+        "extensions": ["binary_tensor_data"],
+    }))
+}
+
+async fn live() -> Response {
+    json_ok(&json!({"live": true}))
+}
+
+async fn ready(State(state): State<AppState>) -> V2Result {
+    if state.is_ready() {
+        Ok(json_ok(&json!({"ready": true})))
+    } else {
+        Err(ServeError::NotReady.into())
+    }
+}
+
+/// The loaded model called `name` (and version `version`), or the protocol's error.
+fn find<'s>(
+    state: &'s AppState,
+    name: &str,
+    version: Option<&str>,
+) -> Result<&'s ModelSignature, V2Error> {
+    let signature = state.signature().ok_or(ServeError::NotReady)?;
+    if model_name(signature) != name {
+        return Err(ServeError::NotFound(format!("model '{name}'")).into());
+    }
+    if let Some(version) = version
+        && version != "1"
+    {
+        return Err(ServeError::NotFound(format!("version '{version}' of model '{name}'")).into());
+    }
+    Ok(signature)
+}
+
+fn datatype(element_type: ElementType) -> &'static str {
+    match element_type {
+        ElementType::Float32 => "FP32",
+        ElementType::Float64 => "FP64",
+        ElementType::Int64 => "INT64",
+        ElementType::Int32 => "INT32",
+        ElementType::Bool => "BOOL",
+        ElementType::String => "BYTES",
+    }
+}
+
+fn dims(shape: &[Option<usize>]) -> Vec<i64> {
+    shape
+        .iter()
+        .map(|d| d.and_then(|d| i64::try_from(d).ok()).unwrap_or(-1))
+        .collect()
+}
+
+fn metadata(signature: &ModelSignature) -> Value {
+    let inputs: Vec<Value> = signature
+        .inputs
+        .iter()
+        .map(|i| json!({"name": i.name, "datatype": datatype(i.element_type), "shape": dims(&i.shape)}))
+        .collect();
+    let outputs: Vec<Value> = signature
+        .outputs
+        .iter()
+        .map(|o| match &o.kind {
+            OutputKind::Tensor {
+                element_type,
+                shape,
+            } => {
+                json!({"name": o.name, "datatype": datatype(*element_type), "shape": dims(shape)})
+            }
+            OutputKind::MapSequence { .. } => {
+                json!({"name": o.name, "datatype": "BYTES", "shape": [-1]})
+            }
+        })
+        .collect();
+    json!({
+        "name": model_name(signature),
+        "versions": ["1"],
+        "platform": "onnxruntime_onnx",
+        "inputs": inputs,
+        "outputs": outputs,
+    })
+}
+
+async fn model_metadata(State(state): State<AppState>, Path(name): Path<String>) -> V2Result {
+    Ok(json_ok(&metadata(find(&state, &name, None)?)))
+}
+
+async fn model_metadata_versioned(
+    State(state): State<AppState>,
+    Path((name, version)): Path<(String, String)>,
+) -> V2Result {
+    Ok(json_ok(&metadata(find(&state, &name, Some(&version))?)))
+}
+
+async fn model_ready(State(state): State<AppState>, Path(name): Path<String>) -> V2Result {
+    find(&state, &name, None)?;
+    Ok(json_ok(&json!({"name": name, "ready": true})))
+}
+
+async fn model_ready_versioned(
+    State(state): State<AppState>,
+    Path((name, version)): Path<(String, String)>,
+) -> V2Result {
+    find(&state, &name, Some(&version))?;
+    Ok(json_ok(&json!({"name": name, "ready": true})))
+}
+
+#[derive(Debug, Deserialize)]
+struct InferRequest {
+    #[serde(default)]
+    id: Option<String>,
+    inputs: Vec<RequestInput>,
+    #[serde(default)]
+    outputs: Option<Vec<RequestOutput>>,
+    #[serde(default)]
+    parameters: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RequestInput {
+    name: String,
+    shape: Vec<i64>,
+    datatype: String,
+    #[serde(default)]
+    data: Option<Value>,
+    #[serde(default)]
+    parameters: Option<Map<String, Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RequestOutput {
+    name: String,
+    #[serde(default)]
+    parameters: Option<Map<String, Value>>,
+}
+
+async fn infer(
+    state: State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> V2Result {
+    run_infer(state, name, None, headers, body).await
+}
+
+async fn infer_versioned(
+    state: State<AppState>,
+    Path((name, version)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> V2Result {
+    run_infer(state, name, Some(version), headers, body).await
+}
+
+async fn run_infer(
+    State(state): State<AppState>,
+    name: String,
+    version: Option<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> V2Result {
+    let signature = find(&state, &name, version.as_deref())?;
+    let pool = state.app().model.get().ok_or(ServeError::NotReady)?;
+    let config = &state.app().config;
+    let bytes = crate::routes::read_body(body, &headers, config.max_body_bytes).await?;
+    if bytes.is_empty() {
+        return Err(ServeError::EmptyBody.into());
+    }
+    let (json_part, binary) = split_body(&headers, &bytes)?;
+    let request: InferRequest =
+        serde_json::from_slice(json_part).map_err(|e| ServeError::MalformedJson(e.to_string()))?;
+    let tensors = input_tensors(signature, &request, binary)?;
+    let rows = tensors
+        .first()
+        .and_then(|t| t.shape.first())
+        .copied()
+        .unwrap_or(0);
+    if rows as u64 > config.max_records {
+        return Err(ServeError::TooManyRecords {
+            limit: config.max_records,
+        }
+        .into());
+    }
+    let started = std::time::Instant::now();
+    let outputs = pool.run(tensors).await.map_err(ServeError::from)?;
+    state
+        .app()
+        .metrics
+        .inference(started.elapsed().as_secs_f64(), rows);
+
+    let binary_default = request
+        .parameters
+        .as_ref()
+        .and_then(|p| p.get("binary_data_output"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let selected: Vec<(&str, bool)> = match &request.outputs {
+        Some(requested) if !requested.is_empty() => {
+            let mut selected = Vec::with_capacity(requested.len());
+            for output in requested {
+                if outputs.get(&output.name).is_none() {
+                    return Err(ServeError::InvalidInput(format!(
+                        "unknown output '{}'; the model's outputs are {:?}",
+                        output.name,
+                        outputs
+                            .values
+                            .iter()
+                            .map(|(n, _)| n.as_str())
+                            .collect::<Vec<_>>()
+                    ))
+                    .into());
+                }
+                let binary = output
+                    .parameters
+                    .as_ref()
+                    .and_then(|p| p.get("binary_data"))
+                    .and_then(Value::as_bool)
+                    .unwrap_or(binary_default);
+                selected.push((output.name.as_str(), binary));
+            }
+            selected
+        }
+        _ => outputs
+            .values
+            .iter()
+            .map(|(n, _)| (n.as_str(), binary_default))
+            .collect(),
+    };
+
+    let mut described = Vec::with_capacity(selected.len());
+    let mut tail: Vec<u8> = Vec::new();
+    for (output_name, binary) in selected {
+        let Some(value) = outputs.get(output_name) else {
+            continue;
+        };
+        let (datatype, shape, data) = output_tensor(value);
+        let mut entry = json!({"name": output_name, "datatype": datatype, "shape": shape});
+        if binary {
+            let start = tail.len();
+            write_binary(&data, &mut tail);
+            entry["parameters"] = json!({"binary_data_size": tail.len() - start});
+        } else {
+            entry["data"] = json_data(&data);
+        }
+        described.push(entry);
+    }
+    let mut answer = json!({
+        "model_name": model_name(signature),
+        "model_version": "1",
+        "outputs": described,
+    });
+    if let Some(id) = request.id {
+        answer["id"] = Value::String(id);
+    }
+    let header_json = answer.to_string();
+    if tail.is_empty() {
+        return Ok(json_ok(&answer));
+    }
+    let length = header_json.len();
+    let mut body = header_json.into_bytes();
+    body.extend_from_slice(&tail);
+    let mut response = (StatusCode::OK, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    headers.insert(HEADER_LENGTH, HeaderValue::from(length));
+    Ok(response)
+}
+
+/// The JSON part and the binary part of a request body.
+fn split_body<'b>(
+    headers: &HeaderMap,
+    bytes: &'b Bytes,
+) -> Result<(&'b [u8], &'b [u8]), ServeError> {
+    let Some(value) = headers.get(HEADER_LENGTH) else {
+        return Ok((bytes, &[]));
+    };
+    let length = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n <= bytes.len())
+        .ok_or_else(|| {
+            ServeError::InvalidInput(format!(
+                "Inference-Header-Content-Length must be a number of bytes no larger than the body ({})",
+                bytes.len()
+            ))
+        })?;
+    Ok(bytes.split_at(length))
+}
+
+fn input_tensors(
+    signature: &ModelSignature,
+    request: &InferRequest,
+    mut binary: &[u8],
+) -> Result<Vec<InputTensor>, ServeError> {
+    let mut tensors = Vec::with_capacity(request.inputs.len());
+    for input in &request.inputs {
+        let spec = signature.input(&input.name).ok_or_else(|| {
+            ServeError::InvalidInput(format!(
+                "unknown input '{}'; the model's inputs are {:?}",
+                input.name,
+                signature
+                    .inputs
+                    .iter()
+                    .map(|i| i.name.as_str())
+                    .collect::<Vec<_>>()
+            ))
+        })?;
+        let expected = datatype(spec.element_type);
+        if !input.datatype.eq_ignore_ascii_case(expected) {
+            return Err(ServeError::InvalidInput(format!(
+                "input '{}' expects datatype {expected}, got {}",
+                input.name, input.datatype
+            )));
+        }
+        let shape: Vec<usize> = input
+            .shape
+            .iter()
+            .map(|&d| usize::try_from(d))
+            .collect::<Result<_, _>>()
+            .map_err(|_| {
+                ServeError::InvalidInput(format!("input '{}': negative dimension", input.name))
+            })?;
+        let count = shape
+            .iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+            .filter(|&n| n <= 1 << 28)
+            .ok_or_else(|| {
+                ServeError::InvalidInput(format!("input '{}': shape too large", input.name))
+            })?;
+        let binary_size = input
+            .parameters
+            .as_ref()
+            .and_then(|p| p.get("binary_data_size"))
+            .and_then(Value::as_u64);
+        let data = if let Some(size) = binary_size {
+            let size = usize::try_from(size).unwrap_or(usize::MAX);
+            if size > binary.len() {
+                return Err(ServeError::InvalidInput(format!(
+                    "input '{}': binary_data_size {size} is past the end of the body",
+                    input.name
+                )));
+            }
+            let (chunk, rest) = binary.split_at(size);
+            binary = rest;
+            read_binary(spec.element_type, chunk, &input.name)?
+        } else {
+            let data = input.data.as_ref().ok_or_else(|| {
+                ServeError::InvalidInput(format!("input '{}' has no data", input.name))
+            })?;
+            read_json(spec.element_type, data, count, &input.name)?
+        };
+        if data.len() != count {
+            return Err(ServeError::InvalidInput(format!(
+                "input '{}' has {} values for shape {:?}",
+                input.name,
+                data.len(),
+                input.shape
+            )));
+        }
+        tensors.push(InputTensor {
+            name: input.name.clone(),
+            shape,
+            data,
+        });
+    }
+    Ok(tensors)
+}
+
+fn read_json(
+    element_type: ElementType,
+    data: &Value,
+    count: usize,
+    name: &str,
+) -> Result<TensorData, ServeError> {
+    let mut flat = Vec::with_capacity(count);
+    flatten(data, &mut flat, 0);
+    let wrong = |what: &str| {
+        ServeError::InvalidInput(format!("input '{name}': every value must be {what}"))
+    };
+    let mut out = TensorData::with_capacity(element_type, flat.len());
+    for value in flat {
+        match (&mut out, value) {
+            #[allow(clippy::cast_possible_truncation)] // FP32 takes the nearest float32
+            (TensorData::Float32(v), Value::Number(n)) => {
+                v.push(n.as_f64().ok_or_else(|| wrong("a number"))? as f32)
+            }
+            (TensorData::Float64(v), Value::Number(n)) => {
+                v.push(n.as_f64().ok_or_else(|| wrong("a number"))?)
+            }
+            (TensorData::Int64(v), Value::Number(n)) => {
+                v.push(n.as_i64().ok_or_else(|| wrong("an integer"))?)
+            }
+            (TensorData::Int32(v), Value::Number(n)) => v.push(
+                n.as_i64()
+                    .and_then(|i| i32::try_from(i).ok())
+                    .ok_or_else(|| wrong("a 32-bit integer"))?,
+            ),
+            (TensorData::Bool(v), Value::Bool(b)) => v.push(*b),
+            (TensorData::String(v), Value::String(s)) => v.push(s.clone()),
+            (TensorData::Float32(_) | TensorData::Float64(_), _) => return Err(wrong("a number")),
+            (TensorData::Int64(_) | TensorData::Int32(_), _) => return Err(wrong("an integer")),
+            (TensorData::Bool(_), _) => return Err(wrong("a boolean")),
+            (TensorData::String(_), _) => return Err(wrong("a string")),
+        }
+    }
+    Ok(out)
+}
+
+fn flatten<'v>(value: &'v Value, out: &mut Vec<&'v Value>, depth: usize) {
+    match value {
+        Value::Array(items) if depth < 32 => items.iter().for_each(|i| flatten(i, out, depth + 1)),
+        other => out.push(other),
+    }
+}
+
+fn read_binary(
+    element_type: ElementType,
+    chunk: &[u8],
+    name: &str,
+) -> Result<TensorData, ServeError> {
+    let misaligned = |width: usize| {
+        ServeError::InvalidInput(format!(
+            "input '{name}': {} binary bytes is not a whole number of {width}-byte values",
+            chunk.len()
+        ))
+    };
+    macro_rules! fixed {
+        ($t:ty, $variant:ident) => {{
+            const WIDTH: usize = std::mem::size_of::<$t>();
+            if chunk.len() % WIDTH != 0 {
+                return Err(misaligned(WIDTH));
+            }
+            TensorData::$variant(
+                chunk
+                    .chunks_exact(WIDTH)
+                    .map(|b| <$t>::from_le_bytes(b.try_into().unwrap_or([0; WIDTH])))
+                    .collect(),
+            )
+        }};
+    }
+    Ok(match element_type {
+        ElementType::Float32 => fixed!(f32, Float32),
+        ElementType::Float64 => fixed!(f64, Float64),
+        ElementType::Int64 => fixed!(i64, Int64),
+        ElementType::Int32 => fixed!(i32, Int32),
+        ElementType::Bool => TensorData::Bool(chunk.iter().map(|&b| b != 0).collect()),
+        ElementType::String => {
+            // BYTES: each element is a 4-byte little-endian length, then that many bytes.
+            let mut values = Vec::new();
+            let mut rest = chunk;
+            while !rest.is_empty() {
+                let (length, tail) = rest.split_at_checked(4).ok_or_else(|| misaligned(4))?;
+                let length = u32::from_le_bytes(length.try_into().unwrap_or([0; 4])) as usize;
+                let (bytes, tail) = tail.split_at_checked(length).ok_or_else(|| {
+                    ServeError::InvalidInput(format!(
+                        "input '{name}': a BYTES element runs past its data"
+                    ))
+                })?;
+                let text = std::str::from_utf8(bytes).map_err(|_| {
+                    ServeError::InvalidInput(format!(
+                        "input '{name}': a BYTES element is not UTF-8"
+                    ))
+                })?;
+                values.push(text.to_owned());
+                rest = tail;
+            }
+            TensorData::String(values)
+        }
+    })
+}
+
+/// An output as a v2 tensor: datatype, shape, elements. Maps become BYTES of JSON text.
+fn output_tensor(value: &OutputValue) -> (&'static str, Vec<usize>, TensorData) {
+    match value {
+        OutputValue::Tensor { shape, data } => {
+            (datatype(data.element_type()), shape.clone(), data.clone())
+        }
+        OutputValue::Maps(maps) => {
+            let rows: Vec<String> = maps
+                .iter()
+                .map(|map| {
+                    let mut object = Map::new();
+                    let keys: Vec<String> = match &map.keys {
+                        MapKeys::Int64(k) => k.iter().map(ToString::to_string).collect(),
+                        MapKeys::String(k) => k.clone(),
+                    };
+                    for (index, key) in keys.into_iter().enumerate() {
+                        let value = match &map.values {
+                            TensorData::Float32(v) => {
+                                v.get(index).map_or(Value::Null, |x| float32(*x))
+                            }
+                            TensorData::Float64(v) => {
+                                v.get(index).map_or(Value::Null, |x| json!(x))
+                            }
+                            _ => Value::Null,
+                        };
+                        object.insert(key, value);
+                    }
+                    Value::Object(object).to_string()
+                })
+                .collect();
+            ("BYTES", vec![rows.len()], TensorData::String(rows))
+        }
+    }
+}
+
+fn json_data(data: &TensorData) -> Value {
+    match data {
+        TensorData::Float32(v) => Value::Array(v.iter().map(|x| float32(*x)).collect()),
+        TensorData::Float64(v) => json!(v),
+        TensorData::Int64(v) => json!(v),
+        TensorData::Int32(v) => json!(v),
+        TensorData::Bool(v) => json!(v),
+        TensorData::String(v) => json!(v),
+    }
+}
+
+fn write_binary(data: &TensorData, out: &mut Vec<u8>) {
+    match data {
+        TensorData::Float32(v) => v
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+        TensorData::Float64(v) => v
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+        TensorData::Int64(v) => v
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+        TensorData::Int32(v) => v
+            .iter()
+            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
+        TensorData::Bool(v) => out.extend(v.iter().map(|&b| u8::from(b))),
+        TensorData::String(v) => v.iter().for_each(|s| {
+            let length = u32::try_from(s.len()).unwrap_or(u32::MAX);
+            out.extend_from_slice(&length.to_le_bytes());
+            out.extend_from_slice(s.as_bytes());
+        }),
+    }
+}

@@ -1,0 +1,128 @@
+//! KServe v2 routes through the router: the protocol's answers and errors.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use berth_serve::{AppState, ServeConfig, router};
+use common::{app, get, send};
+use serde_json::{Value, json};
+
+async fn infer(app: &axum::Router, path: &str, body: &Value) -> common::Answer {
+    let request = Request::post(path)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    send(app, request).await
+}
+
+#[tokio::test]
+async fn health_metadata_and_inference() {
+    let app = app("iris_logreg_nozipmap").await;
+    assert_eq!(get(&app, "/v2/health/live").await.status, StatusCode::OK);
+    assert_eq!(get(&app, "/v2/health/ready").await.status, StatusCode::OK);
+    assert_eq!(get(&app, "/v2").await.json()["name"], "berth");
+    let metadata = get(&app, "/v2/models/iris_logreg_nozipmap").await.json();
+    assert_eq!(
+        metadata["inputs"][0],
+        json!({"name": "features", "datatype": "FP32", "shape": [-1, 4]})
+    );
+    assert_eq!(metadata["outputs"][0]["datatype"], "INT64");
+    assert_eq!(
+        get(&app, "/v2/models/iris_logreg_nozipmap/versions/1/ready")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let body = json!({
+        "id": "r1",
+        "inputs": [{"name": "features", "shape": [2, 4], "datatype": "FP32",
+                    "data": [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]}],
+        "outputs": [{"name": "label"}],
+    });
+    let answer = infer(&app, "/v2/models/iris_logreg_nozipmap/infer", &body).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    let json = answer.json();
+    assert_eq!(json["id"], "r1");
+    assert_eq!(
+        json["outputs"],
+        json!([{"name": "label", "datatype": "INT64", "shape": [2], "data": [0, 2]}])
+    );
+}
+
+#[tokio::test]
+async fn protocol_errors_are_json_with_the_right_status() {
+    let app = app("iris_logreg_nozipmap").await;
+    let error = |answer: &common::Answer| answer.json()["error"].as_str().unwrap().to_owned();
+    let answer = get(&app, "/v2/models/other").await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert!(error(&answer).contains("model 'other'"));
+    assert_eq!(
+        get(&app, "/v2/models/iris_logreg_nozipmap/versions/7")
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let path = "/v2/models/iris_logreg_nozipmap/infer";
+    let cases = [
+        (
+            json!({"inputs": [{"name": "features", "shape": [1, 4], "datatype": "INT64", "data": [1, 2, 3, 4]}]}),
+            "expects datatype FP32",
+        ),
+        (
+            json!({"inputs": [{"name": "x", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3, 4]}]}),
+            "unknown input 'x'",
+        ),
+        (
+            json!({"inputs": [{"name": "features", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3]}]}),
+            "has 3 values",
+        ),
+        (
+            json!({"inputs": [{"name": "features", "shape": [1, 3], "datatype": "FP32", "data": [1, 2, 3]}]}),
+            "expects size 4 on axis 1",
+        ),
+        (
+            json!({"inputs": [{"name": "features", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3, "x"]}]}),
+            "must be a number",
+        ),
+        (
+            json!({"inputs": [{"name": "features", "shape": [-1, 4], "datatype": "FP32", "data": []}]}),
+            "negative dimension",
+        ),
+        (
+            json!({"inputs": [{"name": "features", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3, 4]}], "outputs": [{"name": "nope"}]}),
+            "unknown output 'nope'",
+        ),
+        (json!({"inputs": []}), "missing input 'features'"),
+        (json!({"nothing": 1}), "missing field"),
+    ];
+    for (body, message) in cases {
+        let answer = infer(&app, path, &body).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{body}: {}",
+            answer.body
+        );
+        assert!(error(&answer).contains(message), "{body}: {}", answer.body);
+    }
+    let request = Request::post(path)
+        .header("inference-header-content-length", "999")
+        .body(Body::from("{}"))
+        .unwrap();
+    assert_eq!(send(&app, request).await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn not_ready_is_503() {
+    let app = router(AppState::new(ServeConfig::default(), "test"));
+    assert_eq!(get(&app, "/v2/health/live").await.status, StatusCode::OK);
+    assert_eq!(
+        get(&app, "/v2/health/ready").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        get(&app, "/v2/models/m").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}

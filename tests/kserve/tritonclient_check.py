@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Talk to a running berth with a real KServe v2 client (tritonclient) and check its answers.
+
+Usage: tritonclient_check.py --url 127.0.0.1:PORT --model NAME --expected expected.json
+
+Checks server and model liveness/readiness, model metadata against the fixture's description,
+then runs the fixture's check rows twice, with the binary tensor extension and with plain JSON,
+and compares every output with onnxruntime's expected values (integers and strings exactly,
+floats within 1e-5; ZipMap rows come back as BYTES holding one JSON object per row).
+Exits 0 when everything matches, 1 with the first difference otherwise.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import numpy as np
+import tritonclient.http as httpclient
+
+NUMPY = {"FP32": np.float32, "FP64": np.float64, "INT64": np.int64, "INT32": np.int32, "BOOL": np.bool_, "BYTES": np.object_}
+
+
+def fail(message: str) -> None:
+    print(f"FAIL: {message}")
+    sys.exit(1)
+
+
+def close(got, want, what: str) -> None:
+    got = np.asarray(got, dtype=np.float64).ravel()
+    want = np.asarray(want, dtype=np.float64).ravel()
+    if got.shape != want.shape or not np.allclose(got, want, atol=1e-5, rtol=0):
+        fail(f"{what}: berth {got.tolist()} vs onnxruntime {want.tolist()}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--expected", required=True)
+    args = parser.parse_args()
+    entry = json.load(open(args.expected))["models"][args.model]
+
+    client = httpclient.InferenceServerClient(url=args.url, network_timeout=30.0)
+    if not (client.is_server_live() and client.is_server_ready() and client.is_model_ready(args.model)):
+        fail("server or model not live/ready")
+    if client.get_server_metadata()["name"] != "berth":
+        fail("server metadata does not name berth")
+    metadata = client.get_model_metadata(args.model)
+    names = [i["name"] for i in metadata["inputs"]]
+    if names != [i["name"] for i in entry["inputs"]]:
+        fail(f"metadata inputs {names} != {entry['inputs']}")
+
+    for binary in (True, False):
+        inputs = []
+        for spec in metadata["inputs"]:
+            values = entry["check_inputs"][spec["name"]]
+            array = np.array(values, dtype=NUMPY[spec["datatype"]])
+            if spec["datatype"] == "BYTES":
+                array = np.array([[v.encode() for v in row] for row in values], dtype=np.object_)
+            tensor = httpclient.InferInput(spec["name"], list(array.shape), spec["datatype"])
+            tensor.set_data_from_numpy(array, binary_data=binary)
+            inputs.append(tensor)
+        outputs = [httpclient.InferRequestedOutput(o["name"], binary_data=binary) for o in metadata["outputs"]]
+        result = client.infer(args.model, inputs, outputs=outputs, request_id="check-1")
+        if result.get_response()["id"] != "check-1":
+            fail("request id not echoed")
+        mode = "binary" if binary else "json"
+        for output in metadata["outputs"]:
+            name = output["name"]
+            got = result.as_numpy(name)
+            want = entry["expected"][name]
+            what = f"{args.model}.{name} ({mode})"
+            if got is None:
+                fail(f"{what}: missing")
+            if output["datatype"] == "BYTES":
+                rows = [v.decode() if isinstance(v, bytes) else str(v) for v in got.ravel()]
+                if want and isinstance(want[0], dict):
+                    parsed = [json.loads(r) for r in rows]
+                    for g, w in zip(parsed, want):
+                        if list(g) != list(w):
+                            fail(f"{what}: keys {list(g)} vs {list(w)}")
+                        close(list(g.values()), list(w.values()), what)
+                elif rows != [str(v) for v in np.asarray(want).ravel()]:
+                    fail(f"{what}: {rows} vs {want}")
+            elif output["datatype"] in ("INT64", "INT32", "BOOL"):
+                if got.ravel().tolist() != np.asarray(want).ravel().tolist():
+                    fail(f"{what}: {got.ravel().tolist()} vs {want}")
+            else:
+                close(got, want, what)
+        print(f"PASS: {args.model} via tritonclient ({mode}): {len(metadata['outputs'])} outputs match onnxruntime")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
