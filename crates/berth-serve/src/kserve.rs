@@ -15,12 +15,10 @@
 //! are returned as `BYTES`, one JSON object per row. Errors follow the protocol:
 //! `{"error": "message"}`.
 
-use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use berth_engine::{
     ElementType, InputTensor, MapKeys, ModelSignature, OutputKind, OutputValue, TensorData,
 };
@@ -33,30 +31,8 @@ use crate::{AppState, ServeError};
 /// The header that splits a binary-extension body into its JSON part and its tensor bytes.
 const HEADER_LENGTH: &str = "inference-header-content-length";
 
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v2", get(server_metadata))
-        .route("/v2/health/live", get(live))
-        .route("/v2/health/ready", get(ready))
-        .route("/v2/models/{name}", get(model_metadata))
-        .route("/v2/models/{name}/ready", get(model_ready))
-        .route("/v2/models/{name}/infer", post(infer))
-        .route(
-            "/v2/models/{name}/versions/{version}",
-            get(model_metadata_versioned),
-        )
-        .route(
-            "/v2/models/{name}/versions/{version}/ready",
-            get(model_ready_versioned),
-        )
-        .route(
-            "/v2/models/{name}/versions/{version}/infer",
-            post(infer_versioned),
-        )
-}
-
 /// An error in the protocol's shape.
-struct V2Error(ServeError);
+pub(crate) struct V2Error(ServeError);
 
 impl From<ServeError> for V2Error {
     fn from(error: ServeError) -> Self {
@@ -80,7 +56,7 @@ impl IntoResponse for V2Error {
     }
 }
 
-type V2Result = Result<Response, V2Error>;
+pub(crate) type V2Result = Result<Response, V2Error>;
 
 /// The model's protocol name: its file name without `.onnx`.
 pub(crate) fn model_name(signature: &ModelSignature) -> &str {
@@ -99,7 +75,7 @@ fn json_ok(value: &Value) -> Response {
         .into_response()
 }
 
-async fn server_metadata() -> Response {
+pub(crate) async fn server_metadata() -> Response {
     json_ok(&json!({
         "name": "berth",
         "version": env!("CARGO_PKG_VERSION"),
@@ -107,11 +83,11 @@ async fn server_metadata() -> Response {
     }))
 }
 
-async fn live() -> Response {
+pub(crate) async fn live() -> Response {
     json_ok(&json!({"live": true}))
 }
 
-async fn ready(State(state): State<AppState>) -> V2Result {
+pub(crate) async fn ready(State(state): State<AppState>) -> V2Result {
     if state.is_ready() {
         Ok(json_ok(&json!({"ready": true})))
     } else {
@@ -185,23 +161,29 @@ fn metadata(signature: &ModelSignature) -> Value {
     })
 }
 
-async fn model_metadata(State(state): State<AppState>, Path(name): Path<String>) -> V2Result {
+pub(crate) async fn model_metadata(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> V2Result {
     Ok(json_ok(&metadata(find(&state, &name, None)?)))
 }
 
-async fn model_metadata_versioned(
+pub(crate) async fn model_metadata_versioned(
     State(state): State<AppState>,
     Path((name, version)): Path<(String, String)>,
 ) -> V2Result {
     Ok(json_ok(&metadata(find(&state, &name, Some(&version))?)))
 }
 
-async fn model_ready(State(state): State<AppState>, Path(name): Path<String>) -> V2Result {
+pub(crate) async fn model_ready(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> V2Result {
     find(&state, &name, None)?;
     Ok(json_ok(&json!({"name": name, "ready": true})))
 }
 
-async fn model_ready_versioned(
+pub(crate) async fn model_ready_versioned(
     State(state): State<AppState>,
     Path((name, version)): Path<(String, String)>,
 ) -> V2Result {
@@ -238,7 +220,7 @@ struct RequestOutput {
     parameters: Option<Map<String, Value>>,
 }
 
-async fn infer(
+pub(crate) async fn infer(
     state: State<AppState>,
     Path(name): Path<String>,
     headers: HeaderMap,
@@ -247,7 +229,7 @@ async fn infer(
     run_infer(state, name, None, headers, body).await
 }
 
-async fn infer_versioned(
+pub(crate) async fn infer_versioned(
     state: State<AppState>,
     Path((name, version)): Path<(String, String)>,
     headers: HeaderMap,

@@ -15,6 +15,7 @@
 //! | `GET /version` | berth's and ONNX Runtime's versions |
 //! | `GET /metrics` | Prometheus metrics (see the `metrics` module) |
 //! | `/v2/...` | KServe's Open Inference Protocol (see the `kserve` module) |
+//! | `GET /openapi.json` | `docs/openapi.yaml`, the OpenAPI 3.1 description of every route |
 
 mod config;
 mod decode;
@@ -34,7 +35,7 @@ pub use config::{
     parse_duration,
 };
 pub use error::ServeError;
-pub use routes::router;
+pub use routes::{openapi_json, route_list, router};
 pub use state::AppState;
 
 /// Serves the application on `listener` until `shutdown` completes, then stops accepting

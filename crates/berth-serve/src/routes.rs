@@ -11,7 +11,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use axum::{Router, middleware};
 use berth_engine::InferencePool;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -34,22 +34,95 @@ pub fn router(state: AppState) -> Router {
     with_layers(routes(), state)
 }
 
+/// Every route: method, path and handler. The router is built from this table and the OpenAPI
+/// document's drift test reads it, so a route cannot exist without being documented.
+fn route_table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    use crate::kserve;
+    vec![
+        (Method::GET, "/ping", get(live)),
+        (Method::GET, "/live", get(live)),
+        (Method::GET, "/healthz", get(live)),
+        (Method::GET, "/health", get(live)),
+        (Method::GET, "/ready", get(ready)),
+        (Method::GET, "/readyz", get(ready)),
+        (Method::POST, "/invocations", post(invocations)),
+        (Method::POST, "/predict", post(invocations)),
+        (Method::GET, "/metadata", get(metadata)),
+        (Method::GET, "/version", get(version)),
+        (Method::GET, "/metrics", get(metrics)),
+        (Method::GET, "/openapi.json", get(openapi)),
+        (Method::GET, "/v2", get(kserve::server_metadata)),
+        (Method::GET, "/v2/health/live", get(kserve::live)),
+        (Method::GET, "/v2/health/ready", get(kserve::ready)),
+        (
+            Method::GET,
+            "/v2/models/{name}",
+            get(kserve::model_metadata),
+        ),
+        (
+            Method::GET,
+            "/v2/models/{name}/ready",
+            get(kserve::model_ready),
+        ),
+        (Method::POST, "/v2/models/{name}/infer", post(kserve::infer)),
+        (
+            Method::GET,
+            "/v2/models/{name}/versions/{version}",
+            get(kserve::model_metadata_versioned),
+        ),
+        (
+            Method::GET,
+            "/v2/models/{name}/versions/{version}/ready",
+            get(kserve::model_ready_versioned),
+        ),
+        (
+            Method::POST,
+            "/v2/models/{name}/versions/{version}/infer",
+            post(kserve::infer_versioned),
+        ),
+    ]
+}
+
+/// `(method, path)` of every route, for documentation checks.
+#[must_use]
+pub fn route_list() -> Vec<(String, String)> {
+    route_table()
+        .into_iter()
+        .map(|(method, path, _)| (method.to_string(), path.to_owned()))
+        .collect()
+}
+
 fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/ping", get(live))
-        .route("/live", get(live))
-        .route("/healthz", get(live))
-        .route("/health", get(live))
-        .route("/ready", get(ready))
-        .route("/readyz", get(ready))
-        .route("/invocations", post(invocations))
-        .route("/predict", post(invocations))
-        .route("/metadata", get(metadata))
-        .route("/version", get(version))
-        .route("/metrics", get(metrics))
-        .merge(crate::kserve::routes())
+    route_table()
+        .into_iter()
+        .fold(Router::new(), |router, (_, path, handler)| {
+            router.route(path, handler)
+        })
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// The OpenAPI document, `docs/openapi.yaml`, compiled in and served as JSON.
+const OPENAPI_YAML: &str = include_str!("../../../docs/openapi.yaml");
+
+/// `docs/openapi.yaml` as JSON text.
+///
+/// # Errors
+/// The YAML parser's message when the document does not parse (a test keeps it parsing).
+pub fn openapi_json() -> Result<String, String> {
+    static JSON: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    JSON.get_or_init(|| {
+        serde_saphyr::from_str::<serde_json::Value>(OPENAPI_YAML)
+            .map(|document| document.to_string())
+            .map_err(|e| e.to_string())
+    })
+    .clone()
+}
+
+async fn openapi() -> Result<Response, ServeError> {
+    let json =
+        openapi_json().map_err(|e| ServeError::Internal(format!("docs/openapi.yaml: {e}")))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 pub(crate) fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
