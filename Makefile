@@ -76,6 +76,10 @@ lint: ## rustfmt and clippy, warnings as errors
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
+.PHONY: openapi-check
+openapi-check: venv ## Validate docs/openapi.yaml against the OpenAPI 3.1 schema
+	$(VENV)/bin/openapi-spec-validator docs/openapi.yaml
+
 .PHONY: test-unit
 test-unit: onnxruntime fixtures ## Unit tests (next to the code)
 	$(CARGO) test --workspace --locked --lib --bins
@@ -89,7 +93,7 @@ test-e2e: onnxruntime fixtures ## End-to-end: the real binary on a free port, ov
 	$(CARGO) test --locked -p berth --test e2e
 
 .PHONY: test
-test: onnxruntime fixtures lint ## Everything CI runs: lint, unit, integration, end-to-end
+test: onnxruntime fixtures lint openapi-check ## Everything CI runs: lint, unit, integration, end-to-end
 	scripts/test-summary.sh $(CARGO) test --workspace --locked
 
 .PHONY: clean
