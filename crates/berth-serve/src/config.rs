@@ -86,6 +86,164 @@ pub struct ServeConfig {
     #[arg(long = "default-accept", env = "DEFAULT_ACCEPT", value_name = "DEFAULT_ACCEPT", default_value = "application/json",
           value_parser = parse_response_format, help_heading = "Requests and responses")]
     pub default_accept: ResponseFormat,
+
+    /// Columns of a tabular row that are row IDs, not features: returned with the predictions
+    /// (`ids`), never fed to the model. A range `a:b` (half-open, ends optional) or a list `0,2`.
+    #[arg(long = "id-columns", env = "TABULAR_ID_COLUMNS", value_name = "TABULAR_ID_COLUMNS",
+          value_parser = ColumnSelector::parse, help_heading = "Requests and responses")]
+    pub tabular_id_columns: Option<ColumnSelector>,
+
+    /// Columns of a tabular row that are the features (default: every column that is not an ID).
+    #[arg(long = "feature-columns", env = "TABULAR_FEATURE_COLUMNS",
+          value_name = "TABULAR_FEATURE_COLUMNS", value_parser = ColumnSelector::parse,
+          help_heading = "Requests and responses")]
+    pub tabular_feature_columns: Option<ColumnSelector>,
+
+    /// The model output whose values are the predictions (default: the first output).
+    #[arg(long = "prediction-output", env = "ONNX_OUTPUT_NAME", value_name = "ONNX_OUTPUT_NAME",
+          value_parser = parse_non_empty, help_heading = "Requests and responses")]
+    pub onnx_output_name: Option<String>,
+
+    /// Answer with chosen outputs under chosen keys, e.g. `{"label":"output_label",
+    /// "proba":"output_probability"}` (JSON object: response key -> output name).
+    #[arg(long = "output-map", env = "ONNX_OUTPUT_MAP_JSON", value_name = "ONNX_OUTPUT_MAP_JSON",
+          value_parser = OutputMapSetting::parse, help_heading = "Requests and responses")]
+    pub onnx_output_map_json: Option<OutputMapSetting>,
+
+    /// Answer JSON with the bare list of predictions instead of `{"predictions": [...]}`.
+    #[arg(long = "return-predictions-only", env = "RETURN_PREDICTIONS_ONLY",
+          value_name = "RETURN_PREDICTIONS_ONLY", default_value = "false", action = clap::ArgAction::Set,
+          value_parser = clap::builder::BoolishValueParser::new(),
+          help_heading = "Requests and responses")]
+    pub return_predictions_only: bool,
+
+    /// The key of the predictions in JSON answers.
+    #[arg(long = "json-output-key", env = "JSON_OUTPUT_KEY", value_name = "JSON_OUTPUT_KEY",
+          default_value = "predictions", value_parser = parse_non_empty,
+          help_heading = "Requests and responses")]
+    pub json_output_key: String,
+}
+
+/// Which columns of a tabular row a setting selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnSelector {
+    /// `a:b`, half-open, either end optional; clamped to the row's width.
+    Range(Option<usize>, Option<usize>),
+    /// `0,2,4`: exactly these columns, each of which must exist.
+    List(Vec<usize>),
+}
+
+impl ColumnSelector {
+    /// Parses `a:b`, `:b`, `a:` or `0,2,4`.
+    ///
+    /// # Errors
+    /// What is expected, for clap to print with the variable's name.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let expected =
+            || "expected a column range a:b (ends optional) or a list such as 0,2,4".to_owned();
+        let value = value.trim();
+        if let Some((start, end)) = value.split_once(':') {
+            let bound = |text: &str| -> Result<Option<usize>, String> {
+                let text = text.trim();
+                if text.is_empty() {
+                    Ok(None)
+                } else {
+                    text.parse().map(Some).map_err(|_| expected())
+                }
+            };
+            let (start, end) = (bound(start)?, bound(end)?);
+            if let (Some(s), Some(e)) = (start, end)
+                && s >= e
+            {
+                return Err(format!("the range {s}:{e} selects no column"));
+            }
+            return Ok(Self::Range(start, end));
+        }
+        let list: Vec<usize> = value
+            .split(',')
+            .map(|part| part.trim().parse().map_err(|_| expected()))
+            .collect::<Result<_, _>>()?;
+        Ok(Self::List(list))
+    }
+
+    /// The selected column indices of a row `width` columns wide.
+    fn select(&self, width: usize, setting: &str) -> Result<Vec<usize>, String> {
+        match self {
+            Self::Range(start, end) => {
+                let start = start.unwrap_or(0).min(width);
+                let end = end.unwrap_or(width).min(width);
+                Ok((start..end.max(start)).collect())
+            }
+            Self::List(columns) => {
+                if let Some(bad) = columns.iter().find(|&&c| c >= width) {
+                    return Err(format!(
+                        "{setting} selects column {bad}, but the row has {width} columns"
+                    ));
+                }
+                Ok(columns.clone())
+            }
+        }
+    }
+}
+
+/// Feature and ID columns of tabular rows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ColumnSelection {
+    pub(crate) features: Option<ColumnSelector>,
+    pub(crate) ids: Option<ColumnSelector>,
+}
+
+impl ColumnSelection {
+    /// `(feature columns, id columns)` of a row `width` columns wide.
+    pub(crate) fn split(&self, width: usize) -> Result<(Vec<usize>, Vec<usize>), String> {
+        let ids = match &self.ids {
+            Some(selector) => selector.select(width, "TABULAR_ID_COLUMNS")?,
+            None => Vec::new(),
+        };
+        let features = match &self.features {
+            Some(selector) => selector.select(width, "TABULAR_FEATURE_COLUMNS")?,
+            None => (0..width).filter(|c| !ids.contains(c)).collect(),
+        };
+        Ok((features, ids))
+    }
+}
+
+/// `ONNX_OUTPUT_MAP_JSON`: response keys and the outputs they show, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputMapSetting(pub Vec<(String, String)>);
+
+impl OutputMapSetting {
+    /// Parses a JSON object of strings.
+    ///
+    /// # Errors
+    /// What is expected, for clap to print with the variable's name.
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let expected = "expected a JSON object of response keys to output names, e.g. {\"label\":\"output_label\"}";
+        let object: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(value).map_err(|_| expected.to_owned())?;
+        if object.is_empty() {
+            return Err(expected.to_owned());
+        }
+        object
+            .into_iter()
+            .map(|(key, output)| match output {
+                serde_json::Value::String(name) if !key.is_empty() && !name.is_empty() => {
+                    Ok((key, name))
+                }
+                _ => Err(expected.to_owned()),
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+}
+
+fn parse_non_empty(value: &str) -> Result<String, String> {
+    let value = value.trim();
+    if value.is_empty() {
+        Err("expected a non-empty name".to_owned())
+    } else {
+        Ok(value.to_owned())
+    }
 }
 
 impl Default for ServeConfig {
@@ -105,6 +263,12 @@ impl Default for ServeConfig {
             csv_has_header: CsvHeader::Auto,
             default_content_type: RequestFormat::Json,
             default_accept: ResponseFormat::Json,
+            tabular_id_columns: None,
+            tabular_feature_columns: None,
+            onnx_output_name: None,
+            onnx_output_map_json: None,
+            return_predictions_only: false,
+            json_output_key: "predictions".to_owned(),
         }
     }
 }
@@ -117,7 +281,9 @@ impl fmt::Display for ServeConfig {
             "MAX_BODY_BYTES={} MAX_RECORDS={} MAX_QUEUED={} ACQUIRE_TIMEOUT={:?} \
              SHUTDOWN_TIMEOUT={:?} INFERENCE_WORKERS={} ORT_INTRA_OP_THREADS={} \
              ORT_INTER_OP_THREADS={} ORT_GRAPH_OPTIMIZATION={:?} RESPONSE_OUTPUTS={:?} \
-             CSV_DELIMITER={:?} CSV_HAS_HEADER={:?} DEFAULT_CONTENT_TYPE={} DEFAULT_ACCEPT={}",
+             CSV_DELIMITER={:?} CSV_HAS_HEADER={:?} DEFAULT_CONTENT_TYPE={} DEFAULT_ACCEPT={} \
+             TABULAR_ID_COLUMNS={:?} TABULAR_FEATURE_COLUMNS={:?} ONNX_OUTPUT_NAME={:?} \
+             ONNX_OUTPUT_MAP_JSON={:?} RETURN_PREDICTIONS_ONLY={} JSON_OUTPUT_KEY={:?}",
             self.max_body_bytes,
             self.max_records,
             self.max_queued,
@@ -132,6 +298,12 @@ impl fmt::Display for ServeConfig {
             self.csv_has_header,
             self.default_content_type.media_type(),
             self.default_accept.media_type(),
+            self.tabular_id_columns,
+            self.tabular_feature_columns,
+            self.onnx_output_name,
+            self.onnx_output_map_json.as_ref().map(|m| &m.0),
+            self.return_predictions_only,
+            self.json_output_key,
         )
     }
 }
@@ -319,6 +491,49 @@ mod tests {
         assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
         for bad in ["", "-1", "inf", "NaN", "abc", "1h", "10x"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn column_selectors_parse_select_and_refuse() {
+        use ColumnSelector::{List, Range};
+        assert_eq!(ColumnSelector::parse("1:4"), Ok(Range(Some(1), Some(4))));
+        assert_eq!(ColumnSelector::parse(":2"), Ok(Range(None, Some(2))));
+        assert_eq!(ColumnSelector::parse("2:"), Ok(Range(Some(2), None)));
+        assert_eq!(ColumnSelector::parse("0, 2,4"), Ok(List(vec![0, 2, 4])));
+        for bad in ["", "a", "1:x", "3:1", "1,,2", "-1"] {
+            assert!(ColumnSelector::parse(bad).is_err(), "{bad}");
+        }
+        let selection = ColumnSelection {
+            features: None,
+            ids: Some(List(vec![0])),
+        };
+        assert_eq!(selection.split(4), Ok((vec![1, 2, 3], vec![0])));
+        let selection = ColumnSelection {
+            features: Some(Range(Some(1), None)),
+            ids: Some(Range(None, Some(1))),
+        };
+        assert_eq!(selection.split(3), Ok((vec![1, 2], vec![0])));
+        let selection = ColumnSelection {
+            features: Some(List(vec![5])),
+            ids: None,
+        };
+        let error = selection.split(3).unwrap_err();
+        assert!(
+            error.contains("TABULAR_FEATURE_COLUMNS selects column 5, but the row has 3 columns"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn output_maps_are_objects_of_names() {
+        let map =
+            OutputMapSetting::parse(r#"{"label":"output_label","proba":"output_probability"}"#)
+                .unwrap();
+        assert_eq!(map.0[0], ("label".to_owned(), "output_label".to_owned()));
+        assert_eq!(map.0[1].0, "proba");
+        for bad in ["", "{}", "[]", r#"{"a":1}"#, r#"{"a":""}"#, "not json"] {
+            assert!(OutputMapSetting::parse(bad).is_err(), "{bad}");
         }
     }
 

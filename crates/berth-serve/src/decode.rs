@@ -20,11 +20,13 @@ use berth_engine::{ElementType, InputSpec, InputTensor, TensorData};
 use serde_json::Value;
 
 use crate::ServeError;
-use crate::config::{CsvHeader, RequestFormat};
+use crate::config::{ColumnSelection, CsvHeader, RequestFormat};
 
 /// How to decode, beyond the format.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct DecodeOptions {
+    /// Feature and ID columns of tabular rows.
+    pub(crate) columns: ColumnSelection,
     /// Most rows accepted.
     pub(crate) max_records: u64,
     /// CSV field delimiter.
@@ -38,6 +40,8 @@ pub(crate) struct DecodeOptions {
 pub(crate) struct Decoded {
     pub(crate) tensors: Vec<InputTensor>,
     pub(crate) rows: usize,
+    /// The ID columns of each row, when `TABULAR_ID_COLUMNS` is set.
+    pub(crate) ids: Option<Vec<Vec<Value>>>,
 }
 
 /// Decodes `body` for a model whose inputs are `specs`.
@@ -50,11 +54,11 @@ pub(crate) fn decode(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ServeError::EmptyBody);
     }
-    let mut batch = BatchBuilder::new(specs, options.max_records)?;
+    let mut batch = BatchBuilder::new(specs, options.max_records, options.columns.clone())?;
     match format {
         RequestFormat::Json => decode_json(body, &mut batch)?,
         RequestFormat::JsonLines => decode_json_lines(body, &mut batch)?,
-        RequestFormat::Csv => decode_csv(body, &mut batch, options)?,
+        RequestFormat::Csv => decode_csv(body, &mut batch, &options)?,
     }
     batch.finish()
 }
@@ -171,7 +175,7 @@ fn decode_json_lines(body: &[u8], batch: &mut BatchBuilder<'_>) -> Result<(), Se
 fn decode_csv(
     body: &[u8],
     batch: &mut BatchBuilder<'_>,
-    options: DecodeOptions,
+    options: &DecodeOptions,
 ) -> Result<(), ServeError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -262,10 +266,18 @@ pub(crate) struct BatchBuilder<'a> {
     columns: Vec<Column<'a>>,
     rows: usize,
     max_records: u64,
+    /// Column selection of tabular rows; `None` when every column is a feature.
+    selection: Option<ColumnSelection>,
+    /// ID columns of each row, when IDs are selected.
+    ids: Option<Vec<Vec<Value>>>,
 }
 
 impl<'a> BatchBuilder<'a> {
-    fn new(specs: &'a [InputSpec], max_records: u64) -> Result<Self, ServeError> {
+    fn new(
+        specs: &'a [InputSpec],
+        max_records: u64,
+        selection: ColumnSelection,
+    ) -> Result<Self, ServeError> {
         let mut columns = Vec::with_capacity(specs.len());
         for spec in specs {
             let width = spec.row_width();
@@ -283,11 +295,16 @@ impl<'a> BatchBuilder<'a> {
                 data: TensorData::with_capacity(spec.element_type, 0),
             });
         }
+        let ids = selection.ids.is_some().then(Vec::new);
+        let selection =
+            (selection.ids.is_some() || selection.features.is_some()).then_some(selection);
         Ok(Self {
             specs,
             columns,
             rows: 0,
             max_records,
+            selection,
+            ids,
         })
     }
 
@@ -355,12 +372,34 @@ impl<'a> BatchBuilder<'a> {
                 )));
             }
             self.begin_row()?;
+            if let Some(ids) = &mut self.ids {
+                ids.push(Vec::new()); // a record names its inputs: it has no ID columns
+            }
             for input in 0..self.specs.len() {
                 let name = &self.specs[input].name;
                 self.push_input(input, &object[name], &format!("{at}, input '{name}'"))?;
             }
             return Ok(());
         }
+        if let Some(selection) = &self.selection {
+            // Tabular settings pick the feature and ID columns out of the flattened row.
+            let mut cells = Vec::new();
+            flatten(row, &mut cells, 0)?;
+            let (features, ids) = selection
+                .split(cells.len())
+                .map_err(|message| ServeError::InvalidInput(format!("{at}: {message}")))?;
+            let id_values: Vec<Value> = ids.iter().map(|&c| cells[c].clone()).collect();
+            let features = Value::Array(features.iter().map(|&c| cells[c].clone()).collect());
+            if let Some(all_ids) = &mut self.ids {
+                all_ids.push(id_values);
+            }
+            return self.push_selected_row(&features, at);
+        }
+        self.push_selected_row(row, at)
+    }
+
+    /// A tabular row whose columns are all features.
+    fn push_selected_row(&mut self, row: &Value, at: &str) -> Result<(), ServeError> {
         self.begin_row()?;
         if self.columns.len() == 1 {
             return self.push_input(0, row, at);
@@ -425,6 +464,24 @@ impl<'a> BatchBuilder<'a> {
 
     /// One CSV record, split across the inputs in graph order.
     fn push_text_row(&mut self, fields: &[&str], line: u64) -> Result<(), ServeError> {
+        let Some(selection) = &self.selection else {
+            return self.push_text_features(fields, line);
+        };
+        let (features, ids) = selection
+            .split(fields.len())
+            .map_err(|message| ServeError::InvalidInput(format!("line {line}: {message}")))?;
+        if let Some(all_ids) = &mut self.ids {
+            all_ids.push(
+                ids.iter()
+                    .map(|&c| Value::String(fields[c].to_owned()))
+                    .collect(),
+            );
+        }
+        let features: Vec<&str> = features.iter().map(|&c| fields[c]).collect();
+        self.push_text_features(&features, line)
+    }
+
+    fn push_text_features(&mut self, fields: &[&str], line: u64) -> Result<(), ServeError> {
         let widths = if self.columns.len() == 1 {
             vec![self.columns[0].width.unwrap_or(fields.len())]
         } else {
@@ -482,7 +539,11 @@ impl<'a> BatchBuilder<'a> {
                 }
             })
             .collect();
-        Ok(Decoded { tensors, rows })
+        Ok(Decoded {
+            tensors,
+            rows,
+            ids: self.ids,
+        })
     }
 }
 
@@ -640,14 +701,17 @@ mod tests {
         ]
     }
 
-    const OPTIONS: DecodeOptions = DecodeOptions {
-        max_records: 10,
-        csv_delimiter: b',',
-        csv_header: CsvHeader::Auto,
-    };
+    fn options() -> DecodeOptions {
+        DecodeOptions {
+            columns: ColumnSelection::default(),
+            max_records: 10,
+            csv_delimiter: b',',
+            csv_header: CsvHeader::Auto,
+        }
+    }
 
     fn run(format: RequestFormat, body: &str, specs: &[InputSpec]) -> Result<Decoded, ServeError> {
-        decode(format, body.as_bytes(), specs, OPTIONS)
+        decode(format, body.as_bytes(), specs, options())
     }
 
     fn floats(decoded: &Decoded) -> Vec<f32> {
@@ -833,7 +897,7 @@ mod tests {
                     for csv_header in [CsvHeader::Auto, CsvHeader::True, CsvHeader::False] {
                         let options = DecodeOptions {
                             csv_header,
-                            ..OPTIONS
+                            ..options()
                         };
                         if let Ok(decoded) = decode(format, body, &specs, options) {
                             assert!(decoded.rows >= 1 && decoded.rows <= 10);

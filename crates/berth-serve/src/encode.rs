@@ -6,84 +6,211 @@
 //! values}`; CSV writes a header line and every output's columns; JSON Lines one object per row.
 //! float32 values are written with the shortest text that reads back as the same float32.
 
-use berth_engine::{MapKeys, OutputMap, OutputValue, Outputs, TensorData};
+use berth_engine::{MapKeys, OutputMap, OutputSpec, OutputValue, Outputs, TensorData};
 use serde_json::{Map, Number, Value};
 
+use crate::ServeConfig;
 use crate::ServeError;
 use crate::config::{ResponseFormat, ResponseOutputs};
 
-/// Encodes the outputs of a batch of `rows` rows.
+/// What a prediction answer holds, fixed at start-up from the settings and the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ResponsePlan {
+    /// The output whose values are "the predictions" (`ONNX_OUTPUT_NAME`, else the first).
+    prediction: usize,
+    shape: ResponseShape,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ResponseShape {
+    /// `{KEY: predictions}`, or the bare list with `RETURN_PREDICTIONS_ONLY`.
+    Predictions { key: String, bare: bool },
+    /// `{KEY: predictions, "outputs": {every output}}`.
+    All { key: String },
+    /// `{response key: output}` from `ONNX_OUTPUT_MAP_JSON`.
+    Map(Vec<(String, usize)>),
+}
+
+impl ResponsePlan {
+    /// Checks the output settings against the model's outputs.
+    pub(crate) fn new(config: &ServeConfig, outputs: &[OutputSpec]) -> Result<Self, ServeError> {
+        let index = |setting: &'static str, name: &str| {
+            outputs
+                .iter()
+                .position(|o| o.name == name)
+                .ok_or_else(|| ServeError::InvalidSetting {
+                    name: setting,
+                    message: format!(
+                        "the model has no output '{name}' (its outputs: {:?})",
+                        outputs.iter().map(|o| o.name.as_str()).collect::<Vec<_>>()
+                    ),
+                })
+        };
+        if outputs.is_empty() {
+            return Err(ServeError::Internal("the model has no outputs".to_owned()));
+        }
+        let prediction = match &config.onnx_output_name {
+            Some(name) => index("ONNX_OUTPUT_NAME", name)?,
+            None => 0,
+        };
+        let key = config.json_output_key.clone();
+        let shape = if let Some(map) = &config.onnx_output_map_json {
+            let mut columns = Vec::with_capacity(map.0.len());
+            for (response_key, output) in &map.0 {
+                columns.push((response_key.clone(), index("ONNX_OUTPUT_MAP_JSON", output)?));
+            }
+            ResponseShape::Map(columns)
+        } else if config.response_outputs == ResponseOutputs::All {
+            ResponseShape::All { key }
+        } else {
+            ResponseShape::Predictions {
+                key,
+                bare: config.return_predictions_only,
+            }
+        };
+        Ok(Self { prediction, shape })
+    }
+
+    /// The plan of the default settings for a model (tests and the KServe side use it).
+    #[cfg(test)]
+    pub(crate) fn predictions() -> Self {
+        Self {
+            prediction: 0,
+            shape: ResponseShape::Predictions {
+                key: "predictions".into(),
+                bare: false,
+            },
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn all() -> Self {
+        Self {
+            prediction: 0,
+            shape: ResponseShape::All {
+                key: "predictions".into(),
+            },
+        }
+    }
+
+    /// The named columns of a CSV or JSON Lines answer.
+    fn columns<'a>(&'a self, outputs: &'a Outputs) -> Vec<(&'a str, &'a OutputValue)> {
+        let named = |i: usize| (outputs.values[i].0.as_str(), &outputs.values[i].1);
+        match &self.shape {
+            ResponseShape::Predictions { key, .. } => {
+                vec![(key.as_str(), &outputs.values[self.prediction].1)]
+            }
+            ResponseShape::All { .. } => (0..outputs.values.len()).map(named).collect(),
+            ResponseShape::Map(columns) => columns
+                .iter()
+                .map(|(key, i)| (key.as_str(), &outputs.values[*i].1))
+                .collect(),
+        }
+    }
+}
+
+/// Encodes the outputs of a batch of `rows` rows; `ids` are the ID columns of each row, when
+/// `TABULAR_ID_COLUMNS` selected some.
 pub(crate) fn encode(
     outputs: &Outputs,
     rows: usize,
+    ids: Option<&[Vec<Value>]>,
     format: ResponseFormat,
-    mode: ResponseOutputs,
+    plan: &ResponsePlan,
     delimiter: u8,
 ) -> Result<Vec<u8>, ServeError> {
-    let (_, first) = outputs
-        .values
-        .first()
-        .ok_or_else(|| ServeError::Internal("the model returned no outputs".to_owned()))?;
+    if outputs.values.len() <= plan.prediction {
+        return Err(ServeError::Internal(
+            "the model returned fewer outputs than it declares".to_owned(),
+        ));
+    }
+    let prediction = &outputs.values[plan.prediction].1;
+    let ids_value = |row: usize| {
+        ids.and_then(|ids| ids.get(row))
+            .map(|r| Value::Array(r.clone()))
+    };
+    let internal = |e: &dyn std::fmt::Display| ServeError::Internal(e.to_string());
     match format {
         ResponseFormat::Json => {
             let mut body = Map::new();
-            body.insert("predictions".to_owned(), per_row(first, rows));
-            if mode == ResponseOutputs::All {
-                let all = outputs
-                    .values
-                    .iter()
-                    .map(|(name, value)| (name.clone(), per_row(value, rows)))
-                    .collect();
-                body.insert("outputs".to_owned(), Value::Object(all));
+            if let Some(ids) = ids {
+                body.insert(
+                    "ids".to_owned(),
+                    Value::Array(ids.iter().map(|r| Value::Array(r.clone())).collect()),
+                );
             }
-            serde_json::to_vec(&body).map_err(|e| ServeError::Internal(e.to_string()))
+            match &plan.shape {
+                ResponseShape::Predictions { bare: true, .. } if ids.is_none() => {
+                    return serde_json::to_vec(&per_row(prediction, rows))
+                        .map_err(|e| internal(&e));
+                }
+                ResponseShape::Predictions { key, .. } => {
+                    body.insert(key.clone(), per_row(prediction, rows));
+                }
+                ResponseShape::All { key } => {
+                    body.insert(key.clone(), per_row(prediction, rows));
+                    let all = outputs
+                        .values
+                        .iter()
+                        .map(|(name, value)| (name.clone(), per_row(value, rows)))
+                        .collect();
+                    body.insert("outputs".to_owned(), Value::Object(all));
+                }
+                ResponseShape::Map(columns) => {
+                    for (key, index) in columns {
+                        body.insert(key.clone(), per_row(&outputs.values[*index].1, rows));
+                    }
+                }
+            }
+            serde_json::to_vec(&body).map_err(|e| internal(&e))
         }
         ResponseFormat::JsonLines => {
+            let columns = plan.columns(outputs);
             let mut out = Vec::new();
             for row in 0..rows {
-                let line = match mode {
-                    ResponseOutputs::Predictions => row_value(first, row, rows),
-                    ResponseOutputs::All => Value::Object(
-                        outputs
-                            .values
-                            .iter()
-                            .map(|(name, value)| (name.clone(), row_value(value, row, rows)))
-                            .collect(),
-                    ),
+                let line = match (&plan.shape, ids_value(row)) {
+                    (ResponseShape::Predictions { .. }, None) => row_value(prediction, row, rows),
+                    (_, row_ids) => {
+                        let mut object = Map::new();
+                        if let Some(row_ids) = row_ids {
+                            object.insert("ids".to_owned(), row_ids);
+                        }
+                        for (name, value) in &columns {
+                            object.insert((*name).to_owned(), row_value(value, row, rows));
+                        }
+                        Value::Object(object)
+                    }
                 };
-                serde_json::to_writer(&mut out, &line)
-                    .map_err(|e| ServeError::Internal(e.to_string()))?;
+                serde_json::to_writer(&mut out, &line).map_err(|e| internal(&e))?;
                 out.push(b'\n');
             }
             Ok(out)
         }
         ResponseFormat::Csv => {
+            let columns = plan.columns(outputs);
             let mut writer = csv::WriterBuilder::new()
                 .delimiter(delimiter)
                 .flexible(true)
                 .from_writer(Vec::new());
-            let selected: Vec<&(String, OutputValue)> = match mode {
-                ResponseOutputs::Predictions => outputs.values.iter().take(1).collect(),
-                ResponseOutputs::All => outputs.values.iter().collect(),
-            };
-            let csv_error = |e: csv::Error| ServeError::Internal(e.to_string());
-            if mode == ResponseOutputs::All {
-                let mut header = Vec::new();
-                for (name, value) in &selected {
+            let id_width = ids.and_then(|ids| ids.first()).map_or(0, Vec::len);
+            if !matches!(plan.shape, ResponseShape::Predictions { .. }) {
+                let mut header: Vec<String> = (0..id_width).map(|i| format!("id_{i}")).collect();
+                for (name, value) in &columns {
                     header.extend(column_names(name, value, rows));
                 }
-                writer.write_record(&header).map_err(csv_error)?;
+                writer.write_record(&header).map_err(|e| internal(&e))?;
             }
             for row in 0..rows {
                 let mut record = Vec::new();
-                for (_, value) in &selected {
+                if let Some(row_ids) = ids_value(row) {
+                    cells(&row_ids, &mut record);
+                }
+                for (_, value) in &columns {
                     cells(&row_value(value, row, rows), &mut record);
                 }
-                writer.write_record(&record).map_err(csv_error)?;
+                writer.write_record(&record).map_err(|e| internal(&e))?;
             }
-            writer
-                .into_inner()
-                .map_err(|e| ServeError::Internal(e.to_string()))
+            writer.into_inner().map_err(|e| internal(&e))
         }
     }
 }
@@ -246,14 +373,14 @@ mod tests {
         }
     }
 
-    fn text(format: ResponseFormat, mode: ResponseOutputs, outputs: &Outputs) -> String {
-        String::from_utf8(encode(outputs, 2, format, mode, b',').unwrap()).unwrap()
+    fn text(format: ResponseFormat, plan: &ResponsePlan, outputs: &Outputs) -> String {
+        String::from_utf8(encode(outputs, 2, None, format, plan, b',').unwrap()).unwrap()
     }
 
     #[test]
     fn predictions_in_each_format() {
         let outputs = classifier();
-        let p = ResponseOutputs::Predictions;
+        let p = &ResponsePlan::predictions();
         assert_eq!(
             text(ResponseFormat::Json, p, &outputs),
             r#"{"predictions":[0,2]}"#
@@ -265,7 +392,7 @@ mod tests {
     #[test]
     fn every_output_in_each_format() {
         let outputs = classifier();
-        let all = ResponseOutputs::All;
+        let all = &ResponsePlan::all();
         assert_eq!(
             text(ResponseFormat::Json, all, &outputs),
             r#"{"predictions":[0,2],"outputs":{"label":[0,2],"probability":[{"0":0.9,"1":0.1},{"0":0.25,"1":0.75}]}}"#
@@ -291,7 +418,7 @@ mod tests {
                 },
             )],
         };
-        let p = ResponseOutputs::Predictions;
+        let p = &ResponsePlan::predictions();
         assert_eq!(
             text(ResponseFormat::Json, p, &outputs),
             r#"{"predictions":[[1.5,null],[3.0,4.0]]}"#

@@ -67,6 +67,17 @@ pub enum ServeError {
     /// The server is shutting down.
     #[error("the server is shutting down")]
     ShuttingDown,
+    /// A setting that does not fit the model (found when the model loads, before readiness).
+    #[error("invalid {name}: {message}")]
+    InvalidSetting {
+        /// The environment variable.
+        name: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// The model could not be loaded.
+    #[error("{0}")]
+    ModelLoad(#[source] EngineError),
     /// Anything else: a bug or a runtime failure. The detail is logged, never sent.
     #[error("internal error")]
     Internal(String),
@@ -91,7 +102,9 @@ impl ServeError {
             Self::NotReady | Self::Overloaded | Self::ShuttingDown => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Internal(_) | Self::InvalidSetting { .. } | Self::ModelLoad(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -112,7 +125,9 @@ impl ServeError {
             Self::NotReady => "model_not_ready",
             Self::Overloaded => "overloaded",
             Self::ShuttingDown => "shutting_down",
-            Self::Internal(_) => "internal_error",
+            Self::Internal(_) | Self::InvalidSetting { .. } | Self::ModelLoad(_) => {
+                "internal_error"
+            }
         }
     }
 

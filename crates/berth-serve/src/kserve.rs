@@ -246,7 +246,7 @@ async fn run_infer(
     body: Body,
 ) -> V2Result {
     let signature = find(&state, &name, version.as_deref())?;
-    let pool = state.app().model.get().ok_or(ServeError::NotReady)?;
+    let pool = &state.app().model.get().ok_or(ServeError::NotReady)?.pool;
     let config = &state.app().config;
     let bytes = crate::routes::read_body(body, &headers, config.max_body_bytes).await?;
     if bytes.is_empty() {

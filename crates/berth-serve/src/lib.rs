@@ -31,8 +31,8 @@ use std::future::Future;
 use std::time::Duration;
 
 pub use config::{
-    CsvHeader, GraphOptimization, RequestFormat, ResponseFormat, ResponseOutputs, ServeConfig,
-    parse_duration,
+    ColumnSelector, CsvHeader, GraphOptimization, OutputMapSetting, RequestFormat, ResponseFormat,
+    ResponseOutputs, ServeConfig, parse_duration,
 };
 pub use error::ServeError;
 pub use routes::{openapi_json, route_list, router};

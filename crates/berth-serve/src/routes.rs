@@ -13,7 +13,6 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Router, middleware};
-use berth_engine::InferencePool;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::json;
 use tower::ServiceBuilder;
@@ -186,7 +185,7 @@ async fn version(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    let queued = state.app().model.get().map_or(0, InferencePool::queued);
+    let queued = state.app().model.get().map_or(0, |m| m.pool.queued());
     (
         [(
             header::CONTENT_TYPE,
@@ -226,12 +225,14 @@ async fn invocations(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ServeError> {
-    let pool = state.app().model.get().ok_or(ServeError::NotReady)?;
+    let model = state.app().model.get().ok_or(ServeError::NotReady)?;
+    let pool = &model.pool;
     let config = &state.app().config;
     let input_format = request_format(&headers, config.default_content_type)?;
     let output_format = response_format(&headers, config.default_accept)?;
     let bytes = read_body(body, &headers, config.max_body_bytes).await?;
     let options = DecodeOptions {
+        columns: state.app().columns.clone(),
         max_records: config.max_records,
         csv_delimiter: config.csv_delimiter,
         csv_header: config.csv_has_header,
@@ -245,6 +246,7 @@ async fn invocations(
             .map_err(|e| ServeError::Internal(format!("decoding task failed: {e}")))??
     };
     let rows = decoded.rows;
+    let ids = decoded.ids;
     let started = std::time::Instant::now();
     let outputs = pool.run(decoded.tensors).await?;
     state
@@ -254,8 +256,9 @@ async fn invocations(
     let body = encode(
         &outputs,
         rows,
+        ids.as_deref(),
         output_format,
-        config.response_outputs,
+        &model.plan,
         config.csv_delimiter,
     )?;
     Ok(([(header::CONTENT_TYPE, output_format.media_type())], body).into_response())

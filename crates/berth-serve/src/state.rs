@@ -8,8 +8,10 @@ use berth_engine::{
     Runtime, SessionOptions, TensorData,
 };
 
-use crate::ServeConfig;
+use crate::config::ColumnSelection;
+use crate::encode::ResponsePlan;
 use crate::metrics::Metrics;
+use crate::{ServeConfig, ServeError};
 
 /// What every handler shares, cheap to clone.
 #[derive(Debug, Clone)]
@@ -20,9 +22,11 @@ pub struct AppState(Arc<App>);
 pub(crate) struct App {
     /// Settings, fixed at start-up.
     pub(crate) config: ServeConfig,
-    /// The model's inference pool: empty until the model is loaded and warmed up, which is
-    /// exactly what readiness reports.
-    pub(crate) model: OnceLock<InferencePool>,
+    /// The model: empty until it is loaded and warmed up, which is exactly what readiness
+    /// reports.
+    pub(crate) model: OnceLock<LoadedModel>,
+    /// Feature and ID columns of tabular rows.
+    pub(crate) columns: ColumnSelection,
     /// The ONNX Runtime release loaded, for `/version` and `/metadata`.
     pub(crate) onnxruntime_version: String,
     /// Prometheus metrics.
@@ -34,7 +38,12 @@ impl AppState {
     #[must_use]
     pub fn new(config: ServeConfig, onnxruntime_version: impl Into<String>) -> Self {
         let onnxruntime_version = onnxruntime_version.into();
+        let columns = ColumnSelection {
+            features: config.tabular_feature_columns.clone(),
+            ids: config.tabular_id_columns.clone(),
+        };
         Self(Arc::new(App {
+            columns,
             config,
             model: OnceLock::new(),
             metrics: Metrics::new(&onnxruntime_version),
@@ -55,20 +64,21 @@ impl AppState {
     /// The model's signature, once loaded.
     #[must_use]
     pub fn signature(&self) -> Option<&ModelSignature> {
-        self.0.model.get().map(InferencePool::signature)
+        self.0.model.get().map(|m| m.pool.signature())
     }
 
     /// Loads the model into the inference pool (on a blocking thread), runs one warm-up
     /// inference, then marks the server ready.
     ///
     /// # Errors
-    /// The engine's error when the model cannot be loaded. A warm-up that the model refuses
+    /// [`ServeError::ModelLoad`] when the model cannot be loaded, [`ServeError::InvalidSetting`]
+    /// when an output setting names an output the model lacks. A warm-up that the model refuses
     /// (some models reject all-zero inputs) is logged, not fatal.
     pub async fn load_model(
         &self,
         runtime: Runtime,
         source: ModelSource,
-    ) -> Result<(), EngineError> {
+    ) -> Result<(), ServeError> {
         let config = &self.0.config;
         let load_started = std::time::Instant::now();
         let session = SessionOptions {
@@ -85,7 +95,9 @@ impl AppState {
             InferencePool::start(&runtime, &source, &session, pool_options)
         })
         .await
-        .map_err(|_| EngineError::WorkerPanicked)??;
+        .map_err(|_| ServeError::ModelLoad(EngineError::WorkerPanicked))?
+        .map_err(ServeError::ModelLoad)?;
+        let plan = ResponsePlan::new(config, &pool.signature().outputs)?;
         let warm_up = warm_up_inputs(pool.signature());
         let started = std::time::Instant::now();
         match pool.run(warm_up).await {
@@ -93,9 +105,9 @@ impl AppState {
             Err(error) if error.is_client_error() => {
                 tracing::warn!(%error, "the model refused the all-zero warm-up input; serving anyway");
             }
-            Err(error) => return Err(error),
+            Err(error) => return Err(ServeError::ModelLoad(error)),
         }
-        if self.0.model.set(pool).is_ok() {
+        if self.0.model.set(LoadedModel { pool, plan }).is_ok() {
             self.0
                 .metrics
                 .model_loaded(load_started.elapsed().as_secs_f64());
@@ -108,6 +120,13 @@ impl AppState {
     pub fn acquire_timeout(&self) -> Duration {
         self.0.config.acquire_timeout
     }
+}
+
+/// A loaded model and how its answers are shaped.
+#[derive(Debug)]
+pub(crate) struct LoadedModel {
+    pub(crate) pool: InferencePool,
+    pub(crate) plan: ResponsePlan,
 }
 
 /// One row of zeros (empty strings, `false`) for every input.

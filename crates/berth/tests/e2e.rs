@@ -343,7 +343,10 @@ fn run_failing(args: &[&str], envs: &[(&str, &str)]) -> String {
 
 #[test]
 fn invalid_settings_stop_start_up_naming_the_variable() {
-    let cases: [(&[(&str, &str)], &str); 7] = [
+    let cases: [(&[(&str, &str)], &str); 10] = [
+        (&[("RETURN_PREDICTIONS_ONLY", "maybe")], "RETURN_PREDICTIONS_ONLY"),
+        (&[("TABULAR_ID_COLUMNS", "first")], "TABULAR_ID_COLUMNS"),
+        (&[("ONNX_OUTPUT_MAP_JSON", "[1]")], "ONNX_OUTPUT_MAP_JSON"),
         (&[("PORT", "eighty")], "PORT"),
         (&[("PORT", "70000")], "PORT"),
         (&[("SAGEMAKER_BIND_TO_PORT", "x")], "SAGEMAKER_BIND_TO_PORT"),
@@ -356,6 +359,14 @@ fn invalid_settings_stop_start_up_naming_the_variable() {
         let stderr = run_failing(&["serve", "--host", "127.0.0.1"], envs);
         assert!(stderr.contains(name), "{envs:?}: {stderr}");
     }
+    // Settings that only the model can refute stop the server once the model is read.
+    let port = free_port().to_string();
+    let stderr = run_failing(
+        &["serve", "--host", "127.0.0.1", "--port", &port],
+        &[("ONNX_OUTPUT_NAME", "nope")],
+    );
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(last.starts_with("error: invalid ONNX_OUTPUT_NAME: the model has no output 'nope'"), "{stderr}");
 }
 
 #[test]
