@@ -67,6 +67,32 @@ test-dockerfile-parity: venv ## The Dockerfile parser against BuildKit's own (Py
 analyze-dockerfiles: ## berth analyze on every Dockerfile of the repository (they must parse)
 	scripts/analyze-repo-dockerfiles.sh
 
+BENCH_KIT ?= ../shared/bench
+BENCH_VENV := .venv-bench
+BENCH_MODELS := bench/out/models
+
+$(BENCH_VENV)/.stamp: $(BENCH_KIT)/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $(BENCH_KIT)/requirements.txt
+	touch $@
+
+$(BENCH_MODELS)/.stamp: $(BENCH_VENV)/.stamp
+	$(BENCH_VENV)/bin/python $(BENCH_KIT)/make_models.py $(BENCH_MODELS) >/dev/null
+	touch $@
+
+.PHONY: bench-build
+bench-build: onnxruntime $(BENCH_MODELS)/.stamp
+	@command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk"; exit 1; }
+	$(CARGO) build --release --locked -p berth -p berth-bench-reference
+
+.PHONY: bench
+bench: bench-build ## berth vs the FastAPI baseline and a bare axum server: docs/benchmarks.md
+	$(PYTHON) bench/run.py --kit $(BENCH_KIT) --baseline-venv $(BENCH_VENV) --models $(BENCH_MODELS)
+
+.PHONY: bench-quick
+bench-quick: bench-build ## The benchmark harness end to end with 1 s runs (a smoke test, not figures)
+	$(PYTHON) bench/run.py --quick --kit $(BENCH_KIT) --baseline-venv $(BENCH_VENV) --models $(BENCH_MODELS) --out-json bench/out/quick.json
+
 .PHONY: fmt
 fmt: ## Format the code
 	$(CARGO) fmt --all

@@ -14,6 +14,7 @@
 //! It knows nothing of HTTP, JSON or CSV: decoding requests into tensors and encoding outputs is
 //! the server's job (`berth-serve`).
 
+mod batch;
 mod error;
 pub mod library;
 mod model;

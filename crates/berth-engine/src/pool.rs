@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::batch;
 use crate::tensor::{InputTensor, Outputs};
 use crate::{EngineError, Model, ModelSignature, ModelSource, Result, Runtime, SessionOptions};
 
@@ -22,6 +23,10 @@ pub struct PoolOptions {
     pub queue_capacity: usize,
     /// How long a request may wait for a place in the queue.
     pub acquire_timeout: Duration,
+    /// Most rows one ONNX Runtime run may take when a worker merges the requests waiting in the
+    /// queue (dynamic batching); 0 or 1 turns merging off. Merging never waits for requests to
+    /// arrive: it only takes those already queued, so it adds no latency.
+    pub max_batch_rows: usize,
 }
 
 struct Job {
@@ -64,13 +69,24 @@ impl InferencePool {
             models.push(Model::load(runtime, source, session)?);
         }
         let signature = Arc::new(models[0].signature().clone());
+        let max_batch_rows = if batch::model_allows_merging(&signature) {
+            options.max_batch_rows
+        } else {
+            if options.max_batch_rows > 1 {
+                tracing::info!(
+                    "dynamic batching off: the model has an input or output without a dynamic \
+                     batch dimension"
+                );
+            }
+            0
+        };
         let (sender, receiver) = mpsc::channel::<Job>(options.queue_capacity.max(1));
         let receiver = Arc::new(Mutex::new(receiver));
         for (index, model) in models.into_iter().enumerate() {
             let receiver = Arc::clone(&receiver);
             std::thread::Builder::new()
                 .name(format!("berth-infer-{index}"))
-                .spawn(move || work(model, &receiver))
+                .spawn(move || work(model, &receiver, max_batch_rows))
                 .map_err(|e| EngineError::Inference(format!("cannot start a worker: {e}")))?;
         }
         Ok(Self {
@@ -105,14 +121,21 @@ impl InferencePool {
     /// [`EngineError::Stopped`] when the pool is shutting down, and the errors of [`Model::run`].
     pub async fn run(&self, inputs: Vec<InputTensor>) -> Result<Outputs> {
         let timeout = self.options.acquire_timeout;
-        let permit = match tokio::time::timeout(timeout, self.sender.reserve()).await {
-            Ok(Ok(permit)) => permit,
-            Ok(Err(_)) => return Err(EngineError::Stopped),
-            Err(_) => {
-                return Err(EngineError::Busy {
-                    capacity: self.sender.max_capacity(),
-                    waited_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
-                });
+        // The common case, a free place, needs no timer.
+        let permit = match self.sender.try_reserve() {
+            Ok(permit) => permit,
+            Err(mpsc::error::TrySendError::Closed(())) => return Err(EngineError::Stopped),
+            Err(mpsc::error::TrySendError::Full(())) => {
+                match tokio::time::timeout(timeout, self.sender.reserve()).await {
+                    Ok(Ok(permit)) => permit,
+                    Ok(Err(_)) => return Err(EngineError::Stopped),
+                    Err(_) => {
+                        return Err(EngineError::Busy {
+                            capacity: self.sender.max_capacity(),
+                            waited_ms: u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX),
+                        });
+                    }
+                }
             }
         };
         let (reply, answer) = oneshot::channel();
@@ -121,20 +144,73 @@ impl InferencePool {
     }
 }
 
-fn work(mut model: Model, receiver: &Mutex<mpsc::Receiver<Job>>) {
+fn work(mut model: Model, receiver: &Mutex<mpsc::Receiver<Job>>, max_batch_rows: usize) {
+    // A job taken from the queue that could not join the previous merged run.
+    let mut carried: Option<Job> = None;
     loop {
-        // Hold the lock only while taking a job, so that other workers can take the next one.
-        let job = match receiver.lock() {
-            Ok(mut guard) => guard.blocking_recv(),
-            Err(_) => return,
-        };
-        let Some(job) = job else { return };
-        if job.reply.is_closed() {
-            continue; // the client went away while queued: do not spend a run on it
+        let mut jobs = Vec::new();
+        {
+            // Hold the lock only while taking jobs, so that other workers can take the next ones.
+            let Ok(mut queue) = receiver.lock() else {
+                return;
+            };
+            let first = match carried.take() {
+                Some(job) => job,
+                None => match queue.blocking_recv() {
+                    Some(job) => job,
+                    None => return,
+                },
+            };
+            let mut rows = batch::rows(&first.inputs);
+            jobs.push(first);
+            while max_batch_rows > 1 && rows < max_batch_rows {
+                let Ok(job) = queue.try_recv() else { break };
+                let job_rows = batch::rows(&job.inputs);
+                if rows + job_rows > max_batch_rows
+                    || !batch::compatible(&jobs[0].inputs, &job.inputs)
+                {
+                    carried = Some(job);
+                    break;
+                }
+                rows += job_rows;
+                jobs.push(job);
+            }
         }
-        let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.run(&job.inputs)))
-                .unwrap_or(Err(EngineError::WorkerPanicked));
-        let _ = job.reply.send(result);
+        // Clients that went away while queued do not get a run.
+        jobs.retain(|job| !job.reply.is_closed());
+        match jobs.len() {
+            0 => {}
+            1 => run_alone(&mut model, jobs.pop().expect("one job")),
+            _ => run_merged(&mut model, jobs),
+        }
+    }
+}
+
+fn guarded(model: &mut Model, inputs: &[InputTensor]) -> Result<Outputs> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| model.run(inputs)))
+        .unwrap_or(Err(EngineError::WorkerPanicked))
+}
+
+fn run_alone(model: &mut Model, job: Job) {
+    let result = guarded(model, &job.inputs);
+    let _ = job.reply.send(result);
+}
+
+fn run_merged(model: &mut Model, jobs: Vec<Job>) {
+    let requests: Vec<&[InputTensor]> = jobs.iter().map(|j| j.inputs.as_slice()).collect();
+    let row_counts: Vec<usize> = requests.iter().map(|r| batch::rows(r)).collect();
+    let merged = batch::merge(&requests);
+    // A failed merged run (one request's bad values) or outputs that cannot be cut back are
+    // retried one request at a time, so that each client gets its own answer or error.
+    let parts = guarded(model, &merged)
+        .ok()
+        .and_then(|outputs| batch::split(outputs, &row_counts));
+    match parts {
+        Some(parts) => {
+            for (job, outputs) in jobs.into_iter().zip(parts) {
+                let _ = job.reply.send(Ok(outputs));
+            }
+        }
+        None => jobs.into_iter().for_each(|job| run_alone(model, job)),
     }
 }

@@ -44,6 +44,13 @@ pub struct ServeConfig {
           value_parser = clap::value_parser!(u64).range(1..=256), help_heading = "Inference")]
     pub inference_workers: u64,
 
+    /// Dynamic batching: a worker merges the requests already waiting in the queue into one
+    /// ONNX Runtime run of at most this many rows (never waiting for more); 1 turns it off.
+    #[arg(long = "max-batch-rows", env = "BATCH_MAX_ROWS", value_name = "BATCH_MAX_ROWS",
+          default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=1_000_000),
+          help_heading = "Inference")]
+    pub batch_max_rows: u64,
+
     /// ONNX Runtime threads inside one operator, per worker (0 = one per core).
     #[arg(long = "intra-op-threads", env = "ORT_INTRA_OP_THREADS", value_name = "ORT_INTRA_OP_THREADS", default_value_t = 1,
           value_parser = clap::value_parser!(u64).range(0..=256), help_heading = "Inference")]
@@ -255,6 +262,7 @@ impl Default for ServeConfig {
             acquire_timeout: Duration::from_millis(250),
             shutdown_timeout: Duration::from_secs(30),
             inference_workers: 1,
+            batch_max_rows: 64,
             ort_intra_op_threads: 1,
             ort_inter_op_threads: 1,
             ort_graph_optimization: GraphOptimization::All,
@@ -279,7 +287,7 @@ impl fmt::Display for ServeConfig {
         write!(
             f,
             "MAX_BODY_BYTES={} MAX_RECORDS={} MAX_QUEUED={} ACQUIRE_TIMEOUT={:?} \
-             SHUTDOWN_TIMEOUT={:?} INFERENCE_WORKERS={} ORT_INTRA_OP_THREADS={} \
+             SHUTDOWN_TIMEOUT={:?} INFERENCE_WORKERS={} BATCH_MAX_ROWS={} ORT_INTRA_OP_THREADS={} \
              ORT_INTER_OP_THREADS={} ORT_GRAPH_OPTIMIZATION={:?} RESPONSE_OUTPUTS={:?} \
              CSV_DELIMITER={:?} CSV_HAS_HEADER={:?} DEFAULT_CONTENT_TYPE={} DEFAULT_ACCEPT={} \
              TABULAR_ID_COLUMNS={:?} TABULAR_FEATURE_COLUMNS={:?} ONNX_OUTPUT_NAME={:?} \
@@ -290,6 +298,7 @@ impl fmt::Display for ServeConfig {
             self.acquire_timeout,
             self.shutdown_timeout,
             self.inference_workers,
+            self.batch_max_rows,
             self.ort_intra_op_threads,
             self.ort_inter_op_threads,
             self.ort_graph_optimization,

@@ -90,6 +90,7 @@ impl AppState {
             workers: usize::try_from(config.inference_workers).unwrap_or(1),
             queue_capacity: usize::try_from(config.max_queued).unwrap_or(64),
             acquire_timeout: config.acquire_timeout,
+            max_batch_rows: usize::try_from(config.batch_max_rows).unwrap_or(usize::MAX),
         };
         let pool = tokio::task::spawn_blocking(move || {
             InferencePool::start(&runtime, &source, &session, pool_options)

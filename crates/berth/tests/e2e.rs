@@ -344,7 +344,10 @@ fn run_failing(args: &[&str], envs: &[(&str, &str)]) -> String {
 #[test]
 fn invalid_settings_stop_start_up_naming_the_variable() {
     let cases: [(&[(&str, &str)], &str); 10] = [
-        (&[("RETURN_PREDICTIONS_ONLY", "maybe")], "RETURN_PREDICTIONS_ONLY"),
+        (
+            &[("RETURN_PREDICTIONS_ONLY", "maybe")],
+            "RETURN_PREDICTIONS_ONLY",
+        ),
         (&[("TABULAR_ID_COLUMNS", "first")], "TABULAR_ID_COLUMNS"),
         (&[("ONNX_OUTPUT_MAP_JSON", "[1]")], "ONNX_OUTPUT_MAP_JSON"),
         (&[("PORT", "eighty")], "PORT"),
@@ -366,7 +369,10 @@ fn invalid_settings_stop_start_up_naming_the_variable() {
         &[("ONNX_OUTPUT_NAME", "nope")],
     );
     let last = stderr.lines().last().unwrap_or_default();
-    assert!(last.starts_with("error: invalid ONNX_OUTPUT_NAME: the model has no output 'nope'"), "{stderr}");
+    assert!(
+        last.starts_with("error: invalid ONNX_OUTPUT_NAME: the model has no output 'nope'"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -1,0 +1,333 @@
+#!/usr/bin/env python3
+"""berth against what users run today, in one run on this machine.
+
+  bench/run.py [--quick] [--kit DIR] [--baseline-venv DIR] [--models DIR]
+               [--out-json FILE] [--out-md FILE]
+
+For each model (Iris logistic regression, random forest, MLP and the 50-feature forest, made by
+the kit's make_models.py) it starts, one after another on 127.0.0.1:
+  berth          target/release/berth serve MODEL (one core, one ONNX Runtime thread)
+  berth-nobatch  the same with BATCH_MAX_ROWS=1 (dynamic batching off)
+  baseline       the kit's FastAPI + onnxruntime app under uvicorn, ORT_INTRA_OP_NUM_THREADS=1
+and once, as the ceiling, target/release/bench-reference (bare axum, fixed answer).
+Every server runs on CPU 0 and the load generator (the kit's load.sh, wrk) on CPU 1. For each it
+measures the time from process start to the first 200 on its readiness route (berth: /ready;
+the others answer /ping only once they can serve), idle RSS, then the scenarios json1, json100,
+csv100 and ping (req/s, p50, p99, peak RSS).
+
+Busy machine: the harness measures the CPU time other processes used during each load run
+(/proc/stat minus the server's and wrk's own time). When others took more than 10% of a core,
+the run is repeated (twice at most) and, if still busy, flagged in the results.
+
+Writes bench/results/latest.json (a list of {server, model, scenario, rps, rows_per_s, p50_ms,
+p99_ms, peak_rss_mb, ready_ms, busy}) and docs/benchmarks.md (the tables and ratios).
+Only loopback is contacted; every server is stopped at the end of its turn.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = 18180
+SERVER_CPU = "0"
+WRK_CPU = "1"
+BUSY_SHARE = 0.10  # of one core
+MODELS = [  # (name in the kit, features)
+    ("logistic_regression_nozipmap", 4),
+    ("random_forest_nozipmap", 4),
+    ("mlp_nozipmap", 4),
+    ("rf_wide_nozipmap", 50),
+]
+ROWS = {"json1": 1, "json100": 100, "csv100": 100, "ping": 0}
+
+
+def cpu_busy_jiffies() -> int:
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    values = [int(v) for v in fields]
+    return sum(values) - values[3] - values[4]  # all but idle and iowait
+
+
+def tree_jiffies(pid: int) -> int:
+    """utime + stime (self and reaped children) of `pid` and its descendants."""
+    total = 0
+    pending = [pid]
+    while pending:
+        p = pending.pop()
+        try:
+            stat = Path(f"/proc/{p}/stat").read_text()
+            parts = stat[stat.rindex(")") + 2:].split()
+            total += sum(int(v) for v in parts[11:15])
+            children = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+            pending.extend(int(c) for c in children)
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def rss_mib(pid: int) -> float:
+    total = 0
+    pending = [pid]
+    while pending:
+        p = pending.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            pending.extend(int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split())
+        except (OSError, ValueError):
+            continue
+    return total / 1024
+
+
+def get_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.status
+    except Exception:  # noqa: BLE001 - any failure means "not yet"
+        return 0
+
+
+class Server:
+    def __init__(self, name: str, command: list[str], env: dict, ready_path: str, cwd: Path | None = None):
+        self.name, self.command, self.env, self.ready_path, self.cwd = name, command, env, ready_path, cwd
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> float:
+        """Starts the server; returns ms from spawn to the first 200 on its readiness route."""
+        env = {**os.environ, **self.env, "PORT": str(PORT)}
+        started = time.monotonic()
+        self.proc = subprocess.Popen(["taskset", "-c", SERVER_CPU, *self.command], env=env, cwd=self.cwd,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{PORT}{self.ready_path}"
+        while time.monotonic() - started < 120:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"{self.name} exited with {self.proc.returncode} before it was ready")
+            if get_status(url) == 200:
+                return (time.monotonic() - started) * 1000
+            time.sleep(0.002)
+        raise SystemExit(f"{self.name} not ready after 120 s")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+def load(kit: Path, server: Server, features: int, scenario: str, args) -> dict:
+    """One scenario through the kit's load.sh, repeated while the machine is busy."""
+    attempts = 1 if args.quick else 3
+    for attempt in range(attempts):
+        out = Path(tempfile.mkstemp(suffix=".tsv")[1])
+        command = [str(kit / "load.sh"), f"http://127.0.0.1:{PORT}", "--pid", str(server.proc.pid),
+                   "--features", str(features), "--wrk-cpus", WRK_CPU, "--scenarios", scenario,
+                   "--connections", str(args.connections), "--duration", args.duration,
+                   "--warmup", args.warmup, "--label", server.name, "--out", str(out)]
+        busy_before = cpu_busy_jiffies()
+        ours_before = tree_jiffies(server.proc.pid)
+        started = time.monotonic()
+        runner = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        runner.wait()
+        ours = tree_jiffies(server.proc.pid) - ours_before
+        # wrk ran under load.sh, now reaped: its CPU time is in our children's usage.
+        elapsed = time.monotonic() - started
+        others = max(0, cpu_busy_jiffies() - busy_before - ours - wrk_jiffies.pop_delta())
+        hz = os.sysconf("SC_CLK_TCK")
+        others_share = others / hz / elapsed
+        fields = out.read_text().strip().split("\t") if out.exists() and out.read_text().strip() else []
+        out.unlink(missing_ok=True)
+        if len(fields) < 11 or fields[2] in ("", "-"):
+            raise SystemExit(f"{server.name} {scenario}: load.sh gave no result (is wrk installed?)")
+        result = {
+            "rps": float(fields[2]), "p50_ms": float(fields[3]), "p99_ms": float(fields[5]),
+            "non2xx": int(fields[7] or 0), "sock_errors": int(fields[8] or 0),
+            "peak_rss_mb": float(fields[9]) if fields[9] not in ("-", "") else None,
+            "others_share": round(others_share, 3), "busy": others_share > BUSY_SHARE,
+        }
+        if not result["busy"]:
+            return result
+        print(f"  {server.name} {scenario}: other processes used {others_share:.0%} of a core; "
+              f"{'repeating' if attempt < attempts - 1 else 'flagged'}", flush=True)
+    return result
+
+
+class ChildClock:
+    """CPU time of reaped children (wrk and load.sh), as deltas between calls."""
+
+    def __init__(self) -> None:
+        self.last = self.now()
+
+    @staticmethod
+    def now() -> int:
+        usage = os.times()
+        return int((usage.children_user + usage.children_system) * os.sysconf("SC_CLK_TCK"))
+
+    def pop_delta(self) -> int:
+        now = self.now()
+        delta, self.last = now - self.last, now
+        return delta
+
+
+wrk_jiffies = ChildClock()
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(int(mem) / 1024 / 1024, 1),
+        "kernel": platform.release(), "loadavg_at_start": Path("/proc/loadavg").read_text().split()[:3],
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--quick", action="store_true", help="harness smoke: 1 s runs, two models")
+    parser.add_argument("--kit", type=Path, default=ROOT.parent / "shared" / "bench")
+    parser.add_argument("--baseline-venv", type=Path, default=ROOT / ".venv-bench")
+    parser.add_argument("--models", type=Path, default=ROOT / "bench" / "out" / "models")
+    parser.add_argument("--out-json", type=Path, default=ROOT / "bench" / "results" / "latest.json")
+    parser.add_argument("--out-md", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    for name in ("kit", "baseline_venv", "models", "out_json", "out_md"):
+        setattr(args, name, getattr(args, name).resolve())
+    args.duration, args.warmup = ("1s", "0") if args.quick else ("10s", "3s")
+    if not shutil.which("wrk") or not shutil.which("taskset"):
+        raise SystemExit("wrk and taskset are needed (apt-get install wrk util-linux)")
+    berth = ROOT / "target" / "release" / "berth"
+    reference = ROOT / "target" / "release" / "bench-reference"
+    for binary in (berth, reference):
+        if not binary.exists():
+            raise SystemExit(f"{binary} missing: run `make bench` (it builds them)")
+    uvicorn = args.baseline_venv / "bin" / "uvicorn"
+    models = MODELS[1:2] + MODELS[3:] if args.quick else MODELS
+    info = machine()
+    print(f"# {info['cpu']}, {info['cores']} cores, load {' '.join(info['loadavg_at_start'])}", flush=True)
+
+    results = []
+    turns = [("reference", None, 4)] + [(server, model, nf) for model, nf in models
+                                          for server in ("berth", "berth-nobatch", "baseline")]
+    for server_name, model, features in turns:
+        if server_name == "reference":
+            server = Server("reference", [str(reference)], {}, "/ping")
+        elif server_name.startswith("berth"):
+            env = {"LOG_LEVEL": "warn", "ORT_INTRA_OP_THREADS": "1"}
+            if server_name == "berth-nobatch":
+                env["BATCH_MAX_ROWS"] = "1"
+            server = Server(server_name, [str(berth), "serve", str(args.models / f"{model}.onnx"),
+                                          "--host", "127.0.0.1"], env, "/ready")
+        else:
+            env = {"SM_MODEL_DIR": str(args.models), "MODEL_FILENAME": f"{model}.onnx",
+                   "ORT_INTRA_OP_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+            server = Server("baseline", [str(uvicorn), "baseline_fastapi:app", "--host", "127.0.0.1",
+                                         "--port", str(PORT), "--log-level", "warning", "--no-access-log"],
+                            env, "/ping", cwd=args.kit)
+        ready = []
+        for _ in range(1 if args.quick else 3):
+            ready.append(server.start())
+            server.stop()
+            time.sleep(0.3)
+        try:
+            ready.append(server.start())
+            time.sleep(1)
+            idle = rss_mib(server.proc.pid)
+            scenarios = ["json1", "json100", "csv100", "ping"]
+            for scenario in scenarios:
+                wrk_jiffies.pop_delta()
+                r = load(args.kit, server, features, scenario, args)
+                row = {"server": server_name, "model": model or "-", "scenario": scenario,
+                       "rps": r["rps"], "rows_per_s": r["rps"] * ROWS[scenario], "p50_ms": r["p50_ms"],
+                       "p99_ms": r["p99_ms"], "peak_rss_mb": r["peak_rss_mb"], "idle_rss_mb": round(idle, 1),
+                       "ready_ms": round(statistics.median(ready), 1), "non2xx": r["non2xx"],
+                       "sock_errors": r["sock_errors"], "others_share": r["others_share"], "busy": r["busy"]}
+                results.append(row)
+                print(f"{server_name:<14} {model or '-':<30} {scenario:<8} {r['rps']:>10.0f} req/s  "
+                      f"p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms  rss {r['peak_rss_mb']} MiB"
+                      f"{'  BUSY' if r['busy'] else ''}", flush=True)
+        finally:
+            server.stop()
+
+    args.out_json.parent.mkdir(parents=True, exist_ok=True)
+    args.out_json.write_text(json.dumps({"machine": info, "quick": args.quick, "results": results}, indent=1) + "\n")
+    if not args.quick:
+        args.out_md.write_text(report(info, results))
+        print(f"wrote {args.out_json.relative_to(ROOT)} and {args.out_md.relative_to(ROOT)}")
+    else:
+        bad = [r for r in results if r["rps"] <= 0 or r["non2xx"] > 0]
+        if bad:
+            raise SystemExit(f"bench-quick: failed scenarios: {bad}")
+        print(f"bench-quick: {len(results)} scenario runs, all answered 2xx; wrote {args.out_json.relative_to(ROOT)}")
+    return 0
+
+
+def report(info: dict, results: list[dict]) -> str:
+    def find(server, model, scenario):
+        for r in results:
+            if r["server"] == server and r["model"] == model and r["scenario"] == scenario:
+                return r
+        return None
+
+    lines = [
+        "# Benchmarks",
+        "",
+        "Made by `make bench` (bench/run.py); the figures below are the last run's, in",
+        "`bench/results/latest.json` too. Every server ran on CPU 0 with one ONNX Runtime thread,",
+        "wrk on CPU 1, 32 connections, 3 s warm-up then 10 s measured per scenario.",
+        "",
+        f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory_gib']} GiB, Linux {info['kernel']};"
+        f" load average at start {' '.join(info['loadavg_at_start'])}; {info['date']}.",
+        "",
+        "Servers: **berth** (`berth serve MODEL`, dynamic batching on: BATCH_MAX_ROWS=64),",
+        "**berth-nobatch** (BATCH_MAX_ROWS=1), **baseline** (the FastAPI + onnxruntime app users",
+        "write, under uvicorn, ORT_INTRA_OP_NUM_THREADS=1), **reference** (bare axum, reads the body",
+        "and returns a fixed answer: the ceiling of the HTTP stack).",
+        "",
+        "| server | model | scenario | req/s | rows/s | p50 ms | p99 ms | peak RSS MiB | idle RSS MiB | ready ms | busy |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['server']} | {r['model']} | {r['scenario']} | {r['rps']:.0f} | {r['rows_per_s']:.0f} | "
+            f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['peak_rss_mb']} | {r['idle_rss_mb']} | {r['ready_ms']} | "
+            f"{'yes (' + str(round(r['others_share'] * 100)) + '% of a core)' if r['busy'] else 'no'} |")
+    lines += ["", "## Ratios (same run)", "",
+              "| model | scenario | berth / baseline req/s | berth p99 / baseline p99 | berth / reference req/s | batching gain |",
+              "|---|---|---:|---:|---:|---:|"]
+    for model in sorted({r["model"] for r in results if r["model"] != "-"}):
+        for scenario in ("json1", "json100", "csv100", "ping"):
+            b, base = find("berth", model, scenario), find("baseline", model, scenario)
+            nob, ref = find("berth-nobatch", model, scenario), find("reference", "-", scenario)
+            if not (b and base):
+                continue
+            ratio_ref = f"{b['rps'] / ref['rps']:.2f}" if ref and ref["rps"] else "-"
+            gain = f"{b['rps'] / nob['rps']:.2f}" if nob and nob["rps"] else "-"
+            lines.append(f"| {model} | {scenario} | {b['rps'] / base['rps']:.1f}x | "
+                         f"{b['p99_ms'] / base['p99_ms']:.2f} | {ratio_ref} | {gain} |")
+    lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
