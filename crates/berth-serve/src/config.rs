@@ -129,6 +129,12 @@ pub struct ServeConfig {
           default_value = "predictions", value_parser = parse_non_empty,
           help_heading = "Requests and responses")]
     pub json_output_key: String,
+
+    /// Make an INFO span per request (with the W3C `traceparent` of the request as its parent),
+    /// for OpenTelemetry export. Set by the binary when OTLP export is on; off, request spans
+    /// stay at DEBUG and cost nothing under the default log filter.
+    #[arg(skip)]
+    pub request_spans: bool,
 }
 
 /// Which columns of a tabular row a setting selects.
@@ -277,6 +283,7 @@ impl Default for ServeConfig {
             onnx_output_map_json: None,
             return_predictions_only: false,
             json_output_key: "predictions".to_owned(),
+            request_spans: false,
         }
     }
 }

@@ -26,6 +26,7 @@ mod metrics;
 mod negotiate;
 mod routes;
 mod state;
+mod telemetry;
 
 use std::future::Future;
 use std::time::Duration;

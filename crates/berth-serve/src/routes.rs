@@ -9,7 +9,7 @@ use std::any::Any;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{OriginalUri, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Router, middleware};
@@ -125,11 +125,18 @@ async fn openapi() -> Result<Response, ServeError> {
 }
 
 pub(crate) fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
+    let request_spans = state.app().config.request_spans;
     routes
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-                .layer(TraceLayer::new_for_http())
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(move |request: &Request<Body>| {
+                            crate::telemetry::request_span(request, request_spans)
+                        })
+                        .on_response(crate::telemetry::record_response),
+                )
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(middleware::from_fn_with_state(
                     state.clone(),

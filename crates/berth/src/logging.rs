@@ -1,9 +1,17 @@
-//! Log set-up: human-readable lines by default, JSON lines with `LOG_FORMAT=json`.
+//! Log and trace set-up: human-readable lines by default, JSON lines with `LOG_FORMAT=json`, and
+//! OpenTelemetry export over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` (or
+//! `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set. Without an endpoint nothing of OpenTelemetry is
+//! started.
 
 use std::io::IsTerminal;
 
+use anyhow::Context;
 use clap::ValueEnum;
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 /// How log lines look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -14,18 +22,83 @@ pub(crate) enum LogFormat {
     Json,
 }
 
+/// Flushes and stops trace export when dropped (at the end of `berth serve`).
+pub(crate) struct Telemetry(Option<SdkTracerProvider>);
+
+impl Telemetry {
+    /// True when spans are exported.
+    pub(crate) fn exporting(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
+impl Drop for Telemetry {
+    fn drop(&mut self) {
+        if let Some(provider) = self.0.take()
+            && let Err(error) = provider.shutdown()
+        {
+            eprintln!("warning: could not flush traces: {error}");
+        }
+    }
+}
+
+fn otlp_endpoint() -> Option<String> {
+    [
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+    ]
+    .iter()
+    .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+}
+
+fn tracer_provider(endpoint: &str) -> anyhow::Result<SdkTracerProvider> {
+    // The exporter reads the OTEL_EXPORTER_OTLP_* variables itself (endpoint, headers, timeout).
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .build()
+        .with_context(|| format!("invalid OTEL_EXPORTER_OTLP_ENDPOINT={endpoint:?}"))?;
+    let mut resource = opentelemetry_sdk::Resource::builder();
+    if std::env::var_os("OTEL_SERVICE_NAME").is_none() {
+        resource = resource.with_service_name("berth");
+    }
+    Ok(SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_resource(resource.build())
+        .build())
+}
+
 /// Installs the global subscriber; `level` is an `EnvFilter` directive such as `info` or
 /// `berth_serve=debug,info`.
-pub(crate) fn init(format: LogFormat, level: &str) -> anyhow::Result<()> {
+pub(crate) fn init(format: LogFormat, level: &str) -> anyhow::Result<Telemetry> {
     let filter = EnvFilter::try_new(level)
         .map_err(|e| anyhow::anyhow!("invalid LOG_LEVEL {level:?}: {e}"))?;
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal());
+    let provider = otlp_endpoint().map(|e| tracer_provider(&e)).transpose()?;
+    let otel = provider.as_ref().map(|provider| {
+        opentelemetry::global::set_text_map_propagator(
+            opentelemetry_sdk::propagation::TraceContextPropagator::new(),
+        );
+        tracing_opentelemetry::layer().with_tracer(provider.tracer("berth"))
+    });
+    let ansi = std::io::stderr().is_terminal();
+    let registry = tracing_subscriber::registry().with(filter).with(otel);
     match format {
-        LogFormat::Human => builder.with_target(false).init(),
-        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Human => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_ansi(ansi)
+                    .with_target(false),
+            )
+            .try_init(),
+        LogFormat::Json => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_writer(std::io::stderr),
+            )
+            .try_init(),
     }
-    Ok(())
+    .context("cannot install the log subscriber")?;
+    Ok(Telemetry(provider))
 }

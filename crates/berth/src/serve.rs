@@ -121,8 +121,12 @@ fn resolve_model(args: &ServeArgs) -> anyhow::Result<ModelSource> {
     })
 }
 
-pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    logging::init(args.log_format, &args.log_level)?;
+pub(crate) fn run(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let telemetry = logging::init(args.log_format, &args.log_level)?;
+    args.config.request_spans = telemetry.exporting();
+    if telemetry.exporting() {
+        tracing::info!("OpenTelemetry: exporting request spans over OTLP/HTTP");
+    }
     let port = resolve_port(args.port, std::env::var(SAGEMAKER_PORT).ok().as_deref())?;
     if args.host.trim().is_empty() {
         bail!("invalid HOST=\"\": expected an IP address or a host name");
@@ -150,7 +154,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .thread_name("berth-http")
         .build()
         .context("cannot start the async runtime")?;
-    executor.block_on(async move {
+    let result = executor.block_on(async move {
         let listener = tokio::net::TcpListener::bind((args.host.as_str(), port))
             .await
             .with_context(|| format!("cannot listen on {}:{port}", args.host))?;
@@ -182,7 +186,10 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         tracing::info!("stopped");
         Ok(ExitCode::SUCCESS)
-    })
+    });
+    // Flush the spans of the last requests before the process ends.
+    drop(telemetry);
+    result
 }
 
 /// Completes on SIGTERM or SIGINT.

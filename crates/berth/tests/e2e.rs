@@ -458,3 +458,90 @@ fn a_real_kserve_v2_client_gets_onnxruntimes_answers() {
         assert_eq!(stdout.matches("PASS").count(), 2, "{stdout}");
     }
 }
+
+/// A stand-in OTLP/HTTP collector on 127.0.0.1: answers 200 to every POST and keeps the bodies.
+fn fake_collector() -> (u16, std::sync::mpsc::Receiver<(String, Vec<u8>)>) {
+    use std::io::Write;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut data = Vec::new();
+            let mut buffer = [0_u8; 65536];
+            // Read the head, then as many body bytes as Content-Length says.
+            let (head_end, length) = loop {
+                let Ok(n) = stream.read(&mut buffer) else {
+                    break (0, 0);
+                };
+                if n == 0 {
+                    break (0, 0);
+                }
+                data.extend_from_slice(&buffer[..n]);
+                if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+                    let length = head
+                        .lines()
+                        .find_map(|l| {
+                            l.strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    break (end + 4, length);
+                }
+            };
+            while data.len() < head_end + length {
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => data.extend_from_slice(&buffer[..n]),
+                }
+            }
+            let head = String::from_utf8_lossy(&data[..head_end]).into_owned();
+            let _ = sender.send((head, data[head_end.min(data.len())..].to_vec()));
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: 0\r\n\r\n",
+            );
+        }
+    });
+    (port, receiver)
+}
+
+#[test]
+fn spans_go_to_the_otlp_endpoint_and_join_the_callers_trace() {
+    let (collector, received) = fake_collector();
+    let endpoint = format!("http://127.0.0.1:{collector}");
+    let mut server = Server::start(&[], &[("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str())]);
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let response = agent()
+        .post(&server.url("/invocations"))
+        .header("content-type", "text/csv")
+        .header("traceparent", &format!("00-{trace_id}-00f067aa0ba902b7-01"))
+        .send("5.1,3.5,1.4,0.2")
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    server.terminate();
+    let (code, stderr) = server.wait_exit(Duration::from_secs(20));
+    assert_eq!(code, Some(0), "{stderr}");
+    // Spans are flushed at shutdown at the latest; the trace id travels as 16 raw bytes.
+    let wanted: Vec<u8> = (0..16)
+        .map(|i| u8::from_str_radix(&trace_id[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        let Ok((head, body)) = received.recv_timeout(Duration::from_millis(200)) else {
+            continue;
+        };
+        assert!(head.starts_with("POST /v1/traces"), "{head}");
+        if body.windows(16).any(|w| w == wanted.as_slice()) {
+            assert!(
+                body.windows(17).any(|w| w == b"POST /invocations"),
+                "span name missing"
+            );
+            return;
+        }
+        seen.push(body.len());
+    }
+    panic!("no exported span carried the caller's trace id (bodies seen: {seen:?})");
+}
