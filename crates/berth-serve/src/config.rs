@@ -7,6 +7,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use berth_engine::ElementType;
 use clap::{Args, ValueEnum};
 
 /// Settings of `berth serve` that belong to the HTTP server and the inference pool.
@@ -130,6 +131,25 @@ pub struct ServeConfig {
           help_heading = "Requests and responses")]
     pub json_output_key: String,
 
+    /// The element type every model input must have (`float32`, `float64`, `int64`, `int32`,
+    /// `bool`, `string`). berth always feeds a model its own declared types, so this only guards
+    /// against deploying the wrong model: a mismatch stops the server when the model loads.
+    #[arg(long = "input-dtype", env = "TABULAR_DTYPE", value_name = "TABULAR_DTYPE",
+          value_parser = parse_element_type, help_heading = "Model expectations")]
+    pub tabular_dtype: Option<ElementType>,
+
+    /// Element types expected per input, e.g. `{"a":"float32","b":"int64"}`; checked like
+    /// TABULAR_DTYPE.
+    #[arg(long = "input-dtypes", env = "ONNX_INPUT_DTYPE_MAP_JSON",
+          value_name = "ONNX_INPUT_DTYPE_MAP_JSON", value_parser = parse_dtype_map,
+          help_heading = "Model expectations")]
+    pub onnx_input_dtype_map_json: Option<Vec<(String, ElementType)>>,
+
+    /// The input the model must have (its name in the graph); checked when the model loads.
+    #[arg(long = "input-name", env = "ONNX_INPUT_NAME", value_name = "ONNX_INPUT_NAME",
+          value_parser = parse_non_empty, help_heading = "Model expectations")]
+    pub onnx_input_name: Option<String>,
+
     /// Make an INFO span per request (with the W3C `traceparent` of the request as its parent),
     /// for OpenTelemetry export. Set by the binary when OTLP export is on; off, request spans
     /// stay at DEBUG and cost nothing under the default log filter.
@@ -250,6 +270,35 @@ impl OutputMapSetting {
     }
 }
 
+fn parse_element_type(value: &str) -> Result<ElementType, String> {
+    Ok(match value.trim().to_ascii_lowercase().as_str() {
+        "float32" | "f32" | "float" => ElementType::Float32,
+        "float64" | "f64" | "double" => ElementType::Float64,
+        "int64" | "i64" => ElementType::Int64,
+        "int32" | "i32" => ElementType::Int32,
+        "bool" | "boolean" => ElementType::Bool,
+        "string" | "str" => ElementType::String,
+        _ => return Err("expected float32, float64, int64, int32, bool or string".to_owned()),
+    })
+}
+
+fn parse_dtype_map(value: &str) -> Result<Vec<(String, ElementType)>, String> {
+    let expected =
+        "expected a JSON object of input names to element types, e.g. {\"a\":\"float32\"}";
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(value).map_err(|_| expected.to_owned())?;
+    if object.is_empty() {
+        return Err(expected.to_owned());
+    }
+    object
+        .into_iter()
+        .map(|(name, ty)| match ty {
+            serde_json::Value::String(ty) => parse_element_type(&ty).map(|t| (name, t)),
+            _ => Err(expected.to_owned()),
+        })
+        .collect()
+}
+
 fn parse_non_empty(value: &str) -> Result<String, String> {
     let value = value.trim();
     if value.is_empty() {
@@ -284,6 +333,9 @@ impl Default for ServeConfig {
             return_predictions_only: false,
             json_output_key: "predictions".to_owned(),
             request_spans: false,
+            tabular_dtype: None,
+            onnx_input_dtype_map_json: None,
+            onnx_input_name: None,
         }
     }
 }
@@ -298,7 +350,8 @@ impl fmt::Display for ServeConfig {
              ORT_INTER_OP_THREADS={} ORT_GRAPH_OPTIMIZATION={:?} RESPONSE_OUTPUTS={:?} \
              CSV_DELIMITER={:?} CSV_HAS_HEADER={:?} DEFAULT_CONTENT_TYPE={} DEFAULT_ACCEPT={} \
              TABULAR_ID_COLUMNS={:?} TABULAR_FEATURE_COLUMNS={:?} ONNX_OUTPUT_NAME={:?} \
-             ONNX_OUTPUT_MAP_JSON={:?} RETURN_PREDICTIONS_ONLY={} JSON_OUTPUT_KEY={:?}",
+             ONNX_OUTPUT_MAP_JSON={:?} RETURN_PREDICTIONS_ONLY={} JSON_OUTPUT_KEY={:?} \
+             TABULAR_DTYPE={:?} ONNX_INPUT_DTYPE_MAP_JSON={:?} ONNX_INPUT_NAME={:?}",
             self.max_body_bytes,
             self.max_records,
             self.max_queued,
@@ -320,6 +373,9 @@ impl fmt::Display for ServeConfig {
             self.onnx_output_map_json.as_ref().map(|m| &m.0),
             self.return_predictions_only,
             self.json_output_key,
+            self.tabular_dtype,
+            self.onnx_input_dtype_map_json,
+            self.onnx_input_name,
         )
     }
 }

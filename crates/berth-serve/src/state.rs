@@ -99,6 +99,7 @@ impl AppState {
         .map_err(|_| ServeError::ModelLoad(EngineError::WorkerPanicked))?
         .map_err(ServeError::ModelLoad)?;
         let plan = ResponsePlan::new(config, &pool.signature().outputs)?;
+        check_inputs(config, pool.signature())?;
         let warm_up = warm_up_inputs(pool.signature());
         let started = std::time::Instant::now();
         match pool.run(warm_up).await {
@@ -121,6 +122,63 @@ impl AppState {
     pub fn acquire_timeout(&self) -> Duration {
         self.0.config.acquire_timeout
     }
+}
+
+/// The input expectations of the settings, checked against the model.
+fn check_inputs(config: &ServeConfig, signature: &ModelSignature) -> Result<(), ServeError> {
+    let names = || {
+        signature
+            .inputs
+            .iter()
+            .map(|i| i.name.as_str())
+            .collect::<Vec<_>>()
+    };
+    if let Some(name) = &config.onnx_input_name
+        && signature.input(name).is_none()
+    {
+        return Err(ServeError::InvalidSetting {
+            name: "ONNX_INPUT_NAME",
+            message: format!(
+                "the model has no input '{name}' (its inputs: {:?})",
+                names()
+            ),
+        });
+    }
+    if let Some(expected) = config.tabular_dtype
+        && let Some(input) = signature.inputs.iter().find(|i| i.element_type != expected)
+    {
+        return Err(ServeError::InvalidSetting {
+            name: "TABULAR_DTYPE",
+            message: format!(
+                "the model's input '{}' is {}, not {}",
+                input.name,
+                input.element_type.name(),
+                expected.name()
+            ),
+        });
+    }
+    for (name, expected) in config.onnx_input_dtype_map_json.iter().flatten() {
+        let input = signature
+            .input(name)
+            .ok_or_else(|| ServeError::InvalidSetting {
+                name: "ONNX_INPUT_DTYPE_MAP_JSON",
+                message: format!(
+                    "the model has no input '{name}' (its inputs: {:?})",
+                    names()
+                ),
+            })?;
+        if input.element_type != *expected {
+            return Err(ServeError::InvalidSetting {
+                name: "ONNX_INPUT_DTYPE_MAP_JSON",
+                message: format!(
+                    "the model's input '{name}' is {}, not {}",
+                    input.element_type.name(),
+                    expected.name()
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A loaded model and how its answers are shaped.

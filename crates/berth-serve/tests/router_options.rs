@@ -159,3 +159,57 @@ async fn settings_naming_missing_outputs_stop_the_model_from_loading() {
         assert!(!state.is_ready());
     }
 }
+
+#[tokio::test]
+async fn input_expectations_are_checked_when_the_model_loads() {
+    use berth_engine::ElementType;
+    let load = |config: ServeConfig, model: &'static str| async move {
+        let state = AppState::new(config, "test");
+        let source = ModelSource::File(fixtures().join(format!("{model}.onnx")));
+        state.load_model(runtime(), source).await.map(|()| state)
+    };
+    let matching = ServeConfig {
+        tabular_dtype: Some(ElementType::Float32),
+        onnx_input_name: Some("features".into()),
+        ..ServeConfig::default()
+    };
+    assert!(load(matching, "iris_logreg").await.unwrap().is_ready());
+    let typed = ServeConfig {
+        onnx_input_dtype_map_json: Some(vec![
+            ("a".into(), ElementType::Float32),
+            ("b".into(), ElementType::Int64),
+        ]),
+        ..ServeConfig::default()
+    };
+    assert!(load(typed, "two_inputs").await.is_ok());
+    let cases = [
+        (
+            ServeConfig {
+                tabular_dtype: Some(ElementType::Float64),
+                ..ServeConfig::default()
+            },
+            "iris_logreg",
+            "invalid TABULAR_DTYPE: the model's input 'features' is float32, not float64",
+        ),
+        (
+            ServeConfig {
+                onnx_input_name: Some("x".into()),
+                ..ServeConfig::default()
+            },
+            "iris_logreg",
+            "invalid ONNX_INPUT_NAME: the model has no input 'x'",
+        ),
+        (
+            ServeConfig {
+                onnx_input_dtype_map_json: Some(vec![("b".into(), ElementType::Float32)]),
+                ..ServeConfig::default()
+            },
+            "two_inputs",
+            "invalid ONNX_INPUT_DTYPE_MAP_JSON: the model's input 'b' is int64, not float32",
+        ),
+    ];
+    for (config, model, message) in cases {
+        let error = load(config, model).await.unwrap_err().to_string();
+        assert!(error.starts_with(message), "{error}");
+    }
+}

@@ -343,7 +343,12 @@ fn run_failing(args: &[&str], envs: &[(&str, &str)]) -> String {
 
 #[test]
 fn invalid_settings_stop_start_up_naming_the_variable() {
-    let cases: [(&[(&str, &str)], &str); 10] = [
+    let cases: [(&[(&str, &str)], &str); 12] = [
+        (&[("TABULAR_DTYPE", "float16")], "TABULAR_DTYPE"),
+        (
+            &[("ONNX_INPUT_DTYPE_MAP_JSON", r#"{"a": 3}"#)],
+            "ONNX_INPUT_DTYPE_MAP_JSON",
+        ),
         (
             &[("RETURN_PREDICTIONS_ONLY", "maybe")],
             "RETURN_PREDICTIONS_ONLY",
