@@ -54,11 +54,32 @@ pub(crate) fn decode(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(ServeError::EmptyBody);
     }
+    if format == RequestFormat::Json
+        && let [spec] = specs
+        && options.columns == ColumnSelection::default()
+        && let Some((tensor, rows)) = crate::fast_json::decode(body, spec, options.max_records)
+    {
+        return Ok(Decoded {
+            tensors: vec![tensor],
+            rows,
+            ids: None,
+        });
+    }
+    decode_general(format, body, specs, &options)
+}
+
+/// Every accepted shape, with a precise message for every refusal.
+pub(crate) fn decode_general(
+    format: RequestFormat,
+    body: &[u8],
+    specs: &[InputSpec],
+    options: &DecodeOptions,
+) -> Result<Decoded, ServeError> {
     let mut batch = BatchBuilder::new(specs, options.max_records, options.columns.clone())?;
     match format {
         RequestFormat::Json => decode_json(body, &mut batch)?,
         RequestFormat::JsonLines => decode_json_lines(body, &mut batch)?,
-        RequestFormat::Csv => decode_csv(body, &mut batch, &options)?,
+        RequestFormat::Csv => decode_csv(body, &mut batch, options)?,
     }
     batch.finish()
 }

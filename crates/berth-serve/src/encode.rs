@@ -7,6 +7,7 @@
 //! float32 values are written with the shortest text that reads back as the same float32.
 
 use berth_engine::{MapKeys, OutputMap, OutputSpec, OutputValue, Outputs, TensorData};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Number, Value};
 
 use crate::ServeConfig;
@@ -132,56 +133,55 @@ pub(crate) fn encode(
     let internal = |e: &dyn std::fmt::Display| ServeError::Internal(e.to_string());
     match format {
         ResponseFormat::Json => {
-            let mut body = Map::new();
+            let mut out = Vec::with_capacity(32 + rows * 16);
+            let mut serializer = serde_json::Serializer::new(&mut out);
+            let bare = matches!(plan.shape, ResponseShape::Predictions { bare: true, .. });
+            if bare && ids.is_none() {
+                PerRow(prediction, rows)
+                    .serialize(&mut serializer)
+                    .map_err(|e| internal(&e))?;
+                return Ok(out);
+            }
+            let mut body = serializer.serialize_map(None).map_err(|e| internal(&e))?;
             if let Some(ids) = ids {
-                body.insert(
-                    "ids".to_owned(),
-                    Value::Array(ids.iter().map(|r| Value::Array(r.clone())).collect()),
-                );
+                body.serialize_entry("ids", ids).map_err(|e| internal(&e))?;
             }
             match &plan.shape {
-                ResponseShape::Predictions { bare: true, .. } if ids.is_none() => {
-                    return serde_json::to_vec(&per_row(prediction, rows))
-                        .map_err(|e| internal(&e));
-                }
                 ResponseShape::Predictions { key, .. } => {
-                    body.insert(key.clone(), per_row(prediction, rows));
+                    body.serialize_entry(key, &PerRow(prediction, rows))
                 }
-                ResponseShape::All { key } => {
-                    body.insert(key.clone(), per_row(prediction, rows));
-                    let all = outputs
-                        .values
-                        .iter()
-                        .map(|(name, value)| (name.clone(), per_row(value, rows)))
-                        .collect();
-                    body.insert("outputs".to_owned(), Value::Object(all));
-                }
-                ResponseShape::Map(columns) => {
-                    for (key, index) in columns {
-                        body.insert(key.clone(), per_row(&outputs.values[*index].1, rows));
-                    }
-                }
+                ResponseShape::All { key } => body
+                    .serialize_entry(key, &PerRow(prediction, rows))
+                    .and_then(|()| body.serialize_entry("outputs", &AllOutputs(outputs, rows))),
+                ResponseShape::Map(columns) => columns.iter().try_for_each(|(key, index)| {
+                    body.serialize_entry(key, &PerRow(&outputs.values[*index].1, rows))
+                }),
             }
-            serde_json::to_vec(&body).map_err(|e| internal(&e))
+            .map_err(|e| internal(&e))?;
+            SerializeMap::end(body).map_err(|e| internal(&e))?;
+            Ok(out)
         }
         ResponseFormat::JsonLines => {
             let columns = plan.columns(outputs);
-            let mut out = Vec::new();
+            let mut out = Vec::with_capacity(rows * 16);
             for row in 0..rows {
-                let line = match (&plan.shape, ids_value(row)) {
-                    (ResponseShape::Predictions { .. }, None) => row_value(prediction, row, rows),
-                    (_, row_ids) => {
-                        let mut object = Map::new();
-                        if let Some(row_ids) = row_ids {
-                            object.insert("ids".to_owned(), row_ids);
+                let mut serializer = serde_json::Serializer::new(&mut out);
+                match (&plan.shape, ids) {
+                    (ResponseShape::Predictions { .. }, None) => {
+                        RowOf(prediction, row, rows).serialize(&mut serializer)
+                    }
+                    (_, ids) => (|| {
+                        let mut line = serializer.serialize_map(None)?;
+                        if let Some(row_ids) = ids.and_then(|ids| ids.get(row)) {
+                            line.serialize_entry("ids", row_ids)?;
                         }
                         for (name, value) in &columns {
-                            object.insert((*name).to_owned(), row_value(value, row, rows));
+                            line.serialize_entry(name, &RowOf(value, row, rows))?;
                         }
-                        Value::Object(object)
-                    }
-                };
-                serde_json::to_writer(&mut out, &line).map_err(|e| internal(&e))?;
+                        SerializeMap::end(line)
+                    })(),
+                }
+                .map_err(|e| internal(&e))?;
                 out.push(b'\n');
             }
             Ok(out)
@@ -215,12 +215,157 @@ pub(crate) fn encode(
     }
 }
 
-/// A list with one value per row (or the whole value when it is not batch-aligned).
-fn per_row(value: &OutputValue, rows: usize) -> Value {
-    if !is_batch_aligned(value, rows) {
-        return whole(value);
+/// Serializes an output as one value per row (or whole, when not batch-aligned), straight from
+/// the tensor: no `serde_json::Value` in between.
+struct PerRow<'a>(&'a OutputValue, usize);
+
+/// Serializes one row of an output.
+struct RowOf<'a>(&'a OutputValue, usize, usize);
+
+/// Serializes every output by name, one value per row each.
+struct AllOutputs<'a>(&'a Outputs, usize);
+
+/// Serializes `shape`-nested elements of a tensor from `start`.
+struct Nested<'a> {
+    data: &'a TensorData,
+    start: usize,
+    shape: &'a [usize],
+}
+
+/// Serializes one element.
+struct Element<'a>(&'a TensorData, usize);
+
+/// Serializes one map of a map sequence as a JSON object.
+struct MapOf<'a>(&'a OutputMap);
+
+impl Serialize for PerRow<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Self(value, rows) = *self;
+        if !is_batch_aligned(value, rows) {
+            return Whole(value).serialize(serializer);
+        }
+        let mut seq = serializer.serialize_seq(Some(rows))?;
+        for row in 0..rows {
+            seq.serialize_element(&RowOf(value, row, rows))?;
+        }
+        seq.end()
     }
-    Value::Array((0..rows).map(|row| row_value(value, row, rows)).collect())
+}
+
+struct Whole<'a>(&'a OutputValue);
+
+impl Serialize for Whole<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            OutputValue::Tensor { shape, data } => Nested {
+                data,
+                start: 0,
+                shape,
+            }
+            .serialize(serializer),
+            OutputValue::Maps(maps) => serializer.collect_seq(maps.iter().map(MapOf)),
+        }
+    }
+}
+
+impl Serialize for RowOf<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Self(value, row, rows) = *self;
+        if !is_batch_aligned(value, rows) {
+            return Whole(value).serialize(serializer);
+        }
+        match value {
+            OutputValue::Tensor { shape, data } => {
+                let inner = &shape[1..];
+                let width: usize = inner.iter().product();
+                let start = row * width;
+                if width == 1 && inner.len() <= 1 {
+                    Element(data, start).serialize(serializer)
+                } else {
+                    Nested {
+                        data,
+                        start,
+                        shape: inner,
+                    }
+                    .serialize(serializer)
+                }
+            }
+            OutputValue::Maps(maps) => MapOf(&maps[row]).serialize(serializer),
+        }
+    }
+}
+
+impl Serialize for AllOutputs<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Self(outputs, rows) = *self;
+        serializer.collect_map(
+            outputs
+                .values
+                .iter()
+                .map(|(name, value)| (name, PerRow(value, rows))),
+        )
+    }
+}
+
+impl Serialize for Nested<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.shape {
+            [] => Element(self.data, self.start).serialize(serializer),
+            [n, rest @ ..] => {
+                let stride: usize = rest.iter().product();
+                let mut seq = serializer.serialize_seq(Some(*n))?;
+                for i in 0..*n {
+                    seq.serialize_element(&Nested {
+                        data: self.data,
+                        start: self.start + i * stride,
+                        shape: rest,
+                    })?;
+                }
+                seq.end()
+            }
+        }
+    }
+}
+
+impl Serialize for Element<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Self(data, index) = *self;
+        // JSON has no NaN or infinity: they are written as null.
+        match data {
+            TensorData::Float32(v) => match v.get(index) {
+                Some(x) if x.is_finite() => serializer.serialize_f32(*x),
+                _ => serializer.serialize_none(),
+            },
+            TensorData::Float64(v) => match v.get(index) {
+                Some(x) if x.is_finite() => serializer.serialize_f64(*x),
+                _ => serializer.serialize_none(),
+            },
+            TensorData::Int64(v) => v.get(index).serialize(serializer),
+            TensorData::Int32(v) => v.get(index).serialize(serializer),
+            TensorData::Bool(v) => v.get(index).serialize(serializer),
+            TensorData::String(v) => v.get(index).serialize(serializer),
+        }
+    }
+}
+
+impl Serialize for MapOf<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let map = self.0;
+        let mut object = serializer.serialize_map(None)?;
+        match &map.keys {
+            MapKeys::Int64(keys) => {
+                for (index, key) in keys.iter().enumerate() {
+                    object.serialize_entry(&key.to_string(), &Element(&map.values, index))?;
+                }
+            }
+            MapKeys::String(keys) => {
+                for (index, key) in keys.iter().enumerate() {
+                    object.serialize_entry(key, &Element(&map.values, index))?;
+                }
+            }
+        }
+        object.end()
+    }
 }
 
 fn is_batch_aligned(value: &OutputValue, rows: usize) -> bool {

@@ -21,6 +21,7 @@ mod config;
 mod decode;
 mod encode;
 mod error;
+mod fast_json;
 mod kserve;
 mod metrics;
 mod negotiate;
