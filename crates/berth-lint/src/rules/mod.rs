@@ -112,12 +112,17 @@ impl<'a> ImageRef<'a> {
     }
 }
 
-/// FROM's image text and stage name, if `ins` is a FROM.
+/// FROM's image text and stage name as written (not lower-cased), if `ins` is a FROM.
 pub(crate) fn from_parts(ins: &Instruction) -> Option<(&str, Option<&str>)> {
     match &ins.kind {
         InstructionKind::From { image, name, .. } => Some((
             image.value.as_str(),
-            name.as_ref().map(|n| n.value.as_str()),
+            name.as_ref().map(|n| {
+                ins.node
+                    .args
+                    .get(2)
+                    .map_or(n.value.as_str(), |a| a.value.as_str())
+            }),
         )),
         _ => None,
     }

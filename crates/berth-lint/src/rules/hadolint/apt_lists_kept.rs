@@ -15,7 +15,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         bad: "FROM debian:12
     RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u5",
         good: "FROM debian:12
-    RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u5 \\\\
+    RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u5 \\
     && rm -rf /var/lib/apt/lists/*",
     ),
     default_enabled: true,

@@ -16,7 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
 ARG GITHUB_TOKEN
 RUN git clone https://$GITHUB_TOKEN@github.com/org/repo",
         good: "FROM alpine:3.20
-    RUN --mount=type=secret,id=github_token \\\\
+    RUN --mount=type=secret,id=github_token \\
     git clone https://$(cat /run/secrets/github_token)@github.com/org/repo",
     ),
     default_enabled: true,
