@@ -110,7 +110,6 @@ impl Linter {
             file: &file,
             lines: source.lines().collect(),
             graph: graph.as_ref(),
-            settings: settings_ref,
             meta: &PARSE_ERROR,
             diagnostics: Vec::new(),
             analysis: std::cell::OnceCell::new(),
@@ -248,6 +247,7 @@ fn run_script(kind: &InstructionKind, heredocs: &[berth_dockerfile::Heredoc]) ->
                 script.commands.push(crate::shell::Command {
                     name: name.clone(),
                     args: rest.to_vec(),
+                    piped: false,
                 });
             }
             script

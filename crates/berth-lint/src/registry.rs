@@ -117,6 +117,18 @@ registry![
     docker::undefined_arg_in_from,
     docker::undefined_var,
     docker::workdir_relative_path,
+    berth::single_stage,
+    berth::full_base_image,
+    berth::runs_as_root,
+    berth::dependency_install_after_source,
+    berth::no_healthcheck,
+    berth::pip_cache_kept,
+    berth::no_stage_copying,
+    berth::secret_value_in_env,
+    berth::base_image_digest_unpinned,
+    berth::add_remote_without_checksum,
+    berth::package_upgrade,
+    berth::curl_pipe_shell,
 ];
 
 /// The rule with `code` (case-insensitive), `DL1000` included.

@@ -205,8 +205,6 @@ pub(crate) struct Checker<'a> {
     pub(crate) lines: Vec<&'a str>,
     /// The stage graph, when BuildKit's convert stage accepts the file.
     pub(crate) graph: Option<&'a StageGraph>,
-    /// Rule settings.
-    pub(crate) settings: &'a RuleSettings,
     /// The rule being run.
     pub(crate) meta: &'static RuleMeta,
     /// Findings so far.

@@ -16,6 +16,8 @@ pub(crate) struct Command {
     pub(crate) name: String,
     /// The words after the name.
     pub(crate) args: Vec<String>,
+    /// The command reads the output of the one before it through `|`.
+    pub(crate) piped: bool,
 }
 
 /// The parsed shell text of one `RUN`.
@@ -99,7 +101,7 @@ impl Lexer<'_> {
         inner
     }
 
-    #[allow(clippy::too_many_lines)] // one arm per shell token kind
+    #[allow(clippy::too_many_lines, unused_assignments)] // one arm per token kind; the macro resets state
     fn tokens(&mut self) -> Vec<Token> {
         let mut tokens = Vec::new();
         let mut word = String::new();
@@ -226,8 +228,9 @@ impl Lexer<'_> {
                     if in_word && word.chars().all(|d| d.is_ascii_digit()) {
                         word.clear();
                         in_word = false;
+                    } else {
+                        flush!();
                     }
-                    flush!();
                     while matches!(self.peek(0), Some('>' | '<' | '&' | '|')) {
                         self.pos += 1;
                     }
@@ -278,11 +281,17 @@ impl Script {
         let mut nested: Vec<Command> = Vec::new();
         let mut skip_next_word = false;
         let mut pending_pipe = false;
-        let finish = |words: &mut Vec<String>, script: &mut Self, nested: &mut Vec<Command>| {
+        let mut piped = false;
+        let finish = |words: &mut Vec<String>,
+                      script: &mut Self,
+                      nested: &mut Vec<Command>,
+                      piped: &mut bool| {
             let taken = std::mem::take(words);
-            if let Some(command) = Command::from_words(taken) {
+            if let Some(mut command) = Command::from_words(taken) {
+                command.piped = *piped;
                 script.commands.push(command);
             }
+            *piped = false;
             script.commands.append(nested);
         };
         for token in tokens {
@@ -301,14 +310,15 @@ impl Script {
                 }
                 Token::Separator => {
                     skip_next_word = false;
-                    finish(&mut words, &mut script, &mut nested);
+                    finish(&mut words, &mut script, &mut nested, &mut piped);
                 }
                 Token::Pipe => {
                     skip_next_word = false;
                     if !words.is_empty() {
                         pending_pipe = true;
                     }
-                    finish(&mut words, &mut script, &mut nested);
+                    finish(&mut words, &mut script, &mut nested, &mut piped);
+                    piped = true;
                 }
             }
             if pending_pipe && !words.is_empty() {
@@ -316,7 +326,7 @@ impl Script {
                 pending_pipe = false;
             }
         }
-        finish(&mut words, &mut script, &mut nested);
+        finish(&mut words, &mut script, &mut nested, &mut piped);
         script
     }
 
@@ -364,7 +374,11 @@ impl Command {
             }
         }
         let name = words.remove(0);
-        Some(Self { name, args: words })
+        Some(Self {
+            name,
+            args: words,
+            piped: false,
+        })
     }
 
     /// The command is `name` and one of `args` appears among its words.

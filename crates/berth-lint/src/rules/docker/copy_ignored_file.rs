@@ -123,7 +123,6 @@ pub(crate) fn new(settings: &RuleSettings) -> Box<dyn Rule> {
 
 #[cfg(test)]
 mod matching {
-    use super::*;
     use crate::config::LintConfig;
     use crate::testing::lines_with;
 

@@ -37,7 +37,9 @@ fn check(step: &Step<'_>) -> bool {
     let mut parts = p.split('/');
     let os = parts.next().unwrap_or("").to_lowercase();
     let arch = parts.next().unwrap_or("").to_lowercase();
-    !((!os.is_empty() && name.contains(&os)) || (!arch.is_empty() && name.contains(&arch)))
+    let names_os = !os.is_empty() && name.contains(&os);
+    let names_arch = !arch.is_empty() && name.contains(&arch);
+    !names_os && !names_arch
 }
 
 pub(crate) fn new(_settings: &RuleSettings) -> Box<dyn Rule> {

@@ -48,13 +48,15 @@ impl Rule for JsonArgsRecommended {
             InstructionKind::Shell { .. } => {
                 self.shell.insert(self.current.clone(), true);
             }
-            InstructionKind::Cmd { command } | InstructionKind::Entrypoint { command } => {
+            InstructionKind::Cmd { command } | InstructionKind::Entrypoint { command }
                 if matches!(command, CommandLine::Shell(_))
-                    && !self.shell.get(&self.current).copied().unwrap_or(false)
-                {
-                    let keyword = &step.ins.keyword;
-                    cx.report(step, format!("JSON arguments recommended for {keyword} to prevent unintended behavior related to OS signals"));
-                }
+                    && !self.shell.get(&self.current).copied().unwrap_or(false) =>
+            {
+                let keyword = &step.ins.keyword;
+                cx.report(
+                    step,
+                    format!("JSON arguments recommended for {keyword} to prevent unintended behavior related to OS signals"),
+                );
             }
             _ => {}
         }

@@ -37,7 +37,6 @@ impl Rule for IgnorePragmaUsed {
                 let t = l.trim_start();
                 t.starts_with('#')
                     && t.trim_start_matches('#')
-                        .trim_start()
                         .split_whitespace()
                         .next()
                         .is_some_and(|w| w == "hadolint" || w == "berth")

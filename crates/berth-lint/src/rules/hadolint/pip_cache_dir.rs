@@ -68,13 +68,13 @@ impl Rule for PipCacheDir {
                     return;
                 }
                 let forgot = script.commands.iter().any(|c| {
-                    is_pip_install(c)
-                        && !c.has_arg("--no-cache-dir")
-                        && !(c.name.contains("pipx") || c.name.contains("pipenv"))
-                        && !(c.name.starts_with("python")
+                    let wrapper = c.name.contains("pipx")
+                        || c.name.contains("pipenv")
+                        || (c.name.starts_with("python")
                             && c.args
                                 .windows(2)
-                                .any(|w| w[0] == "-m" && (w[1] == "pipx" || w[1] == "pipenv")))
+                                .any(|w| w[0] == "-m" && (w[1] == "pipx" || w[1] == "pipenv")));
+                    is_pip_install(c) && !c.has_arg("--no-cache-dir") && !wrapper
                 });
                 if forgot {
                     cx.flag(step);
