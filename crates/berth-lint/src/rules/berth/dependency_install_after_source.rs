@@ -39,16 +39,8 @@ impl Rule for DependencyInstallAfterSource {
         if check.passed {
             return;
         }
-        // Report where the check points, else at the FROM of the target stage.
-        let line = check.line.or_else(|| {
-            let graph = cx.graph?;
-            let stage = graph.stages.get(graph.target)?;
-            cx.file
-                .instructions
-                .get(stage.from_instruction)
-                .map(Instruction::line)
-        });
-        if let Some(line) = line {
+        // Only a concrete misplaced install is a finding; no install step at all is not.
+        if let Some(line) = check.line {
             cx.report_at(line, 1, 2, check.reason.to_lowercase());
         }
     }

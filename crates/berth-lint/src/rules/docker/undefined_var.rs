@@ -10,7 +10,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     summary: "variables should be defined before use",
     docs: docs!(
-        what: "Flags builder-expanded words (COPY/ADD paths, ENV, LABEL, USER, WORKDIR, EXPOSE, VOLUME...) that use a variable no ARG or ENV defines; not RUN, CMD or ENTRYPOINT text, which the shell expands.",
+        what: "Flags builder-expanded words (COPY/ADD paths, ENV, LABEL, USER, WORKDIR, EXPOSE, VOLUME...) that use a variable no ARG or ENV defines; not RUN, CMD or ENTRYPOINT text, which the shell expands. Variables set by the base image's own ENV are only known from the registry; berth knows `PATH` only.",
         why: "An undefined variable expands to an empty string: `COPY $SRC /app` copies the whole context.",
         bad: "FROM alpine:3.20
     COPY $APP_DIR /app",
@@ -30,7 +30,8 @@ impl Rule for UndefinedVar {
 
     fn finish(&mut self, cx: &mut Checker<'_>) {
         let Some(graph) = cx.graph else { return };
-        for var in &graph.undefined_vars {
+        // Base images' own ENV is only known from the registry; PATH is set in all of them.
+        for var in graph.undefined_vars.iter().filter(|v| v.name != "PATH") {
             let line = var.span.start.line;
             let column = var.span.start.column;
             let message = format!("usage of undefined variable `${}`", var.name);
