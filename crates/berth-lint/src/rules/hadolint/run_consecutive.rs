@@ -10,7 +10,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     severity: Severity::Info,
     summary: "consecutive `RUN` instructions could be merged",
     docs: docs!(
-        what: "Flags a `RUN` that directly follows another `RUN` with the same flags, when neither has more than two commands.",
+        what: "Flags a `RUN` that directly follows another `RUN` with the same flags, when each is a single command (hadolint 2.15.1 leaves RUNs that already chain commands alone).",
         why: "Each `RUN` makes a layer; short consecutive RUNs make more layers and more cache entries than the work needs.",
         bad: "FROM debian:12
 RUN mkdir /app
@@ -38,8 +38,8 @@ impl Rule for RunConsecutive {
         let count = script.commands.len();
         if let Some((prev_flags, prev_count)) = &self.previous
             && *prev_flags == flags
-            && count <= 2
-            && *prev_count <= 2
+            && count <= 1
+            && *prev_count <= 1
         {
             cx.flag(step);
         }
