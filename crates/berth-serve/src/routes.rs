@@ -111,7 +111,7 @@ const OPENAPI_YAML: &str = include_str!("../../../docs/openapi.yaml");
 pub fn openapi_json() -> Result<String, String> {
     static JSON: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
     JSON.get_or_init(|| {
-        serde_saphyr::from_str::<serde_json::Value>(OPENAPI_YAML)
+        serde_yaml_ng::from_str::<serde_json::Value>(OPENAPI_YAML)
             .map(|document| document.to_string())
             .map_err(|e| e.to_string())
     })

@@ -5,6 +5,7 @@
 
 mod analyze;
 mod healthcheck;
+mod lint;
 mod logging;
 mod serve;
 
@@ -35,6 +36,11 @@ enum Command {
     ///
     /// Exits 0 with a report, 2 when the file cannot be read or parsed.
     Analyze(analyze::AnalyzeArgs),
+    /// Lint Dockerfiles: hadolint's rules, Docker's build checks and berth's own.
+    ///
+    /// Exits 0 when nothing reaches the failure threshold, 1 when something does, 2 on usage,
+    /// configuration or I/O errors.
+    Lint(lint::LintArgs),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +49,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(*args),
         Command::Healthcheck(args) => Ok(healthcheck::run(&args)),
         Command::Analyze(args) => analyze::run(&args),
+        Command::Lint(args) => lint::run(&args),
     };
     match result {
         Ok(code) => code,

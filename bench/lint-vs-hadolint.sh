@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): lint the whole lint corpus with berth (release build, files in
+# parallel) and with hadolint (.venv/bin/hadolint, from `make venv`) in one run; each tool runs
+# RUNS times over all files in one process, the median wall time is reported with the ratio.
+# Both print JSON to /dev/null with --no-fail, so output formatting is included for both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS="${RUNS:-7}"
+HADOLINT=.venv/bin/hadolint
+[ -x "$HADOLINT" ] || { echo "bench-lint: $HADOLINT missing, run make venv"; exit 2; }
+cargo build --release --locked --quiet -p berth
+BERTH=./target/release/berth
+mapfile -t files < <(ls crates/berth-lint/tests/lint-corpus/*.Dockerfile)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+median_ms() { # command...: median wall time of RUNS runs, in milliseconds
+    local times=()
+    for _ in $(seq "$RUNS"); do
+        local start end
+        start=$(date +%s%N)
+        (cd "$tmp" && "$@" > /dev/null)
+        end=$(date +%s%N)
+        times+=($(( (end - start) / 1000 )))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'
+}
+abs=("${files[@]/#/$PWD/}")
+berth_ms=$(median_ms "$PWD/$BERTH" lint --no-fail -f json "${abs[@]}")
+hadolint_ms=$(median_ms "$PWD/$HADOLINT" --no-fail -f json "${abs[@]}")
+echo "files: ${#files[@]}, runs: $RUNS (median), cores: $(nproc)"
+echo "berth lint: ${berth_ms} ms"
+echo "hadolint:   ${hadolint_ms} ms"
+awk -v b="$berth_ms" -v h="$hadolint_ms" 'BEGIN {printf "ratio: berth is %.1fx faster\n", h / b}'

@@ -1,0 +1,291 @@
+//! The lint pass: parse one Dockerfile, walk its instructions once feeding every enabled rule
+//! (ONBUILD triggers a second time, unwrapped, to the rules that ask for them), then apply
+//! inline pragmas, `# check=skip=` for Docker's checks, severity overrides and de-duplication
+//! of Docker/hadolint twins. Files that do not parse give one `DL1000` finding (or hadolint's
+//! `DL3061`/`DL3043` when BuildKit's error is exactly what those rules describe).
+
+use crate::config::LintConfig;
+use crate::pragma::Pragmas;
+use crate::registry::{self, RuleEntry};
+use crate::rule::{Checker, Diagnostic, Origin, RuleMeta, Severity, Step};
+use crate::shell::Script;
+use berth_dockerfile::{BuildOptions, CommandLine, Dockerfile, InstructionKind};
+use std::collections::BTreeSet;
+
+/// The pseudo-rule for files that do not parse (hadolint's code).
+pub static PARSE_ERROR: RuleMeta = RuleMeta {
+    code: "DL1000",
+    name: "parse-error",
+    origin: Origin::Hadolint,
+    severity: Severity::Error,
+    summary: "the Dockerfile does not parse",
+    docs: "## What it does\nReports a Dockerfile that BuildKit's parser would reject, with BuildKit's message.\n\n## Why is this bad?\nThe build fails before any instruction runs.\n\n## Example\n```dockerfile\nFROM alpine\nCOPY onlyone\n```\n\n## Use instead\n```dockerfile\nFROM alpine\nCOPY app /app\n```\n",
+    default_enabled: true,
+    onbuild: false,
+    twin: None,
+};
+
+/// A configured linter: which rules run, at which severity. Cheap to share between threads.
+#[derive(Debug)]
+pub struct Linter {
+    entries: Vec<(&'static RuleEntry, Severity)>,
+    config: LintConfig,
+}
+
+impl Linter {
+    /// Select the rules `config` enables.
+    #[must_use]
+    pub fn new(config: LintConfig) -> Self {
+        let entries = registry::ALL
+            .iter()
+            .filter(|entry| config.is_enabled(entry.meta))
+            .map(|entry| (entry, config.severity_of(entry.meta)))
+            .collect();
+        Self { entries, config }
+    }
+
+    /// The configuration in force.
+    #[must_use]
+    pub fn config(&self) -> &LintConfig {
+        &self.config
+    }
+
+    /// Lint one Dockerfile's text. Findings are sorted by line, column and code.
+    #[must_use]
+    pub fn lint(&self, source: &str) -> Vec<Diagnostic> {
+        self.lint_with_context(source, None)
+    }
+
+    /// [`Linter::lint`], with the text of the `.dockerignore` next to the file, if any.
+    #[must_use]
+    pub fn lint_with_context(&self, source: &str, dockerignore: Option<&str>) -> Vec<Diagnostic> {
+        let settings;
+        let settings_ref = if dockerignore.is_some() {
+            settings = crate::rule::RuleSettings {
+                dockerignore: dockerignore.map(str::to_owned),
+                ..self.config.settings.clone()
+            };
+            &settings
+        } else {
+            &self.config.settings
+        };
+        let file = match berth_dockerfile::parse(source) {
+            Ok(file) => file,
+            Err(error) => return self.parse_failure(&error),
+        };
+        // BuildKit's convert-stage errors (blank base names, bad `--from` references) depend on
+        // build arguments or are what DL3022/DL3023 report: they are not findings by
+        // themselves; the rules that need the stage graph just skip such files.
+        let graph = file.stage_graph(&BuildOptions::default()).ok();
+        let mut diagnostics = Vec::new();
+        let skipped_checks = docker_check_skips(&file);
+        let active: Vec<_> = self
+            .entries
+            .iter()
+            .filter(|(entry, _)| {
+                entry.meta.origin != Origin::Docker || !skipped_checks.skips(entry.meta.code)
+            })
+            .collect();
+        let mut rules: Vec<_> = active
+            .iter()
+            .map(|(entry, _)| (entry.meta, (entry.new)(settings_ref)))
+            .collect();
+        let scripts: Vec<Option<Script>> = file
+            .instructions
+            .iter()
+            .map(|ins| run_script(&ins.kind, &ins.node.heredocs))
+            .collect();
+        let trigger_scripts: Vec<Option<Script>> = file
+            .instructions
+            .iter()
+            .map(|ins| match &ins.kind {
+                InstructionKind::Onbuild {
+                    trigger: Some(t), ..
+                } => run_script(&t.kind, &t.node.heredocs),
+                _ => None,
+            })
+            .collect();
+        let mut cx = Checker {
+            file: &file,
+            lines: source.lines().collect(),
+            graph: graph.as_ref(),
+            meta: &PARSE_ERROR,
+            diagnostics: Vec::new(),
+            analysis: std::cell::OnceCell::new(),
+        };
+        let mut stage: Option<usize> = None;
+        for (index, ins) in file.instructions.iter().enumerate() {
+            if matches!(ins.kind, InstructionKind::From { .. }) {
+                stage = Some(stage.map_or(0, |s| s + 1));
+            }
+            let step = Step {
+                ins,
+                stage,
+                onbuild: false,
+                line: ins.line(),
+                column: ins.node.keyword_span.start.column,
+                script: scripts[index].as_ref(),
+            };
+            for (meta, rule) in &mut rules {
+                cx.meta = meta;
+                rule.check(&mut cx, &step);
+            }
+            if let InstructionKind::Onbuild {
+                trigger: Some(trigger),
+                ..
+            } = &ins.kind
+            {
+                let step = Step {
+                    ins: trigger,
+                    onbuild: true,
+                    script: trigger_scripts[index].as_ref(),
+                    ..step
+                };
+                for (meta, rule) in rules.iter_mut().filter(|(m, _)| m.onbuild) {
+                    cx.meta = meta;
+                    rule.check(&mut cx, &step);
+                }
+            }
+        }
+        for (meta, rule) in &mut rules {
+            cx.meta = meta;
+            rule.finish(&mut cx);
+        }
+        diagnostics.append(&mut cx.diagnostics);
+        let from_lines: Vec<usize> = file
+            .instructions
+            .iter()
+            .filter(|i| matches!(i.kind, InstructionKind::From { .. }))
+            .map(berth_dockerfile::Instruction::line)
+            .collect();
+        self.finalize(source, &from_lines, diagnostics)
+    }
+
+    fn parse_failure(&self, error: &berth_dockerfile::Error) -> Vec<Diagnostic> {
+        let message = error.message();
+        let (line, column) = error
+            .span()
+            .map_or((1, 1), |s| (s.start.line.max(1), s.start.column.max(1)));
+        let code = if message == "no build stage in current context" {
+            "DL3061"
+        } else if message.contains("ONBUILD") && message.contains("allowed") {
+            "DL3043"
+        } else {
+            PARSE_ERROR.code
+        };
+        let severity = registry::find(code).map_or(Severity::Error, |m| self.config.severity_of(m));
+        let diagnostic = Diagnostic {
+            code: registry::find(code).map_or(PARSE_ERROR.code, |m| m.code),
+            severity,
+            line,
+            column,
+            end_line: line,
+            end_column: column + 1,
+            message,
+        };
+        if code != PARSE_ERROR.code
+            && registry::find(code).is_some_and(|m| !self.config.is_enabled(m))
+        {
+            return Vec::new();
+        }
+        vec![diagnostic]
+    }
+
+    fn finalize(
+        &self,
+        source: &str,
+        from_lines: &[usize],
+        mut diagnostics: Vec<Diagnostic>,
+    ) -> Vec<Diagnostic> {
+        if !self.config.disable_ignore_pragma {
+            let pragmas = Pragmas::parse(source, from_lines);
+            diagnostics.retain(|d| !pragmas.ignores(d.code, d.line));
+        }
+        for d in &mut diagnostics {
+            if let Some((_, severity)) = self.entries.iter().find(|(e, _)| e.meta.code == d.code) {
+                d.severity = *severity;
+            }
+        }
+        // A Docker check whose hadolint twin fired on the same line says the same thing twice.
+        let fired: BTreeSet<(usize, &str)> = diagnostics.iter().map(|d| (d.line, d.code)).collect();
+        diagnostics.retain(|d| {
+            registry::find(d.code)
+                .and_then(|m| m.twin)
+                .is_none_or(|twin| !fired.contains(&(d.line, twin)))
+        });
+        diagnostics.sort_by(|a, b| {
+            (a.line, a.column, a.code, &a.message).cmp(&(b.line, b.column, b.code, &b.message))
+        });
+        diagnostics.dedup();
+        diagnostics
+    }
+}
+
+/// The shell text of a RUN, parsed. A RUN whose whole command is one heredoc runs the heredoc's
+/// body as its script; exec form is one command with its arguments.
+fn run_script(kind: &InstructionKind, heredocs: &[berth_dockerfile::Heredoc]) -> Option<Script> {
+    let InstructionKind::Run { command, .. } = kind else {
+        return None;
+    };
+    Some(match command {
+        CommandLine::Shell(text) => {
+            let trimmed = text.trim();
+            if heredocs.len() == 1
+                && trimmed.starts_with("<<")
+                && !trimmed.contains(char::is_whitespace)
+            {
+                Script::parse(&heredocs[0].content)
+            } else {
+                Script::parse(text)
+            }
+        }
+        CommandLine::Exec(args) => {
+            let mut script = Script::parse("");
+            script.original = args.join(" ");
+            if let Some((name, rest)) = args.split_first() {
+                script.commands.push(crate::shell::Command {
+                    name: name.clone(),
+                    args: rest.to_vec(),
+                    piped: false,
+                });
+            }
+            script
+        }
+    })
+}
+
+/// What `# check=skip=...` turns off.
+struct CheckSkips {
+    all: bool,
+    names: BTreeSet<String>,
+}
+
+impl CheckSkips {
+    fn skips(&self, code: &str) -> bool {
+        self.all || self.names.contains(code)
+    }
+}
+
+fn docker_check_skips(file: &Dockerfile) -> CheckSkips {
+    let mut skips = CheckSkips {
+        all: false,
+        names: BTreeSet::new(),
+    };
+    for directive in file.directives.iter().filter(|d| d.name == "check") {
+        for part in directive.value.split(';') {
+            if let Some((key, value)) = part.split_once('=')
+                && key.trim().eq_ignore_ascii_case("skip")
+            {
+                let value = value.trim();
+                if value == "all" {
+                    skips.all = true;
+                } else {
+                    skips
+                        .names
+                        .extend(value.split(',').map(|s| s.trim().to_owned()));
+                }
+            }
+        }
+    }
+    skips
+}

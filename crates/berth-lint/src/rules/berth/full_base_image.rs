@@ -1,0 +1,65 @@
+//! `BRT002` (full-base-image): final image uses a full (not slim) base image.
+
+#[allow(unused_imports)]
+use crate::rules::prelude::*;
+
+pub(crate) static META: RuleMeta = RuleMeta {
+    code: "BRT002",
+    name: "full-base-image",
+    origin: Origin::Berth,
+    severity: Severity::Info,
+    summary: "final image uses a full (not slim) base image",
+    docs: docs!(
+        what: "Flags a final stage based on the full variant of a well-known language image (`python:3.12` rather than `python:3.12-slim`) (`berth analyze`'s Slim Base Image check). Off by default.",
+        why: "Full variants carry compilers and headers: hundreds of megabytes and many more packages to patch.",
+        bad: "FROM python:3.12
+    COPY app.py /app/",
+        good: "FROM python:3.12-slim
+    COPY app.py /app/",
+    ),
+    default_enabled: false,
+    onbuild: false,
+    twin: None,
+};
+
+struct FullBaseImage;
+
+impl Rule for FullBaseImage {
+    fn check(&mut self, _cx: &mut Checker<'_>, _step: &Step<'_>) {}
+
+    fn finish(&mut self, cx: &mut Checker<'_>) {
+        let Some(check) = cx.analysis_check("slim-base-image") else {
+            return;
+        };
+        if check.passed {
+            return;
+        }
+        // Report where the check points, else at the FROM of the target stage.
+        let line = check.line.or_else(|| {
+            let graph = cx.graph?;
+            let stage = graph.stages.get(graph.target)?;
+            cx.file
+                .instructions
+                .get(stage.from_instruction)
+                .map(Instruction::line)
+        });
+        if let Some(line) = line {
+            cx.report_at(line, 1, 2, check.reason.to_lowercase());
+        }
+    }
+}
+
+pub(crate) fn new(_settings: &RuleSettings) -> Box<dyn Rule> {
+    Box::new(FullBaseImage)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::assert_lines;
+
+    #[test]
+    fn flags_and_passes() {
+        assert_lines("BRT002", "FROM python:3.12\n", &[1]);
+        assert_lines("BRT002", "FROM python:3.12-slim\n", &[]);
+    }
+}

@@ -1,0 +1,74 @@
+//! `BRT007` (no-stage-copying): no stage copies artifacts from another.
+
+#[allow(unused_imports)]
+use crate::rules::prelude::*;
+
+pub(crate) static META: RuleMeta = RuleMeta {
+    code: "BRT007",
+    name: "no-stage-copying",
+    origin: Origin::Berth,
+    severity: Severity::Info,
+    summary: "no stage copies artifacts from another",
+    docs: docs!(
+        what: "Flags a multi-stage Dockerfile in which no stage copies from another stage (`berth analyze`'s Stage Copying check). Off by default.",
+        why: "Stages that share nothing are separate images in one file; the final image probably rebuilds what an earlier stage built.",
+        bad: "FROM golang:1.23 AS build
+RUN go build -o /app .
+FROM alpine:3.20
+CMD [\"/app\"]",
+        good: "FROM golang:1.23 AS build
+RUN go build -o /app .
+FROM alpine:3.20
+COPY --from=build /app /app
+CMD [\"/app\"]",
+    ),
+    default_enabled: false,
+    onbuild: false,
+    twin: None,
+};
+
+struct NoStageCopying;
+
+impl Rule for NoStageCopying {
+    fn check(&mut self, _cx: &mut Checker<'_>, _step: &Step<'_>) {}
+
+    fn finish(&mut self, cx: &mut Checker<'_>) {
+        let Some(check) = cx.analysis_check("stage-copying") else {
+            return;
+        };
+        if check.passed {
+            return;
+        }
+        // Report where the check points, else at the FROM of the target stage.
+        let line = check.line.or_else(|| {
+            let graph = cx.graph?;
+            let stage = graph.stages.get(graph.target)?;
+            cx.file
+                .instructions
+                .get(stage.from_instruction)
+                .map(Instruction::line)
+        });
+        if let Some(line) = line {
+            cx.report_at(line, 1, 2, check.reason.to_lowercase());
+        }
+    }
+}
+
+pub(crate) fn new(_settings: &RuleSettings) -> Box<dyn Rule> {
+    Box::new(NoStageCopying)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::assert_lines;
+
+    #[test]
+    fn flags_and_passes() {
+        assert_lines("BRT007", "FROM a:1 AS b\nFROM c:1\n", &[2]);
+        assert_lines(
+            "BRT007",
+            "FROM a:1 AS b\nFROM c:1\nCOPY --from=b /x /x\n",
+            &[],
+        );
+    }
+}

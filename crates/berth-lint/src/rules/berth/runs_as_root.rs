@@ -1,0 +1,68 @@
+//! `BRT003` (runs-as-root): the final image runs as root.
+
+#[allow(unused_imports)]
+use crate::rules::prelude::*;
+
+pub(crate) static META: RuleMeta = RuleMeta {
+    code: "BRT003",
+    name: "runs-as-root",
+    origin: Origin::Berth,
+    severity: Severity::Warning,
+    summary: "the final image runs as root",
+    docs: docs!(
+        what: "Flags a target stage (with the stages it builds on) that sets no `USER`, or whose last `USER` is root (`berth analyze`'s Non-root User check). Unlike DL3002 this also catches the Dockerfile that never sets a user.",
+        why: "A process running as root in a container is one kernel bug away from root on the host; most software runs fine as an unprivileged user.",
+        bad: "FROM python:3.12-slim
+COPY app.py /app/
+CMD [\"python\", \"/app/app.py\"]",
+        good: "FROM python:3.12-slim
+COPY app.py /app/
+USER 10001
+CMD [\"python\", \"/app/app.py\"]",
+    ),
+    default_enabled: true,
+    onbuild: false,
+    twin: None,
+};
+
+struct RunsAsRoot;
+
+impl Rule for RunsAsRoot {
+    fn check(&mut self, _cx: &mut Checker<'_>, _step: &Step<'_>) {}
+
+    fn finish(&mut self, cx: &mut Checker<'_>) {
+        let Some(check) = cx.analysis_check("non-root-user") else {
+            return;
+        };
+        if check.passed {
+            return;
+        }
+        // Report where the check points, else at the FROM of the target stage.
+        let line = check.line.or_else(|| {
+            let graph = cx.graph?;
+            let stage = graph.stages.get(graph.target)?;
+            cx.file
+                .instructions
+                .get(stage.from_instruction)
+                .map(Instruction::line)
+        });
+        if let Some(line) = line {
+            cx.report_at(line, 1, 2, check.reason.to_lowercase());
+        }
+    }
+}
+
+pub(crate) fn new(_settings: &RuleSettings) -> Box<dyn Rule> {
+    Box::new(RunsAsRoot)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::assert_lines;
+
+    #[test]
+    fn flags_and_passes() {
+        assert_lines("BRT003", "FROM a:1\nRUN x\n", &[1]);
+        assert_lines("BRT003", "FROM a:1\nUSER 1000\n", &[]);
+    }
+}

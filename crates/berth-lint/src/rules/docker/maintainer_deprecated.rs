@@ -1,0 +1,42 @@
+//! `MaintainerDeprecated` (maintainer-deprecated): the `MAINTAINER` instruction is deprecated.
+
+#[allow(unused_imports)]
+use crate::rules::prelude::*;
+
+pub(crate) static META: RuleMeta = RuleMeta {
+    code: "MaintainerDeprecated",
+    name: "maintainer-deprecated",
+    origin: Origin::Docker,
+    severity: Severity::Warning,
+    summary: "the `MAINTAINER` instruction is deprecated",
+    docs: docs!(
+        what: "Flags `MAINTAINER`.",
+        why: "It has been deprecated since Docker 1.13; use the `org.opencontainers.image.authors` label.",
+        bad: "FROM alpine:3.20
+    MAINTAINER jane@example.com",
+        good: "FROM alpine:3.20
+    LABEL org.opencontainers.image.authors=\"jane@example.com\"",
+    ),
+    default_enabled: true,
+    onbuild: false,
+    twin: Some("DL4000"),
+};
+
+fn check(step: &Step<'_>) -> bool {
+    matches!(step.ins.kind, InstructionKind::Maintainer { .. })
+}
+
+pub(crate) fn new(_settings: &RuleSettings) -> Box<dyn Rule> {
+    Box::new(Simple(check))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::assert_lines;
+
+    #[test]
+    fn flags_and_passes() {
+        assert_lines("MaintainerDeprecated", "FROM a:1\nMAINTAINER x\n", &[2]);
+        assert_lines("MaintainerDeprecated", "FROM a:1\n", &[]);
+    }
+}

@@ -1,0 +1,58 @@
+//! `DL3008` (apt-get-unpinned): pin versions in `apt-get install` (`package=version`).
+
+#[allow(unused_imports)]
+use crate::rules::prelude::*;
+
+pub(crate) static META: RuleMeta = RuleMeta {
+    code: "DL3008",
+    name: "apt-get-unpinned",
+    origin: Origin::Hadolint,
+    severity: Severity::Warning,
+    summary: "pin versions in `apt-get install` (`package=version`)",
+    docs: docs!(
+        what: "Flags `apt-get install` of a package without `=version` (local `.deb` files and paths are fine).",
+        why: "Without a version the build installs whatever the mirror has that day: two builds of one Dockerfile differ, and a breaking update arrives unannounced.",
+        bad: "FROM debian:12
+    RUN apt-get update && apt-get install -y curl",
+        good: "FROM debian:12
+    RUN apt-get update && apt-get install -y curl=7.88.1-10+deb12u5",
+    ),
+    default_enabled: true,
+    onbuild: true,
+    twin: None,
+};
+
+fn check(script: &Script) -> bool {
+    script
+        .commands
+        .iter()
+        .filter(|c| c.is("apt-get", &["install"]))
+        .flat_map(|c| c.operands(&["t", "target-release"]))
+        .filter(|p| *p != "install")
+        .any(|p| !(p.contains('=') || p.contains('/') || p.ends_with(".deb")))
+}
+
+pub(crate) fn new(_settings: &RuleSettings) -> Box<dyn Rule> {
+    Box::new(ShellRule(check))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::assert_lines;
+
+    #[test]
+    fn flags_and_passes() {
+        assert_lines("DL3008", "FROM a:1\nRUN apt-get install -y curl\n", &[2]);
+        assert_lines(
+            "DL3008",
+            "FROM a:1\nRUN apt-get install -y curl=1.0 ./x.deb\n",
+            &[],
+        );
+        assert_lines(
+            "DL3008",
+            "FROM a:1\nRUN apt-get install -t bookworm-backports -y curl=1\n",
+            &[],
+        );
+        assert_lines("DL3008", "FROM a:1\nRUN sudo apt-get install curl\n", &[]);
+    }
+}

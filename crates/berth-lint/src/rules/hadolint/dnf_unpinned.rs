@@ -1,0 +1,60 @@
+//! `DL3041` (dnf-unpinned): pin versions in `dnf install` (`package-version`).
+
+#[allow(unused_imports)]
+use crate::rules::prelude::*;
+
+pub(crate) static META: RuleMeta = RuleMeta {
+    code: "DL3041",
+    name: "dnf-unpinned",
+    origin: Origin::Hadolint,
+    severity: Severity::Warning,
+    summary: "pin versions in `dnf install` (`package-version`)",
+    docs: docs!(
+        what: "Flags `dnf`/`microdnf install` of a package without a version suffix (`.rpm` files are fine; `${VAR}` counts when the variable is an ARG or an ENV of the stage).",
+        why: "Unpinned packages make builds unrepeatable.",
+        bad: "FROM fedora:40
+    RUN dnf install -y httpd && dnf clean all",
+        good: "FROM fedora:40
+    RUN dnf install -y httpd-2.4.62 && dnf clean all",
+    ),
+    default_enabled: true,
+    onbuild: true,
+    twin: None,
+};
+
+use super::yum_unpinned::{Vars, rpm_pinned};
+
+struct DnfUnpinned(Vars);
+
+impl Rule for DnfUnpinned {
+    fn check(&mut self, cx: &mut Checker<'_>, step: &Step<'_>) {
+        let vars = self.0.observe(step);
+        let Some(script) = step.script else { return };
+        let bad = script
+            .commands
+            .iter()
+            .filter(|c| !c.is_any(&["dnf", "microdnf"], &["module", "group"]))
+            .filter(|c| c.is_any(&["dnf", "microdnf"], &["install"]))
+            .flat_map(|c| c.operands(&[]))
+            .filter(|p| *p != "install" && *p != "module")
+            .any(|p| !rpm_pinned(p, &vars));
+        if bad {
+            cx.flag(step);
+        }
+    }
+}
+
+pub(crate) fn new(_settings: &RuleSettings) -> Box<dyn Rule> {
+    Box::new(DnfUnpinned(Vars::default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::assert_lines;
+
+    #[test]
+    fn flags_and_passes() {
+        assert_lines("DL3041", "FROM a:1\nRUN dnf install -y httpd\n", &[2]);
+        assert_lines("DL3041", "FROM a:1\nRUN dnf install -y httpd-2.4.62\n", &[]);
+    }
+}

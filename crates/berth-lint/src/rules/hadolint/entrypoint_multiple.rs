@@ -1,0 +1,63 @@
+//! `DL4004` (entrypoint-multiple): more than one `ENTRYPOINT` in a stage.
+
+#[allow(unused_imports)]
+use crate::rules::prelude::*;
+
+pub(crate) static META: RuleMeta = RuleMeta {
+    code: "DL4004",
+    name: "entrypoint-multiple",
+    origin: Origin::Hadolint,
+    severity: Severity::Error,
+    summary: "more than one `ENTRYPOINT` in a stage",
+    docs: docs!(
+        what: "Flags the second and later `ENTRYPOINT` of a stage.",
+        why: "Only the last `ENTRYPOINT` takes effect.",
+        bad: "FROM alpine:3.20
+ENTRYPOINT [\"/a\"]
+ENTRYPOINT [\"/b\"]",
+        good: "FROM alpine:3.20
+    ENTRYPOINT [\"/b\"]",
+    ),
+    default_enabled: true,
+    onbuild: false,
+    twin: None,
+};
+
+#[derive(Default)]
+struct EntrypointMultiple {
+    seen: bool,
+}
+
+impl Rule for EntrypointMultiple {
+    fn check(&mut self, cx: &mut Checker<'_>, step: &Step<'_>) {
+        match step.ins.kind {
+            InstructionKind::From { .. } => self.seen = false,
+            InstructionKind::Entrypoint { .. } => {
+                if self.seen {
+                    cx.flag(step);
+                }
+                self.seen = true;
+            }
+            _ => {}
+        }
+    }
+}
+
+pub(crate) fn new(_settings: &RuleSettings) -> Box<dyn Rule> {
+    Box::<EntrypointMultiple>::default()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::assert_lines;
+
+    #[test]
+    fn flags_and_passes() {
+        assert_lines(
+            "DL4004",
+            "FROM a:1\nENTRYPOINT [\"a\"]\nENTRYPOINT [\"b\"]\n",
+            &[3],
+        );
+        assert_lines("DL4004", "FROM a:1\nENTRYPOINT [\"a\"]\n", &[]);
+    }
+}

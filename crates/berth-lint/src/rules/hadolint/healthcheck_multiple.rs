@@ -1,0 +1,67 @@
+//! `DL3012` (healthcheck-multiple): more than one `HEALTHCHECK` in a stage.
+
+#[allow(unused_imports)]
+use crate::rules::prelude::*;
+
+pub(crate) static META: RuleMeta = RuleMeta {
+    code: "DL3012",
+    name: "healthcheck-multiple",
+    origin: Origin::Hadolint,
+    severity: Severity::Error,
+    summary: "more than one `HEALTHCHECK` in a stage",
+    docs: docs!(
+        what: "Flags the second and later `HEALTHCHECK` of a stage.",
+        why: "Only the last `HEALTHCHECK` takes effect; the others are dead text that misleads readers.",
+        bad: "FROM nginx:1.27
+HEALTHCHECK CMD [\"curl\", \"-f\", \"http://localhost/\"]
+HEALTHCHECK CMD [\"true\"]",
+        good: "FROM nginx:1.27
+    HEALTHCHECK CMD [\"curl\", \"-f\", \"http://localhost/\"]",
+    ),
+    default_enabled: true,
+    onbuild: false,
+    twin: None,
+};
+
+#[derive(Default)]
+struct HealthcheckMultiple {
+    seen: bool,
+}
+
+impl Rule for HealthcheckMultiple {
+    fn check(&mut self, cx: &mut Checker<'_>, step: &Step<'_>) {
+        match step.ins.kind {
+            InstructionKind::From { .. } => self.seen = false,
+            InstructionKind::Healthcheck { .. } => {
+                if self.seen {
+                    cx.flag(step);
+                }
+                self.seen = true;
+            }
+            _ => {}
+        }
+    }
+}
+
+pub(crate) fn new(_settings: &RuleSettings) -> Box<dyn Rule> {
+    Box::<HealthcheckMultiple>::default()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::assert_lines;
+
+    #[test]
+    fn flags_and_passes() {
+        assert_lines(
+            "DL3012",
+            "FROM a:1\nHEALTHCHECK CMD [\"a\"]\nHEALTHCHECK NONE\n",
+            &[3],
+        );
+        assert_lines(
+            "DL3012",
+            "FROM a:1\nHEALTHCHECK NONE\nFROM b:1\nHEALTHCHECK NONE\n",
+            &[],
+        );
+    }
+}

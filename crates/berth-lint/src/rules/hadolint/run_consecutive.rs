@@ -1,0 +1,67 @@
+//! `DL3059` (run-consecutive): consecutive `RUN` instructions could be merged.
+
+#[allow(unused_imports)]
+use crate::rules::prelude::*;
+
+pub(crate) static META: RuleMeta = RuleMeta {
+    code: "DL3059",
+    name: "run-consecutive",
+    origin: Origin::Hadolint,
+    severity: Severity::Info,
+    summary: "consecutive `RUN` instructions could be merged",
+    docs: docs!(
+        what: "Flags a `RUN` that directly follows another `RUN` with the same flags, when each is a single command (hadolint 2.15.1 leaves RUNs that already chain commands alone).",
+        why: "Each `RUN` makes a layer; short consecutive RUNs make more layers and more cache entries than the work needs.",
+        bad: "FROM debian:12
+RUN mkdir /app
+RUN chown 1000 /app",
+        good: "FROM debian:12
+    RUN mkdir /app && chown 1000 /app",
+    ),
+    default_enabled: true,
+    onbuild: false,
+    twin: None,
+};
+
+#[derive(Default)]
+struct RunConsecutive {
+    previous: Option<(Vec<String>, usize)>,
+}
+
+impl Rule for RunConsecutive {
+    fn check(&mut self, cx: &mut Checker<'_>, step: &Step<'_>) {
+        let Some(script) = step.script else {
+            self.previous = None;
+            return;
+        };
+        let flags: Vec<String> = step.ins.node.flags.iter().map(|f| f.text.clone()).collect();
+        let count = script.commands.len();
+        if let Some((prev_flags, prev_count)) = &self.previous
+            && *prev_flags == flags
+            && count <= 1
+            && *prev_count <= 1
+        {
+            cx.flag(step);
+        }
+        self.previous = Some((flags, count));
+    }
+}
+
+pub(crate) fn new(_settings: &RuleSettings) -> Box<dyn Rule> {
+    Box::<RunConsecutive>::default()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::assert_lines;
+
+    #[test]
+    fn flags_and_passes() {
+        assert_lines("DL3059", "FROM a:1\nRUN a\nRUN b\n", &[3]);
+        assert_lines(
+            "DL3059",
+            "FROM a:1\nRUN a\nENV X=1\nRUN b\nRUN --network=none c\n",
+            &[],
+        );
+    }
+}

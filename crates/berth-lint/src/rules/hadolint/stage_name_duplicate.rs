@@ -1,0 +1,53 @@
+//! `DL3024` (stage-name-duplicate): `FROM` stage names must be unique.
+
+#[allow(unused_imports)]
+use crate::rules::prelude::*;
+
+pub(crate) static META: RuleMeta = RuleMeta {
+    code: "DL3024",
+    name: "stage-name-duplicate",
+    origin: Origin::Hadolint,
+    severity: Severity::Error,
+    summary: "`FROM` stage names must be unique",
+    docs: docs!(
+        what: "Flags a `FROM ... AS name` whose name an earlier stage already has.",
+        why: "`COPY --from` and `FROM` find only one of the stages; which one is not obvious to a reader.",
+        bad: "FROM node:22 AS build
+    FROM golang:1.23 AS build",
+        good: "FROM node:22 AS web
+    FROM golang:1.23 AS api",
+    ),
+    default_enabled: true,
+    onbuild: false,
+    twin: None,
+};
+
+#[derive(Default)]
+struct StageNameDuplicate {
+    names: std::collections::BTreeSet<String>,
+}
+
+impl Rule for StageNameDuplicate {
+    fn check(&mut self, cx: &mut Checker<'_>, step: &Step<'_>) {
+        if let Some((_, Some(name))) = from_parts(step.ins)
+            && !self.names.insert(name.to_owned())
+        {
+            cx.flag(step);
+        }
+    }
+}
+
+pub(crate) fn new(_settings: &RuleSettings) -> Box<dyn Rule> {
+    Box::<StageNameDuplicate>::default()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::assert_lines;
+
+    #[test]
+    fn flags_and_passes() {
+        assert_lines("DL3024", "FROM a:1 AS b\nFROM c:1 AS b\n", &[2]);
+        assert_lines("DL3024", "FROM a:1 AS b\nFROM c:1 AS d\n", &[]);
+    }
+}

@@ -1,0 +1,59 @@
+//! `DL3047` (wget-progress): use `wget --progress=dot:giga` (or `-q`/`-nv`).
+
+#[allow(unused_imports)]
+use crate::rules::prelude::*;
+
+pub(crate) static META: RuleMeta = RuleMeta {
+    code: "DL3047",
+    name: "wget-progress",
+    origin: Origin::Hadolint,
+    severity: Severity::Info,
+    summary: "use `wget --progress=dot:giga` (or `-q`/`-nv`)",
+    docs: docs!(
+        what: "Flags `wget` without `--progress`, `-q`, `-nv`, `-o` or `-a`.",
+        why: "wget's default progress bar writes thousands of lines to the build log.",
+        bad: "FROM debian:12
+    RUN wget https://example.com/big.tar.gz",
+        good: "FROM debian:12
+    RUN wget --progress=dot:giga https://example.com/big.tar.gz",
+    ),
+    default_enabled: true,
+    onbuild: true,
+    twin: None,
+};
+
+fn check(script: &Script) -> bool {
+    script.commands.iter().any(|c| {
+        c.name == "wget"
+            && !c.has_flag("progress")
+            && !c.has_any_flag(&[
+                "q",
+                "quiet",
+                "o",
+                "output-file",
+                "a",
+                "append-output",
+                "no-verbose",
+            ])
+            && !c.has_arg("-nv")
+    })
+}
+
+pub(crate) fn new(_settings: &RuleSettings) -> Box<dyn Rule> {
+    Box::new(ShellRule(check))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::assert_lines;
+
+    #[test]
+    fn flags_and_passes() {
+        assert_lines("DL3047", "FROM a:1\nRUN wget http://x\n", &[2]);
+        assert_lines(
+            "DL3047",
+            "FROM a:1\nRUN wget -q http://x && wget -nv y && wget --progress=dot z\n",
+            &[],
+        );
+    }
+}

@@ -1,0 +1,45 @@
+//! `DL3030` (yum-yes-missing): use `-y` with `yum install`.
+
+#[allow(unused_imports)]
+use crate::rules::prelude::*;
+
+pub(crate) static META: RuleMeta = RuleMeta {
+    code: "DL3030",
+    name: "yum-yes-missing",
+    origin: Origin::Hadolint,
+    severity: Severity::Warning,
+    summary: "use `-y` with `yum install`",
+    docs: docs!(
+        what: "Flags `yum install`, `groupinstall` and `localinstall` without `-y`/`--assumeyes`.",
+        why: "A build has no terminal to answer yum's question; the step fails.",
+        bad: "FROM centos:7
+    RUN yum install httpd-2.4.6",
+        good: "FROM centos:7
+    RUN yum install -y httpd-2.4.6 && yum clean all",
+    ),
+    default_enabled: true,
+    onbuild: true,
+    twin: None,
+};
+
+fn check(script: &Script) -> bool {
+    script.commands.iter().any(|c| {
+        c.is("yum", &["install", "groupinstall", "localinstall"])
+            && !c.has_any_flag(&["y", "assumeyes"])
+    })
+}
+
+pub(crate) fn new(_settings: &RuleSettings) -> Box<dyn Rule> {
+    Box::new(ShellRule(check))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::assert_lines;
+
+    #[test]
+    fn flags_and_passes() {
+        assert_lines("DL3030", "FROM a:1\nRUN yum install x\n", &[2]);
+        assert_lines("DL3030", "FROM a:1\nRUN yum install -y x\n", &[]);
+    }
+}

@@ -1,0 +1,48 @@
+//! `DL3037` (zypper-unpinned): pin versions in `zypper install` (`package=version`).
+
+#[allow(unused_imports)]
+use crate::rules::prelude::*;
+
+pub(crate) static META: RuleMeta = RuleMeta {
+    code: "DL3037",
+    name: "zypper-unpinned",
+    origin: Origin::Hadolint,
+    severity: Severity::Warning,
+    summary: "pin versions in `zypper install` (`package=version`)",
+    docs: docs!(
+        what: "Flags `zypper install` of a package without a version constraint (`.rpm` files are fine).",
+        why: "Unpinned packages make builds unrepeatable.",
+        bad: "FROM opensuse/leap:15.6
+    RUN zypper install -y httpd",
+        good: "FROM opensuse/leap:15.6
+    RUN zypper install -y httpd=2.4.58",
+    ),
+    default_enabled: true,
+    onbuild: true,
+    twin: None,
+};
+
+fn check(script: &Script) -> bool {
+    script
+        .commands
+        .iter()
+        .filter(|c| c.is("zypper", &["install", "in"]))
+        .flat_map(|c| c.operands(&[]))
+        .filter(|p| *p != "install" && *p != "in")
+        .any(|p| !(p.contains(['=', '>', '<']) || p.ends_with(".rpm")))
+}
+
+pub(crate) fn new(_settings: &RuleSettings) -> Box<dyn Rule> {
+    Box::new(ShellRule(check))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::assert_lines;
+
+    #[test]
+    fn flags_and_passes() {
+        assert_lines("DL3037", "FROM a:1\nRUN zypper install -y x\n", &[2]);
+        assert_lines("DL3037", "FROM a:1\nRUN zypper install -y x=1 'y>2'\n", &[]);
+    }
+}

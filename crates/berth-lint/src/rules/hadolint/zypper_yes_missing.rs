@@ -1,0 +1,55 @@
+//! `DL3034` (zypper-yes-missing): use a non-interactive switch with `zypper` (`-y`, `-n`).
+
+#[allow(unused_imports)]
+use crate::rules::prelude::*;
+
+pub(crate) static META: RuleMeta = RuleMeta {
+    code: "DL3034",
+    name: "zypper-yes-missing",
+    origin: Origin::Hadolint,
+    severity: Severity::Warning,
+    summary: "use a non-interactive switch with `zypper` (`-y`, `-n`)",
+    docs: docs!(
+        what: "Flags `zypper install`, `remove`, `source-install` and `patch` without `-n`/`--non-interactive`/`-y`/`--no-confirm`.",
+        why: "A build has no terminal; zypper waits for an answer and the step fails.",
+        bad: "FROM opensuse/leap:15.6
+    RUN zypper install httpd=2.4",
+        good: "FROM opensuse/leap:15.6
+    RUN zypper install -y httpd=2.4 && zypper clean",
+    ),
+    default_enabled: true,
+    onbuild: true,
+    twin: None,
+};
+
+fn check(script: &Script) -> bool {
+    script.commands.iter().any(|c| {
+        c.is(
+            "zypper",
+            &[
+                "install",
+                "in",
+                "remove",
+                "rm",
+                "source-install",
+                "si",
+                "patch",
+            ],
+        ) && !c.has_any_flag(&["non-interactive", "n", "no-confirm", "y"])
+    })
+}
+
+pub(crate) fn new(_settings: &RuleSettings) -> Box<dyn Rule> {
+    Box::new(ShellRule(check))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::assert_lines;
+
+    #[test]
+    fn flags_and_passes() {
+        assert_lines("DL3034", "FROM a:1\nRUN zypper install x=1\n", &[2]);
+        assert_lines("DL3034", "FROM a:1\nRUN zypper -n install x=1\n", &[]);
+    }
+}

@@ -1,0 +1,2 @@
+FROM a:1
+HEALTHCHECK CMD ["x"]

@@ -1,0 +1,3 @@
+FROM a:1
+ENV U=https://a:b@h/x
+ARG K=AKIAABCDEFGHIJKLMNOP

@@ -1,0 +1,2 @@
+FROM a:1
+ADD https://e.com/x.tgz /x/

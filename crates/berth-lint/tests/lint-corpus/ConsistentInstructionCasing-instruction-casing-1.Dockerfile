@@ -1,0 +1,3 @@
+FROM a:1
+run x
+COPY a b

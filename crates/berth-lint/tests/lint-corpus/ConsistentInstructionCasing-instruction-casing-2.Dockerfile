@@ -1,0 +1,2 @@
+from a:1
+run x

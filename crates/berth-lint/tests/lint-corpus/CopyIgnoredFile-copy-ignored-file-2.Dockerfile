@@ -1,0 +1,3 @@
+# .dockerignore: *.md
+FROM alpine:3.20
+COPY README.md /docs/

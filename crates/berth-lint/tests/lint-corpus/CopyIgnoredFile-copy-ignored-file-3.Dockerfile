@@ -1,0 +1,4 @@
+# .dockerignore: *.md
+#               !README.md
+FROM alpine:3.20
+COPY README.md /docs/

@@ -1,0 +1,5 @@
+FROM a:1
+WORKDIR /app
+WORKDIR $HOME
+WORKDIR "/x"
+WORKDIR C:\\x

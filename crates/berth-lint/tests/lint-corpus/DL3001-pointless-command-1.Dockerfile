@@ -1,0 +1,2 @@
+FROM a:1
+RUN apt-get update && service x start

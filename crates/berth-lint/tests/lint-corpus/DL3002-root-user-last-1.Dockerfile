@@ -1,0 +1,5 @@
+FROM a:1
+USER root
+FROM b:1
+USER 0:0
+USER app

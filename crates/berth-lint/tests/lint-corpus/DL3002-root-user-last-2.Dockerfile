@@ -1,0 +1,4 @@
+FROM a:1
+USER root
+RUN x
+USER app

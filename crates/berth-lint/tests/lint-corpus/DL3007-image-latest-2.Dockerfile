@@ -1,0 +1,2 @@
+FROM a:latest@sha256:0
+FROM a:1

@@ -1,0 +1,4 @@
+FROM a:1 AS b
+RUN apt-get update
+FROM b
+RUN x

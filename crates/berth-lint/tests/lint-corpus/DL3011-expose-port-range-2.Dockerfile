@@ -1,0 +1,2 @@
+FROM a:1
+EXPOSE 80 443/tcp 1000-2000 $P

@@ -1,0 +1,3 @@
+FROM nginx:1.27
+HEALTHCHECK CMD ["curl", "-f", "http://localhost/"]
+HEALTHCHECK CMD ["true"]

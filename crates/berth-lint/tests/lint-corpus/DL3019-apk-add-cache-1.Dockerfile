@@ -1,0 +1,2 @@
+FROM a:1
+RUN apk add x=1

@@ -1,0 +1,3 @@
+FROM a:1
+COPY a b /c/
+COPY a /c

@@ -1,0 +1,3 @@
+FROM a:1
+CMD ["x"]
+ENTRYPOINT ["y"]

@@ -1,0 +1,1 @@
+FROM registry.example.com/org/app:1.0

@@ -1,0 +1,2 @@
+FROM --platform=$BUILDPLATFORM a:1
+FROM a:1

@@ -1,0 +1,1 @@
+FROM --platform=$BUILDPLATFORM golang:1.23 AS build

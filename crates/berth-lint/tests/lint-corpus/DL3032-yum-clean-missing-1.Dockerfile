@@ -1,0 +1,2 @@
+FROM a:1
+RUN yum install -y x-1

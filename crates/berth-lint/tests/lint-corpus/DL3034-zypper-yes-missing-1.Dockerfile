@@ -1,0 +1,2 @@
+FROM a:1
+RUN zypper install x=1

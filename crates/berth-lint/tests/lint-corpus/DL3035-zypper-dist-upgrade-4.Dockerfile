@@ -1,0 +1,1 @@
+FROM opensuse/leap:15.6

@@ -1,0 +1,2 @@
+FROM a:1
+RUN dnf install -y x-1 && dnf clean all

@@ -1,0 +1,4 @@
+FROM a:1
+ENV A=1
+ENV A=2 B=$A
+ENV C=1 D=$CC

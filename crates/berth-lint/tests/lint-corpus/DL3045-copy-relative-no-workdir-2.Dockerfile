@@ -1,0 +1,6 @@
+FROM a:1 AS b
+WORKDIR /w
+FROM b
+COPY x y
+FROM c:1
+COPY x /y

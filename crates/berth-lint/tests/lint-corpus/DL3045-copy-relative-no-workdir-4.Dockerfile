@@ -1,0 +1,3 @@
+FROM python:3.12-slim
+WORKDIR /srv
+COPY app.py app/

@@ -1,0 +1,2 @@
+FROM a:1
+RUN useradd -u 123456 app

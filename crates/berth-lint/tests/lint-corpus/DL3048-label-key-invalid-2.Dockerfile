@@ -1,0 +1,2 @@
+FROM a:1
+LABEL org.example.version=1 maintainer=x

@@ -1,0 +1,3 @@
+FROM a:1
+RUN a
+RUN b

@@ -1,0 +1,2 @@
+FROM debian:12
+    RUN mkdir /app && chown 1000 /app

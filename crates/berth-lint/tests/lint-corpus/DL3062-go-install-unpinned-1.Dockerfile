@@ -1,0 +1,2 @@
+FROM a:1
+RUN go install x.org/y@latest

@@ -1,0 +1,3 @@
+FROM a:1
+ARG VERSION
+ENV HOME=/x

@@ -1,0 +1,4 @@
+FROM a:1
+ARG U
+USER ${U}
+USER 1000:1000

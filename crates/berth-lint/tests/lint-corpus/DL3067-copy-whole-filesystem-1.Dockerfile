@@ -1,0 +1,3 @@
+FROM a:1 AS b
+FROM c:1
+COPY --from=b / /

@@ -1,0 +1,3 @@
+FROM a:1
+CMD ["a"]
+CMD ["b"]

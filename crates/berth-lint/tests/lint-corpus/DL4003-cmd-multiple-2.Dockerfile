@@ -1,0 +1,4 @@
+FROM a:1
+CMD ["a"]
+FROM b:1
+CMD ["b"]

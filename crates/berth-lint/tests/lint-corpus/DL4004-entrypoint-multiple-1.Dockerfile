@@ -1,0 +1,3 @@
+FROM a:1
+ENTRYPOINT ["a"]
+ENTRYPOINT ["b"]

@@ -1,0 +1,3 @@
+ARG V=3
+FROM alpine:${V}
+FROM b:1

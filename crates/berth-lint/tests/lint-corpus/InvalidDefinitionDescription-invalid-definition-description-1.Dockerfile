@@ -1,0 +1,2 @@
+# compile
+FROM a:1 AS build

@@ -1,0 +1,2 @@
+# build compiles
+FROM a:1 AS build

@@ -1,0 +1,2 @@
+# Builds the binary
+    FROM golang:1.23 AS build

@@ -1,0 +1,2 @@
+# build compiles the binary
+    FROM golang:1.23 AS build

@@ -1,0 +1,3 @@
+FROM a:1
+ENV A=1
+LABEL a=b

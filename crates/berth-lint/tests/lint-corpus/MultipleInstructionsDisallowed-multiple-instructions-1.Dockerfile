@@ -1,0 +1,4 @@
+FROM a:1
+CMD ["a"]
+CMD ["b"]
+CMD ["c"]

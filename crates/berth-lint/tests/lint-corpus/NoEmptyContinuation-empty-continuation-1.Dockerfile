@@ -1,0 +1,4 @@
+FROM a:1
+RUN a \
+
+ b

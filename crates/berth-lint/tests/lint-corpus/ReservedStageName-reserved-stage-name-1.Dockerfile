@@ -1,0 +1,1 @@
+FROM a:1 AS context

@@ -1,0 +1,3 @@
+FROM alpine:3.20 AS base
+ARG VERSION=3.20
+FROM alpine:${VERSION}

@@ -1,0 +1,3 @@
+FROM a:1
+WORKDIR /app
+WORKDIR sub

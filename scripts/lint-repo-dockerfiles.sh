@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Run `berth lint` on every Dockerfile of the repository; any finding fails (CI: the project's
+# own Dockerfiles must be clean). Test corpora under crates/ are deliberately bad and skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --locked --quiet -p berth
+mapfile -d '' files < <(find . -path ./target -prune -o -path ./.venv -prune -o -path ./crates -prune -o \
+    -type f \( -name 'Dockerfile' -o -name 'Dockerfile.*' -o -name '*.Dockerfile' -o -name 'Containerfile' \) -print0)
+if [ "${#files[@]}" -eq 0 ]; then
+    echo "lint-repo-dockerfiles: no Dockerfile found"
+    exit 0
+fi
+./target/debug/berth lint --failure-threshold style "${files[@]}"
