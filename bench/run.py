@@ -187,6 +187,21 @@ class ChildClock:
 wrk_jiffies = ChildClock()
 
 
+def engine_alone(models: Path) -> dict:
+    """rows/s of berth-engine's Model::run alone on CPU 0 (the criterion bench `engine`)."""
+    env = {**os.environ, "BERTH_BENCH_MODELS": str(models)}
+    subprocess.run(["taskset", "-c", SERVER_CPU, "cargo", "bench", "--locked", "-p", "berth-engine",
+                    "--bench", "engine", "--", "--warm-up-time", "2", "--measurement-time", "5"],
+                   cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    result = {}
+    for case in sorted((ROOT / "target" / "criterion" / "engine").glob("*/new/estimates.json")):
+        name = case.parent.parent.name  # e.g. rf_wide_nozipmap_100
+        model, _, batch = name.rpartition("_")
+        mean_ns = json.loads(case.read_text())["mean"]["point_estimate"]
+        result[f"{model}/{batch}"] = {"rows_per_s": int(batch) / (mean_ns / 1e9), "run_us": mean_ns / 1e3}
+    return result
+
+
 def machine() -> dict:
     cpu = "unknown"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -269,10 +284,14 @@ def main() -> int:
         finally:
             server.stop()
 
+    engine = {} if args.quick else engine_alone(args.models)
+    for case, figures in engine.items():
+        print(f"engine alone   {case:<30} {figures['rows_per_s']:>10.0f} rows/s  ({figures['run_us']:.1f} us a run)")
     args.out_json.parent.mkdir(parents=True, exist_ok=True)
-    args.out_json.write_text(json.dumps({"machine": info, "quick": args.quick, "results": results}, indent=1) + "\n")
+    document = {"machine": info, "quick": args.quick, "engine_alone": engine, "results": results}
+    args.out_json.write_text(json.dumps(document, indent=1) + "\n")
     if not args.quick:
-        args.out_md.write_text(report(info, results))
+        args.out_md.write_text(report(info, results, engine))
         print(f"wrote {args.out_json.relative_to(ROOT)} and {args.out_md.relative_to(ROOT)}")
     else:
         bad = [r for r in results if r["rps"] <= 0 or r["non2xx"] > 0]
@@ -282,7 +301,7 @@ def main() -> int:
     return 0
 
 
-def report(info: dict, results: list[dict]) -> str:
+def report(info: dict, results: list[dict], engine: dict) -> str:
     def find(server, model, scenario):
         for r in results:
             if r["server"] == server and r["model"] == model and r["scenario"] == scenario:
@@ -325,6 +344,18 @@ def report(info: dict, results: list[dict]) -> str:
             gain = f"{b['rps'] / nob['rps']:.2f}" if nob and nob["rps"] else "-"
             lines.append(f"| {model} | {scenario} | {b['rps'] / base['rps']:.1f}x | "
                          f"{b['p99_ms'] / base['p99_ms']:.2f} | {ratio_ref} | {gain} |")
+    lines += ["", "## The server's cost over the engine alone (same core, same rows)", "",
+              "`engine alone` is the criterion bench `crates/berth-engine/benches/engine.rs`: `Model::run` on",
+              "the same rows with no HTTP; the ratio is berth's served rows/s over it.", "",
+              "| case | engine alone rows/s | berth rows/s | berth / engine |", "|---|---:|---:|---:|"]
+    served = {"rf_wide_nozipmap/100": find("berth", "rf_wide_nozipmap", "csv100"),
+              "rf_wide_nozipmap/1": find("berth", "rf_wide_nozipmap", "json1"),
+              "random_forest_nozipmap/1": find("berth", "random_forest_nozipmap", "json1")}
+    for case, figures in engine.items():
+        row = served.get(case)
+        if row:
+            lines.append(f"| {case} | {figures['rows_per_s']:.0f} | {row['rows_per_s']:.0f} | "
+                         f"{row['rows_per_s'] / figures['rows_per_s']:.2f} |")
     lines.append("")
     return "\n".join(lines) + "\n"
 
