@@ -17,7 +17,9 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::json;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::trace::TraceLayer;
 
 use crate::decode::{DecodeOptions, decode};
@@ -129,7 +131,7 @@ pub(crate) fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     routes
         .layer(
             ServiceBuilder::new()
-                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(SetRequestIdLayer::x_request_id(SequentialRequestId::new()))
                 .layer(
                     TraceLayer::new_for_http()
                         .make_span_with(move |request: &Request<Body>| {
@@ -145,6 +147,47 @@ pub(crate) fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
                 .layer(CatchPanicLayer::custom(panic_response)),
         )
         .with_state(state)
+}
+
+/// Request ids for requests that come without one: a per-process random prefix and a counter.
+///
+/// Unique within a process and, through the prefix, across restarts and replicas; unlike a
+/// random UUID per request, it costs no system call for randomness on the hot path.
+#[derive(Debug, Clone)]
+struct SequentialRequestId {
+    prefix: u32,
+    counter: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl SequentialRequestId {
+    fn new() -> Self {
+        use std::hash::{BuildHasher, Hasher};
+        // RandomState is seeded from the OS once per process: a cheap source for the prefix.
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        #[allow(clippy::cast_possible_truncation)] // 32 bits of the hash are enough for a prefix
+        let prefix = hasher.finish() as u32;
+        Self {
+            prefix,
+            counter: std::sync::Arc::default(),
+        }
+    }
+}
+
+impl MakeRequestId for SequentialRequestId {
+    fn make_request_id<B>(&mut self, _request: &Request<B>) -> Option<RequestId> {
+        let n = self
+            .counter
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = format!("{:08x}-{n:016x}", self.prefix);
+        axum::http::HeaderValue::from_str(&id)
+            .ok()
+            .map(RequestId::new)
+    }
 }
 
 fn panic_response(panic: Box<dyn Any + Send + 'static>) -> Response {

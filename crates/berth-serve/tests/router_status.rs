@@ -54,6 +54,15 @@ async fn ready_model_answers_200_with_predictions() {
 }
 
 #[tokio::test]
+async fn requests_without_an_id_get_distinct_ones() {
+    let app = app("iris_logreg").await;
+    let first = get(&app, "/ping").await.headers["x-request-id"].clone();
+    let second = get(&app, "/ping").await.headers["x-request-id"].clone();
+    assert_ne!(first, second);
+    assert_eq!(first.len(), 25, "{first:?}");
+}
+
+#[tokio::test]
 async fn client_request_id_is_kept() {
     let app = app("iris_logreg").await;
     let answer = send(
