@@ -12,3 +12,27 @@ pub(crate) mod pip_cache_kept;
 pub(crate) mod runs_as_root;
 pub(crate) mod secret_value_in_env;
 pub(crate) mod single_stage;
+
+use crate::rules::prelude::*;
+
+/// Reports `berth analyze`'s check `id` when it failed: at the line the check points to, else at
+/// the `FROM` of the target stage. The BRT001-BRT007 rules are this, each for its own check.
+pub(crate) fn report_failed_check(cx: &mut Checker<'_>, id: &str) {
+    let Some(check) = cx.analysis_check(id) else {
+        return;
+    };
+    if check.passed {
+        return;
+    }
+    let line = check.line.or_else(|| {
+        let graph = cx.graph?;
+        let stage = graph.stages.get(graph.target)?;
+        cx.file
+            .instructions
+            .get(stage.from_instruction)
+            .map(Instruction::line)
+    });
+    if let Some(line) = line {
+        cx.report_at(line, 1, 2, check.reason.to_lowercase());
+    }
+}

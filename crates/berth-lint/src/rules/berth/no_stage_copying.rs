@@ -33,24 +33,7 @@ impl Rule for NoStageCopying {
     fn check(&mut self, _cx: &mut Checker<'_>, _step: &Step<'_>) {}
 
     fn finish(&mut self, cx: &mut Checker<'_>) {
-        let Some(check) = cx.analysis_check("stage-copying") else {
-            return;
-        };
-        if check.passed {
-            return;
-        }
-        // Report where the check points, else at the FROM of the target stage.
-        let line = check.line.or_else(|| {
-            let graph = cx.graph?;
-            let stage = graph.stages.get(graph.target)?;
-            cx.file
-                .instructions
-                .get(stage.from_instruction)
-                .map(Instruction::line)
-        });
-        if let Some(line) = line {
-            cx.report_at(line, 1, 2, check.reason.to_lowercase());
-        }
+        super::report_failed_check(cx, "stage-copying");
     }
 }
 
