@@ -8,7 +8,7 @@
 
 use berth_engine::{MapKeys, OutputMap, OutputSpec, OutputValue, Outputs, TensorData};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 
 use crate::ServeConfig;
 use crate::ServeError;
@@ -206,7 +206,7 @@ pub(crate) fn encode(
                     cells(&row_ids, &mut record);
                 }
                 for (_, value) in &columns {
-                    cells(&row_value(value, row, rows), &mut record);
+                    row_cells(value, row, rows, &mut record);
                 }
                 writer.write_record(&record).map_err(|e| internal(&e))?;
             }
@@ -375,64 +375,6 @@ fn is_batch_aligned(value: &OutputValue, rows: usize) -> bool {
     }
 }
 
-/// The value of one row of an output.
-fn row_value(value: &OutputValue, row: usize, rows: usize) -> Value {
-    if !is_batch_aligned(value, rows) {
-        return whole(value);
-    }
-    match value {
-        OutputValue::Tensor { shape, data } => {
-            let inner = &shape[1..];
-            let width: usize = inner.iter().product();
-            let start = row * width;
-            if width == 1 && inner.len() <= 1 {
-                element(data, start)
-            } else {
-                nest(data, start, inner)
-            }
-        }
-        OutputValue::Maps(maps) => map_value(&maps[row]),
-    }
-}
-
-fn whole(value: &OutputValue) -> Value {
-    match value {
-        OutputValue::Tensor { shape, data } if shape.is_empty() => element(data, 0),
-        OutputValue::Tensor { shape, data } => nest(data, 0, shape),
-        OutputValue::Maps(maps) => Value::Array(maps.iter().map(map_value).collect()),
-    }
-}
-
-/// The elements from `start` laid out as nested lists of `shape`.
-fn nest(data: &TensorData, start: usize, shape: &[usize]) -> Value {
-    match shape {
-        [] => element(data, start),
-        [n] => Value::Array((0..*n).map(|i| element(data, start + i)).collect()),
-        [n, rest @ ..] => {
-            let stride: usize = rest.iter().product();
-            Value::Array(
-                (0..*n)
-                    .map(|i| nest(data, start + i * stride, rest))
-                    .collect(),
-            )
-        }
-    }
-}
-
-fn element(data: &TensorData, index: usize) -> Value {
-    match data {
-        TensorData::Float32(v) => v.get(index).map_or(Value::Null, |x| float32(*x)),
-        TensorData::Float64(v) => v
-            .get(index)
-            .and_then(|x| Number::from_f64(*x))
-            .map_or(Value::Null, Value::Number),
-        TensorData::Int64(v) => v.get(index).map_or(Value::Null, |x| Value::from(*x)),
-        TensorData::Int32(v) => v.get(index).map_or(Value::Null, |x| Value::from(*x)),
-        TensorData::Bool(v) => v.get(index).map_or(Value::Null, |x| Value::from(*x)),
-        TensorData::String(v) => v.get(index).map_or(Value::Null, |x| Value::from(x.clone())),
-    }
-}
-
 /// A float32 as the JSON number with its shortest round-tripping text (`0.1`, not
 /// `0.10000000149011612`); non-finite values become `null`, which JSON has for them.
 pub(crate) fn float32(value: f32) -> Value {
@@ -443,23 +385,60 @@ pub(crate) fn float32(value: f32) -> Value {
     Number::from_f64(shortest).map_or(Value::Null, Value::Number)
 }
 
-fn map_value(map: &OutputMap) -> Value {
-    let mut object = Map::new();
-    let count = match &map.keys {
-        MapKeys::Int64(keys) => keys.len(),
-        MapKeys::String(keys) => keys.len(),
-    };
-    for index in 0..count {
-        let key = match &map.keys {
-            MapKeys::Int64(keys) => keys[index].to_string(),
-            MapKeys::String(keys) => keys[index].clone(),
-        };
-        object.insert(key, element(&map.values, index));
+/// The CSV fields of one row of an output: its elements in row-major order (a map's values in
+/// key order); the whole output when it is not batch-aligned.
+fn row_cells(value: &OutputValue, row: usize, rows: usize, out: &mut Vec<String>) {
+    let aligned = is_batch_aligned(value, rows);
+    match value {
+        OutputValue::Tensor { shape, data } => {
+            let width: usize = shape.iter().skip(1).product();
+            let range = if aligned {
+                row * width..(row + 1) * width
+            } else {
+                0..data.len()
+            };
+            out.extend(range.map(|i| cell(data, i)));
+        }
+        OutputValue::Maps(maps) => {
+            let selected = if aligned { &maps[row..=row] } else { &maps[..] };
+            for map in selected {
+                out.extend((0..map.values.len()).map(|i| cell(&map.values, i)));
+            }
+        }
     }
-    Value::Object(object)
 }
 
-/// The CSV fields of one row value: scalars as they are, lists flattened, maps by value.
+/// One element as CSV text: the shortest text that reads back as the same number; NaN and
+/// infinities (which JSON writes as null) as an empty field.
+fn cell(data: &TensorData, index: usize) -> String {
+    /// Floats keep a decimal point (`3.0`), as in the JSON answers.
+    fn float(text: String) -> String {
+        if text.contains('.') {
+            text
+        } else {
+            text + ".0"
+        }
+    }
+    fn text<T: ToString>(x: Option<&T>) -> String {
+        x.map(ToString::to_string).unwrap_or_default()
+    }
+    match data {
+        TensorData::Float32(v) => v
+            .get(index)
+            .filter(|x| x.is_finite())
+            .map_or_else(String::new, |x| float(x.to_string())),
+        TensorData::Float64(v) => v
+            .get(index)
+            .filter(|x| x.is_finite())
+            .map_or_else(String::new, |x| float(x.to_string())),
+        TensorData::Int64(v) => text(v.get(index)),
+        TensorData::Int32(v) => text(v.get(index)),
+        TensorData::Bool(v) => text(v.get(index)),
+        TensorData::String(v) => v.get(index).cloned().unwrap_or_default(),
+    }
+}
+
+/// The CSV fields of ID columns (JSON values): strings as they are, others as JSON text.
 fn cells(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::Array(items) => items.iter().for_each(|i| cells(i, out)),
@@ -476,14 +455,22 @@ fn column_names(name: &str, value: &OutputValue, rows: usize) -> Vec<String> {
     if rows == 0 {
         return vec![name.to_owned()];
     }
-    match row_value(value, 0, rows) {
-        Value::Object(map) => map.keys().map(|k| format!("{name}_{k}")).collect(),
-        Value::Array(_) => {
-            let mut flat = Vec::new();
-            cells(&row_value(value, 0, rows), &mut flat);
-            (0..flat.len()).map(|i| format!("{name}_{i}")).collect()
-        }
-        _ => vec![name.to_owned()],
+    if let OutputValue::Maps(maps) = value
+        && is_batch_aligned(value, rows)
+    {
+        return match &maps[0].keys {
+            MapKeys::Int64(keys) => keys.iter().map(|k| format!("{name}_{k}")).collect(),
+            MapKeys::String(keys) => keys.iter().map(|k| format!("{name}_{k}")).collect(),
+        };
+    }
+    let mut first_row = Vec::new();
+    row_cells(value, 0, rows, &mut first_row);
+    if first_row.len() == 1 {
+        vec![name.to_owned()]
+    } else {
+        (0..first_row.len())
+            .map(|i| format!("{name}_{i}"))
+            .collect()
     }
 }
 
