@@ -8,6 +8,10 @@ failure exits non-zero.
 Environment:
   BERTH_BIN         the berth binary (default: target/release/berth in this repository)
   EXAMPLES_OUT      where models are written (default: examples/out/<name>/model.onnx)
+  BERTH_URL         check an already running berth (e.g. the example image) instead of starting
+                    the binary; it must serve the model this script trains (training and export
+                    are deterministic, so the image built from its output serves the same bytes)
+                    with RESPONSE_OUTPUTS=all
   EXAMPLE_SABOTAGE  `model-path` (point berth at a missing model) or `probability` (shift one
                     expected probability by 1e-3): used by `make examples-selfcheck` to show that
                     the checks fail when they should.
@@ -52,6 +56,13 @@ def request(url: str, body: bytes | None = None, content_type: str | None = None
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
+
+
+def request_status(url: str) -> int:
+    try:
+        return request(url)[0]
+    except OSError:
+        return 0
 
 
 def start_berth(model: Path, port: int) -> subprocess.Popen:
@@ -131,12 +142,23 @@ def train_and_serve(name: str, model) -> int:
         proba[0][0] += 1e-3
     served = path if sabotage != "model-path" else out / "missing.onnx"
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = start_berth(served, port)
+    external = os.environ.get("BERTH_URL", "").rstrip("/")
+    if external:
+        base, server = external, None
+    else:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = start_berth(served, port)
     problems: list[str] = []
     try:
-        wait_ready(server, base)
+        if server is None:
+            deadline = time.monotonic() + READY_TIMEOUT_S
+            while request_status(base + "/ready") != 200:
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"FAIL: {base} not ready after {READY_TIMEOUT_S} s")
+                time.sleep(0.1)
+        else:
+            wait_ready(server, base)
         bodies = {
             "json": (json.dumps({"instances": x_test.tolist()}).encode(), "application/json"),
             "csv": ("\n".join(",".join(repr(float(v)) for v in row) for row in x_test).encode(), "text/csv"),
@@ -148,7 +170,8 @@ def train_and_serve(name: str, model) -> int:
                 continue
             problems += check(name, fmt, json.loads(payload), labels, proba)
     finally:
-        stop(server)
+        if server is not None:
+            stop(server)
     if problems:
         for problem in problems:
             print(f"  MISMATCH {problem}", file=sys.stderr)
