@@ -51,6 +51,10 @@ BUILD := SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(ENGINE) build
 REPRO := --build-arg SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH)
 endif
 BUILD += $(BUILD_FLAGS)
+# buildah 1.28 / podman 4.3 write the build container's ID, the parent image and intermediate image
+# IDs into a docker-format config even with --timestamp; later releases and docker do not. Drop them
+# so that two builds of one commit give one digest (scripts/images/normalize-image.py).
+NORMALIZE := $(if $(filter buildah podman,$(ENGINE)),scripts/images/normalize-image.py,@true)
 
 .PHONY: build-base build-base-builder build-builder build-base-runner build-runner build-images
 build-base: ## Image 1: Debian slim + the berth user
@@ -71,6 +75,7 @@ build-builder: build-base-builder ## Image 3: cargo build --release + cargo test
 build-base-runner: build-base ## Image 4: distroless-like glibc runtime made from Debian packages
 	$(BUILD) $(REPRO) $(FINAL_FLAGS) --build-arg BASE_IMAGE=$(BASE_IMG) \
 	  -f container/Dockerfile.base-runner -t $(BASE_RUNNER_IMG) .
+	$(NORMALIZE) $(BASE_RUNNER_IMG)
 
 build-runner: build-builder build-base-runner ## Image 5: berth + ONNX Runtime, non-root, what ships
 	$(BUILD) $(REPRO) $(FINAL_FLAGS) --build-arg BUILDER_IMAGE=$(BUILDER_IMG) \
@@ -78,6 +83,7 @@ build-runner: build-builder build-base-runner ## Image 5: berth + ONNX Runtime, 
 	  --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) \
 	  --build-arg CREATED=$(CREATED) --build-arg SOURCE=$(SOURCE_URL) \
 	  -f container/Dockerfile.runner -t $(RUNNER_IMG) .
+	$(NORMALIZE) $(RUNNER_IMG)
 
 build-images: build-runner ## All five images, in order (each from the cache when unchanged)
 

@@ -15,7 +15,7 @@ cleanup() { podman rm -f -t 2 "$name" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
 t0=$(date +%s.%N)
-podman run -d --name "$name" -e HOST=127.0.0.1 -e PORT="$port" \
+podman run -d --pull=never --name "$name" -e HOST=127.0.0.1 -e PORT="$port" \
   -e BERTH_HEALTHCHECK_URL="http://127.0.0.1:$port/ping" "$image" >/dev/null 2>"/tmp/$name.err" ||
   { cat "/tmp/$name.err" >&2; exit 1; }
 rm -f "/tmp/$name.err"

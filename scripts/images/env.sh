@@ -28,6 +28,7 @@ runtime = "runc"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 CONF
-export CONTAINERS_STORAGE_CONF=$BERTH_IMAGES_HOME/conf/storage.conf
+# BERTH_STORAGE_CONF: another store (push-test.sh runs the pulled image from an empty one).
+export CONTAINERS_STORAGE_CONF=${BERTH_STORAGE_CONF:-$BERTH_IMAGES_HOME/conf/storage.conf}
 export CONTAINERS_CONF=$BERTH_IMAGES_HOME/conf/containers.conf
 export BUILDAH_ISOLATION=chroot

@@ -21,7 +21,8 @@ build() { # build LOG make-args...: run make quietly, show the log's tail on fai
   make --no-print-directory "$@" >"$log" 2>&1 || { tail -40 "$log" >&2; echo "build failed: $log" >&2; return 1; }
 }
 timed build-images build "$logs/build-images.log" build-images "${args[@]}"
-grep '^time\|Finished\|test result' "$logs/build-images.log" | sed 's/^/  /' | tail -12 || true
+awk '/^test result:/ {n++; p += $4; f += $6} END {if (n) printf "  tests run in the builder: %d passed, %d failed (%d test binaries)\n", p, f, n; else print "  tests: all layers from the cache"}' \
+  "$logs/build-images.log"
 
 echo "== the runner image"
 size=$(podman image inspect --format '{{.Size}}' "$runner")
@@ -58,12 +59,21 @@ echo "== rebuild after a one-line source change"
 copy=$(mktemp -d /var/tmp/berth-oneline.XXXXXX)
 trap 'rm -rf "$copy"' EXIT
 git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -C "$copy" -xf -
-echo '// one-line change for the rebuild timing of make images-test' >> "$copy/crates/berth-serve/src/lib.rs"
+# The change: one log message of berth serve (so the binary really changes); a comment line when
+# that message is gone.
+if grep -q '"listening")' "$copy/crates/berth/src/serve.rs"; then
+  sed -i 's/"listening")/"listening (one-line change)")/' "$copy/crates/berth/src/serve.rs"
+  echo "change: crates/berth/src/serve.rs, log message \"listening\" -> \"listening (one-line change)\""
+else
+  echo '// one-line change' >> "$copy/crates/berth/src/serve.rs"
+  echo "change: a comment line appended to crates/berth/src/serve.rs"
+fi
 meta=(REVISION="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
   SOURCE_DATE_EPOCH="$(git log -1 --format=%ct 2>/dev/null || echo 0)")
 timed rebuild-after-one-line build "$logs/rebuild.log" -C "$copy" build-images TAG=oneline "${args[@]}" "${meta[@]}"
-# Which steps ran (not "Using cache"), per image:
-awk '/^(\[[0-9]+\/[0-9]+\] )?STEP [0-9]+\/[0-9]+:/ {if (s != "") print s; s=$0; next}
+# The steps that ran (not "Using cache"); every other step of the five images came from the cache:
+awk '/^(\[[0-9]+\/[0-9]+\] )?STEP [0-9]+\/[0-9]+: FROM / {if (s != "") print s; s=""; next}
+     /^(\[[0-9]+\/[0-9]+\] )?STEP [0-9]+\/[0-9]+:/ {if (s != "") print s; s=$0; next}
      /Using cache/ {s=""} /COMMIT/ {if (s != "") print s; s=""}' "$logs/rebuild.log" |
   cut -c1-110 | sed 's/^/  ran: /'
 for i in base base-builder builder base-runner runner; do podman rmi "$prefix-$i:oneline" >/dev/null 2>&1 || true; done

@@ -61,7 +61,7 @@ graphroot = "$pull_home/storage"
 [storage.options.overlay]
 mountopt = "nodev"
 CONF
-export CONTAINERS_STORAGE_CONF=$pull_home/storage.conf
+export BERTH_STORAGE_CONF=$pull_home/storage.conf CONTAINERS_STORAGE_CONF=$pull_home/storage.conf
 timed pull podman pull -q --tls-verify=false "$remote" >/dev/null
 pulled=$(podman image inspect --format '{{.Digest}}' "$remote")
 echo "pulled digest: $pulled"
