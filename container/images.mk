@@ -39,11 +39,13 @@ BASE_RUNNER_IMG := $(IMAGE_PREFIX)-base-runner:$(TAG)
 RUNNER_IMG := $(IMAGE_PREFIX)-runner:$(TAG)
 CHAIN := base base-builder builder base-runner runner
 
+# --force-rm: buildah 1.28 otherwise leaves a mounted working container for every stage that is
+# only a COPY --from source.
 ifeq ($(ENGINE),buildah)
-BUILD := buildah bud --layers --format docker
+BUILD := buildah bud --layers --force-rm --format docker
 REPRO := --timestamp $(SOURCE_DATE_EPOCH)
 else ifeq ($(ENGINE),podman)
-BUILD := podman build --layers --format docker
+BUILD := podman build --layers --force-rm --format docker
 REPRO := --timestamp $(SOURCE_DATE_EPOCH)
 else
 # docker (BuildKit) reads SOURCE_DATE_EPOCH for the image's timestamps.

@@ -14,12 +14,7 @@ tools=$BERTH_IMAGES_HOME/tools-venv
 cleanup() {
   local rc=$?
   echo "== clean up"
-  if command -v podman >/dev/null; then
-    podman rm -af -t 2 >/dev/null 2>&1 || true
-    buildah rm -a >/dev/null 2>&1 || true
-    podman rmi -af >/dev/null 2>&1 || true
-    podman system reset -f >/dev/null 2>&1 || true
-  fi
+  if command -v podman >/dev/null; then drop_store; fi
   rm -rf "$BERTH_IMAGES_HOME" /run/berth-images
   echo "ci-images: $([ $rc = 0 ] && echo OK || echo FAILED) in $(($(date +%s) - start)) s"
 }

@@ -43,3 +43,20 @@ wait_http() {
 }
 
 mb() { echo "scale=1; $1 / 1000000" | bc; }
+
+# drop_store: remove every container and image of the store CONTAINERS_STORAGE_CONF points at, then
+# its directories. (Not `podman system reset`: that also touches machine-wide network settings.)
+drop_store() {
+  local graph run
+  graph=$(sed -n 's/^graphroot = "\(.*\)"/\1/p' "$CONTAINERS_STORAGE_CONF")
+  run=$(sed -n 's/^runroot = "\(.*\)"/\1/p' "$CONTAINERS_STORAGE_CONF")
+  podman rm -af -t 2 >/dev/null 2>&1 || true
+  buildah rm -a >/dev/null 2>&1 || true
+  podman rmi -af >/dev/null 2>&1 || true
+  buildah rmi -af >/dev/null 2>&1 || true
+  if [ -n "$graph" ]; then
+    awk -v g="$graph" '$2 ~ "^"g {print $2}' /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+    rm -rf "$graph"
+  fi
+  [ -z "$run" ] || rm -rf "$run"
+}

@@ -15,11 +15,7 @@ pull_home=$(mktemp -d /var/tmp/berth-pull.XXXXXX)
 regpid=
 cleanup() {
   if [ -n "$regpid" ]; then kill -TERM "$regpid" 2>/dev/null || true; wait "$regpid" 2>/dev/null || true; fi
-  if [ -f "$pull_home/storage.conf" ]; then
-    CONTAINERS_STORAGE_CONF=$pull_home/storage.conf podman rm -af -t 2 >/dev/null 2>&1 || true
-    CONTAINERS_STORAGE_CONF=$pull_home/storage.conf podman rmi -af >/dev/null 2>&1 || true
-    CONTAINERS_STORAGE_CONF=$pull_home/storage.conf podman system reset -f >/dev/null 2>&1 || true
-  fi
+  if [ -f "$pull_home/storage.conf" ]; then CONTAINERS_STORAGE_CONF=$pull_home/storage.conf drop_store; fi
   rm -rf "$reg" "$pull_home"
 }
 trap cleanup EXIT
