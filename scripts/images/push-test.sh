@@ -41,7 +41,8 @@ echo "registry: http://127.0.0.1:$port (pid $regpid)"
 registry=127.0.0.1:$port/berth
 
 timed push make --no-print-directory push "${args[@]}" REGISTRY="$registry" PUSH_FLAGS=--tls-verify=false \
-  ${PUSH_IMAGES:+PUSH_IMAGES="$PUSH_IMAGES"}
+  ${PUSH_IMAGES:+PUSH_IMAGES="$PUSH_IMAGES"} >"$reg/push.log" 2>&1 || { cat "$reg/push.log" >&2; exit 1; }
+grep '^push ' "$reg/push.log"
 echo "catalog: $(curl -sS "http://127.0.0.1:$port/v2/_catalog")"
 echo "runner tags: $(curl -sS "http://127.0.0.1:$port/v2/berth/berth-runner/tags/list")"
 remote=$registry/berth-runner:latest
