@@ -9,18 +9,18 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
 logs=$BERTH_IMAGES_HOME/logs
 mkdir -p "$logs"
-mapfile -t args < <(make_args)
 prefix=localhost/berth
 runner=$prefix-runner:latest
 
 timed install-tools "$root/scripts/images/install-tools.sh"
 timed stand-ins "$root/scripts/images/make-stand-ins.sh"
+set_make_args
 
 build() { # build LOG make-args...: run make quietly, show the log's tail on failure
   local log=$1; shift
   make --no-print-directory "$@" >"$log" 2>&1 || { tail -40 "$log" >&2; echo "build failed: $log" >&2; return 1; }
 }
-timed build-images build "$logs/build-images.log" build-images "${args[@]}"
+timed build-images build "$logs/build-images.log" build-images "${MAKE_ARGS[@]}"
 awk '/^test result:/ {n++; p += $4; f += $6} END {if (n) printf "  tests run in the builder: %d passed, %d failed (%d test binaries)\n", p, f, n; else print "  tests: all layers from the cache"}' \
   "$logs/build-images.log"
 
@@ -70,7 +70,7 @@ else
 fi
 meta=(REVISION="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
   SOURCE_DATE_EPOCH="$(git log -1 --format=%ct 2>/dev/null || echo 0)")
-timed rebuild-after-one-line build "$logs/rebuild.log" -C "$copy" build-images TAG=oneline "${args[@]}" "${meta[@]}"
+timed rebuild-after-one-line build "$logs/rebuild.log" -C "$copy" build-images TAG=oneline "${MAKE_ARGS[@]}" "${meta[@]}"
 # The steps that ran (not "Using cache"); every other step of the five images came from the cache:
 awk '/^(\[[0-9]+\/[0-9]+\] )?STEP [0-9]+\/[0-9]+: FROM / {if (s != "") print s; s=""; next}
      /^(\[[0-9]+\/[0-9]+\] )?STEP [0-9]+\/[0-9]+:/ {if (s != "") print s; s=$0; next}

@@ -10,12 +10,13 @@ source "$root/scripts/images/env.sh"
 # through a certificate authority that Debian's bundle lacks (cargo and pip fetch in the builder).
 HOST_CA=${HOST_CA:-/etc/ssl/certs/ca-certificates.crt}
 
-make_args() {
+# set_make_args: MAKE_ARGS=(ENGINE=buildah DEBIAN_IMAGE=…@<local digest> …); needs the stand-ins.
+set_make_args() {
   local pins
-  mapfile -t pins < <("$root/scripts/images/local-pins.sh")
-  printf '%s\n' ENGINE=buildah "${pins[@]}" \
-    "BUILD_FLAGS=--pull=never --isolation chroot" \
-    "BUILDER_FLAGS=-v $HOST_CA:/etc/ssl/certs/ca-certificates.crt:ro"
+  pins=$("$root/scripts/images/local-pins.sh") || { echo "no stand-in images: run make-stand-ins.sh" >&2; return 1; }
+  mapfile -t MAKE_ARGS <<<"$pins"
+  MAKE_ARGS=(ENGINE=buildah "${MAKE_ARGS[@]}" "BUILD_FLAGS=--pull=never --isolation chroot"
+    "BUILDER_FLAGS=-v $HOST_CA:/etc/ssl/certs/ca-certificates.crt:ro")
 }
 
 # timed NAME CMD...: run CMD, print "time NAME: S s" to stderr, keep CMD's status.

@@ -8,7 +8,7 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
-mapfile -t args < <(make_args)
+set_make_args
 port=$(free_port)
 reg=$(mktemp -d /var/tmp/berth-registry.XXXXXX)
 pull_home=$(mktemp -d /var/tmp/berth-pull.XXXXXX)
@@ -40,7 +40,7 @@ wait_http "http://127.0.0.1:$port/v2/" 10
 echo "registry: http://127.0.0.1:$port (pid $regpid)"
 registry=127.0.0.1:$port/berth
 
-timed push make --no-print-directory push "${args[@]}" REGISTRY="$registry" PUSH_FLAGS=--tls-verify=false \
+timed push make --no-print-directory push "${MAKE_ARGS[@]}" REGISTRY="$registry" PUSH_FLAGS=--tls-verify=false \
   ${PUSH_IMAGES:+PUSH_IMAGES="$PUSH_IMAGES"} >"$reg/push.log" 2>&1 || { cat "$reg/push.log" >&2; exit 1; }
 grep '^push ' "$reg/push.log"
 echo "catalog: $(curl -sS "http://127.0.0.1:$port/v2/_catalog")"

@@ -10,12 +10,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
 logs=$BERTH_IMAGES_HOME/logs
 mkdir -p "$logs"
-mapfile -t args < <(make_args)
+set_make_args
 runner=localhost/berth-runner:latest
 base_runner=localhost/berth-base-runner:latest
 declare -a ids digests
 for n in 1 2; do
-  timed "runner build $n (no cache)" make --no-print-directory build-runner "${args[@]}" FINAL_FLAGS=--no-cache \
+  timed "runner build $n (no cache)" make --no-print-directory build-runner "${MAKE_ARGS[@]}" FINAL_FLAGS=--no-cache \
     >"$logs/repro-$n.log" 2>&1 || { tail -30 "$logs/repro-$n.log" >&2; exit 1; }
   ids[n]=$(podman image inspect --format '{{.Id}}' "$runner")
   digests[n]=$(skopeo inspect --format '{{.Digest}}' "containers-storage:$runner")
