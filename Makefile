@@ -12,7 +12,7 @@ PORT ?= 8080
 
 .PHONY: help
 help: ## List the targets
-	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 .PHONY: onnxruntime
 onnxruntime: ## Fetch and verify the pinned ONNX Runtime library into the cache
@@ -139,3 +139,5 @@ test: onnxruntime fixtures lint openapi-check ## Everything CI runs: lint, unit,
 clean: ## Remove build output, the venv and generated fixtures
 	$(CARGO) clean
 	rm -rf $(VENV) $(FIXTURES)
+
+include container/images.mk

@@ -361,6 +361,9 @@ def report(info: dict, results: list[dict], engine: dict) -> str:
         if row:
             lines.append(f"| {case} | {figures['rows_per_s']:.0f} | {row['rows_per_s']:.0f} | "
                          f"{row['rows_per_s'] / figures['rows_per_s']:.2f} |")
+    notes = ROOT / "bench" / "notes.md"
+    if notes.is_file():
+        lines += ["", notes.read_text().rstrip()]
     lines.append("")
     return "\n".join(lines) + "\n"
 

