@@ -1,24 +1,13 @@
-# berth-builder: compiles berth and runs its tests; a failing test fails the image build.
+# berth-builder: compiles berth and runs its whole test suite; a failing test fails the image build.
 # Layers, from the one that changes least to the one that changes most:
-#   fixtures stage   the fixture models, made by the pinned Python env (tests/fixtures/requirements.txt)
 #   ONNX Runtime     fetched and verified by scripts/fetch-onnxruntime.sh (the repo's own pin)
+#   Python env       the tests' pinned environment (tests/requirements.txt): fixture models,
+#                    BuildKit's parser, hadolint, a KServe client, an OpenAPI validator
 #   dependencies     every crate of Cargo.lock compiled against stub sources (release + test profile)
-#   sources          the workspace crates: cargo build --release, then cargo test
+#   sources          the workspace, the fixture models made from it, cargo build --release, cargo test
+# The shipped binary is built without the Dockerfile tools (`--no-default-features`): the runner
+# only serves; the tests run with every feature.
 ARG BASE_BUILDER_IMAGE=localhost/berth-base-builder:latest
-
-FROM ${BASE_BUILDER_IMAGE} AS fixtures
-WORKDIR /fixtures
-COPY tests/fixtures/requirements.txt tests/fixtures/make_fixtures.py ./
-# The trained models depend on OpenBLAS's kernel choice. Where the host pins it (as this project's
-# machines do), the Makefile passes the same values so the fixtures equal the host's bytes.
-ARG OPENBLAS_CORETYPE
-ARG OPENBLAS_L2_SIZE
-RUN if [ -z "${OPENBLAS_CORETYPE:-}" ]; then unset OPENBLAS_CORETYPE; fi \
- && if [ -z "${OPENBLAS_L2_SIZE:-}" ]; then unset OPENBLAS_L2_SIZE; fi \
- && python3 -m venv /opt/fixtures-venv \
- && /opt/fixtures-venv/bin/pip install --quiet --no-cache-dir --disable-pip-version-check \
-      -r requirements.txt \
- && /opt/fixtures-venv/bin/python make_fixtures.py /fixtures/models > /dev/null
 
 FROM ${BASE_BUILDER_IMAGE}
 WORKDIR /build
@@ -29,22 +18,45 @@ RUN lib="$(scripts/fetch-onnxruntime.sh)" \
  && install -d /out/lib \
  && cp -P "$(dirname "$lib")"/libonnxruntime.so* /out/lib/
 
+COPY tests/requirements.txt tests/requirements.txt
+RUN python3 -m venv .venv \
+ && .venv/bin/pip install --quiet --no-cache-dir --disable-pip-version-check -r tests/requirements.txt
+
 COPY Cargo.toml Cargo.lock ./
 COPY crates/berth/Cargo.toml crates/berth/Cargo.toml
 COPY crates/berth-engine/Cargo.toml crates/berth-engine/Cargo.toml
 COPY crates/berth-serve/Cargo.toml crates/berth-serve/Cargo.toml
-RUN mkdir -p crates/berth/src crates/berth-engine/src crates/berth-serve/src \
+COPY crates/berth-dockerfile/Cargo.toml crates/berth-dockerfile/Cargo.toml
+COPY crates/berth-lint/Cargo.toml crates/berth-lint/Cargo.toml
+COPY bench/reference-server/Cargo.toml bench/reference-server/Cargo.toml
+RUN for crate in berth-engine berth-serve berth-dockerfile berth-lint; do \
+      mkdir -p "crates/$crate/src" && touch "crates/$crate/src/lib.rs"; \
+    done \
+ && mkdir -p crates/berth/src bench/reference-server/src crates/berth-engine/benches \
  && echo 'fn main() {}' > crates/berth/src/main.rs \
- && touch crates/berth-engine/src/lib.rs crates/berth-serve/src/lib.rs \
+ && echo 'fn main() {}' > bench/reference-server/src/main.rs \
+ && echo 'fn main() {}' > crates/berth-engine/benches/engine.rs \
  && cargo build --locked --release \
  && cargo test --locked --no-run \
- && rm -rf crates/berth/src crates/berth-engine/src crates/berth-serve/src
+ && rm -rf crates bench
 
-COPY --from=fixtures /fixtures/models tests/fixtures/models
 COPY crates crates
+COPY bench/reference-server bench/reference-server
+COPY scripts scripts
+COPY docs docs
+COPY examples/analyze examples/analyze
+COPY tests tests
+# The trained models depend on OpenBLAS's kernel choice. Where the host pins it (as this project's
+# machines do), the Makefile passes the same values so the fixtures equal the host's bytes.
+ARG OPENBLAS_CORETYPE
+ARG OPENBLAS_L2_SIZE
 # touch: the stubs' artifacts above are newer than the copied sources; make cargo see the change.
-RUN find crates -name '*.rs' -exec touch {} + \
- && cargo build --locked --release -p berth \
- && cargo test --locked \
+# CI=true: tests that need the Python env must not skip (it is here).
+RUN if [ -z "${OPENBLAS_CORETYPE:-}" ]; then unset OPENBLAS_CORETYPE; fi \
+ && if [ -z "${OPENBLAS_L2_SIZE:-}" ]; then unset OPENBLAS_L2_SIZE; fi \
+ && .venv/bin/python tests/fixtures/make_fixtures.py tests/fixtures/models > /dev/null \
+ && find crates bench -name '*.rs' -exec touch {} + \
+ && cargo build --locked --release -p berth --no-default-features \
+ && CI=true scripts/test-summary.sh cargo test --locked \
  && install -D -m 0755 target/release/berth /out/bin/berth \
  && /out/bin/berth --version

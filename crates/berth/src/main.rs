@@ -3,8 +3,10 @@
 //! Exit codes: 0 success; 1 a server that could not start or stopped on an error, or an
 //! unhealthy `healthcheck`; 2 `analyze` could not read or parse its file.
 
+#[cfg(feature = "dockerfile-tools")]
 mod analyze;
 mod healthcheck;
+#[cfg(feature = "dockerfile-tools")]
 mod lint;
 mod logging;
 mod serve;
@@ -35,11 +37,13 @@ enum Command {
     /// Analyze a Dockerfile: stages, best practices, size estimate, build commands.
     ///
     /// Exits 0 with a report, 2 when the file cannot be read or parsed.
+    #[cfg(feature = "dockerfile-tools")]
     Analyze(analyze::AnalyzeArgs),
     /// Lint Dockerfiles: hadolint's rules, Docker's build checks and berth's own.
     ///
     /// Exits 0 when nothing reaches the failure threshold, 1 when something does, 2 on usage,
     /// configuration or I/O errors.
+    #[cfg(feature = "dockerfile-tools")]
     Lint(lint::LintArgs),
 }
 
@@ -48,7 +52,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve::run(*args),
         Command::Healthcheck(args) => Ok(healthcheck::run(&args)),
+        #[cfg(feature = "dockerfile-tools")]
         Command::Analyze(args) => analyze::run(&args),
+        #[cfg(feature = "dockerfile-tools")]
         Command::Lint(args) => lint::run(&args),
     };
     match result {
