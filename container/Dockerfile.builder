@@ -5,8 +5,8 @@
 #                    BuildKit's parser, hadolint, a KServe client, an OpenAPI validator
 #   dependencies     every crate of Cargo.lock compiled against stub sources (release + test profile)
 #   sources          the workspace, the fixture models made from it, cargo build --release, cargo test
-# The shipped binary is built without the Dockerfile tools (`--no-default-features`): the runner
-# only serves; the tests run with every feature.
+# The shipped binary is built without the Dockerfile tools (`--no-default-features`: the runner
+# only serves) and with the size-first `dist` profile; the tests run with every feature.
 ARG BASE_BUILDER_IMAGE=localhost/berth-base-builder:latest
 
 FROM ${BASE_BUILDER_IMAGE}
@@ -36,7 +36,7 @@ RUN for crate in berth-engine berth-serve berth-dockerfile berth-lint; do \
  && echo 'fn main() {}' > crates/berth/src/main.rs \
  && echo 'fn main() {}' > bench/reference-server/src/main.rs \
  && echo 'fn main() {}' > crates/berth-engine/benches/engine.rs \
- && cargo build --locked --release \
+ && cargo build --locked --profile dist -p berth --no-default-features \
  && cargo test --locked --no-run \
  && rm -rf crates bench
 
@@ -56,7 +56,7 @@ RUN if [ -z "${OPENBLAS_CORETYPE:-}" ]; then unset OPENBLAS_CORETYPE; fi \
  && if [ -z "${OPENBLAS_L2_SIZE:-}" ]; then unset OPENBLAS_L2_SIZE; fi \
  && .venv/bin/python tests/fixtures/make_fixtures.py tests/fixtures/models > /dev/null \
  && find crates bench -name '*.rs' -exec touch {} + \
- && cargo build --locked --release -p berth --no-default-features \
+ && cargo build --locked --profile dist -p berth --no-default-features \
  && CI=true scripts/test-summary.sh cargo test --locked \
- && install -D -m 0755 target/release/berth /out/bin/berth \
+ && install -D -m 0755 target/dist/berth /out/bin/berth \
  && /out/bin/berth --version
