@@ -1,26 +1,28 @@
 # berth-builder: compiles berth and runs its whole test suite; a failing test fails the image build.
 # Layers, from the one that changes least to the one that changes most:
-#   ONNX Runtime     fetched and verified by scripts/fetch-onnxruntime.sh (the repo's own pin)
 #   Python env       the tests' pinned environment (tests/requirements.txt): fixture models,
 #                    BuildKit's parser, hadolint, a KServe client, an OpenAPI validator
+#   ONNX Runtime     fetched and verified by scripts/fetch-onnxruntime.sh (the repo's own pin)
 #   dependencies     every crate of Cargo.lock compiled against stub sources (release + test profile)
 #   sources          the workspace, the fixture models made from it, cargo build --release, cargo test
 # The shipped binary is built without the Dockerfile tools (`--no-default-features`: the runner
 # only serves) and with the size-first `dist` profile; the tests run with every feature.
 ARG BASE_BUILDER_IMAGE=localhost/berth-base-builder:latest
 
+# Builds and tests as root in a throw-away image; the runner copies only the binary and library.
+# berth ignore=BRT003
 FROM ${BASE_BUILDER_IMAGE}
 WORKDIR /build
 # berth and its tests find the library in this cache (crates/berth-engine/src/library.rs).
 ENV BERTH_CACHE_DIR=/opt/berth-cache
+COPY tests/requirements.txt tests/requirements.txt
+RUN python3 -m venv .venv \
+ && .venv/bin/pip install --quiet --no-cache-dir --disable-pip-version-check -r tests/requirements.txt
+
 COPY scripts/onnxruntime.env scripts/fetch-onnxruntime.sh scripts/
 RUN lib="$(scripts/fetch-onnxruntime.sh)" \
  && install -d /out/lib \
  && cp -P "$(dirname "$lib")"/libonnxruntime.so* /out/lib/
-
-COPY tests/requirements.txt tests/requirements.txt
-RUN python3 -m venv .venv \
- && .venv/bin/pip install --quiet --no-cache-dir --disable-pip-version-check -r tests/requirements.txt
 
 COPY Cargo.toml Cargo.lock ./
 COPY crates/berth/Cargo.toml crates/berth/Cargo.toml

@@ -162,3 +162,8 @@ images-push-test: ## Push to a registry on 127.0.0.1, pull back, run, check
 
 images-ci: ## Everything above from a bare machine, then clean up (CI)
 	scripts/images/ci-images.sh
+
+.PHONY: examples-images-test
+examples-images-test: examples ## The three example models in runner images, checked against scikit-learn
+	@podman image exists $(IMAGE_PREFIX)-runner:$(TAG) || scripts/images/images-test.sh
+	scripts/images/examples-images-test.sh

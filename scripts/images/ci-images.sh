@@ -27,6 +27,13 @@ timed python-tools bash -c "python3 -m venv '$tools' && '$tools/bin/pip' install
 echo "== build, run, check (make images-test)"
 timed images-test "$root/scripts/images/images-test.sh"
 
+echo "== example images (make examples-images-test; the models come from make examples)"
+if [ -d examples/out ]; then
+  timed examples-images-test "$root/scripts/images/examples-images-test.sh"
+else
+  echo "examples/out missing: run make examples first" >&2; exit 1
+fi
+
 echo "== reproducible digest (make images-repro)"
 timed images-repro "$root/scripts/images/repro-test.sh"
 
