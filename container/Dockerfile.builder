@@ -19,6 +19,8 @@ COPY tests/requirements.txt tests/requirements.txt
 RUN python3 -m venv .venv \
  && .venv/bin/pip install --quiet --no-cache-dir --disable-pip-version-check -r tests/requirements.txt
 
+# The two files copied here fetch ONNX Runtime; the sources come after the dependency layer.
+# berth ignore=BRT004
 COPY scripts/onnxruntime.env scripts/fetch-onnxruntime.sh scripts/
 RUN lib="$(scripts/fetch-onnxruntime.sh)" \
  && install -d /out/lib \
