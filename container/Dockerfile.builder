@@ -36,7 +36,8 @@ COPY bench/reference-server/Cargo.toml bench/reference-server/Cargo.toml
 RUN for crate in berth-engine berth-serve berth-dockerfile berth-lint; do \
       mkdir -p "crates/$crate/src" && touch "crates/$crate/src/lib.rs"; \
     done \
- && mkdir -p crates/berth/src bench/reference-server/src crates/berth-engine/benches \
+ && mkdir -p crates/berth/src crates/berth/tests bench/reference-server/src crates/berth-engine/benches \
+ && touch crates/berth/tests/analyze_cli.rs crates/berth/tests/lint_cli.rs \
  && echo 'fn main() {}' > crates/berth/src/main.rs \
  && echo 'fn main() {}' > bench/reference-server/src/main.rs \
  && echo 'fn main() {}' > crates/berth-engine/benches/engine.rs \
