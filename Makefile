@@ -134,6 +134,7 @@ test-e2e: onnxruntime fixtures ## End-to-end: the real binary on a free port, ov
 test: onnxruntime fixtures lint openapi-check ## Everything CI runs: lint, unit, integration, end-to-end, lint parity
 	scripts/test-summary.sh $(CARGO) test --workspace --locked
 	scripts/lint-repo-dockerfiles.sh
+	scripts/analyze-repo-dockerfiles.sh
 
 .PHONY: clean
 clean: ## Remove build output, the venv and generated fixtures
