@@ -30,5 +30,5 @@ for example in logistic-regression random-forest neural-network; do
   podman rm -f -t 2 "$name" >/dev/null 2>&1 || true
   podman rmi "$image" >/dev/null 2>&1 || true
   [ "$rc" = 0 ] || { echo "example image $example: the check failed" >&2; exit 1; }
-  echo "example image $example: $(mb "$(($(stat -c %s "$model")))") MB model, answers match scikit-learn"
+  echo "example image $example: $(stat -c %s "$model")-byte model, answers match scikit-learn"
 done
