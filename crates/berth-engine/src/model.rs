@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use ort::session::{Session, SessionInputValue, builder::GraphOptimizationLevel};
-use ort::value::{DynMapValueType, DynValue, Tensor, ValueType};
+use ort::value::{DynMapValueType, DynValue, Tensor, TensorRef, ValueType};
 use sha2::{Digest, Sha256};
 
 use crate::signature::{ElementType, InputSpec, ModelSignature, OutputKind, OutputSpec};
@@ -137,7 +137,7 @@ impl Model {
         check_inputs(&self.signature.inputs, inputs)?;
         let mut feeds: Vec<(String, SessionInputValue<'_>)> = Vec::with_capacity(inputs.len());
         for input in inputs {
-            feeds.push((input.name.clone(), to_ort_value(input)?.into()));
+            feeds.push((input.name.clone(), to_ort_value(input)?));
         }
         let outputs = self.session.run(feeds).map_err(|e| {
             if e.code() == ort::ErrorCode::InvalidArgument {
@@ -328,16 +328,28 @@ fn check_inputs(specs: &[InputSpec], inputs: &[InputTensor]) -> Result<()> {
     Ok(())
 }
 
-fn to_ort_value(input: &InputTensor) -> Result<DynValue> {
+/// An input as ONNX Runtime takes it. Numeric and boolean buffers are borrowed, not copied:
+/// the decoded request is the tensor ONNX Runtime reads. Strings must be converted.
+fn to_ort_value(input: &InputTensor) -> Result<SessionInputValue<'_>> {
     let shape = input.shape.clone();
     let made = match &input.data {
-        TensorData::Float32(v) => Tensor::from_array((shape, v.clone())).map(Tensor::into_dyn),
-        TensorData::Float64(v) => Tensor::from_array((shape, v.clone())).map(Tensor::into_dyn),
-        TensorData::Int64(v) => Tensor::from_array((shape, v.clone())).map(Tensor::into_dyn),
-        TensorData::Int32(v) => Tensor::from_array((shape, v.clone())).map(Tensor::into_dyn),
-        TensorData::Bool(v) => Tensor::from_array((shape, v.clone())).map(Tensor::into_dyn),
+        TensorData::Float32(v) => {
+            TensorRef::from_array_view((shape, v.as_slice())).map(|t| t.into_dyn().into())
+        }
+        TensorData::Float64(v) => {
+            TensorRef::from_array_view((shape, v.as_slice())).map(|t| t.into_dyn().into())
+        }
+        TensorData::Int64(v) => {
+            TensorRef::from_array_view((shape, v.as_slice())).map(|t| t.into_dyn().into())
+        }
+        TensorData::Int32(v) => {
+            TensorRef::from_array_view((shape, v.as_slice())).map(|t| t.into_dyn().into())
+        }
+        TensorData::Bool(v) => {
+            TensorRef::from_array_view((shape, v.as_slice())).map(|t| t.into_dyn().into())
+        }
         TensorData::String(v) => {
-            Tensor::from_string_array((shape, v.as_slice())).map(Tensor::into_dyn)
+            Tensor::from_string_array((shape, v.as_slice())).map(|t| t.into_dyn().into())
         }
     };
     made.map_err(|e| EngineError::InvalidInput(format!("input '{}': {}", input.name, e.message())))

@@ -99,7 +99,7 @@ impl Metrics {
         let batch_rows = Histogram::new(exponential_buckets(1.0, 2.0, 14));
         registry.register(
             "inference_batch_rows",
-            "Rows per inference run",
+            "Rows per request sent to inference",
             batch_rows.clone(),
         );
         let rows_predicted = Counter::default();
