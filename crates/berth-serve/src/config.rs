@@ -84,6 +84,21 @@ pub struct ServeConfig {
           default_value_t = CsvHeader::Auto, help_heading = "Requests and responses")]
     pub csv_has_header: CsvHeader,
 
+    /// What a missing value (JSON `null`, an empty CSV field, `nan`) means: `refuse` answers 400
+    /// naming the row and column; `nan` feeds it to the model as NaN, for models that handle
+    /// missing values (trees, XGBoost, LightGBM). Infinities are refused either way.
+    #[arg(long = "missing-values", env = "MISSING_VALUES", value_name = "MISSING_VALUES", value_enum,
+          default_value_t = MissingValues::Refuse, help_heading = "Requests and responses")]
+    pub missing_values: MissingValues,
+
+    /// The names of the columns of a tabular row, in the model's order (`a,b,c` or a JSON list):
+    /// CSV headers, pandas and MLflow bodies and JSON records are then read by name. Without it,
+    /// berth knows column names only when every model input takes one value per row (the
+    /// input names).
+    #[arg(long = "feature-names", env = "FEATURE_NAMES", value_name = "FEATURE_NAMES",
+          value_parser = parse_feature_names, help_heading = "Requests and responses")]
+    pub feature_names: Option<Vec<String>>,
+
     /// Content type assumed when a request has no Content-Type header.
     #[arg(long = "default-content-type", env = "DEFAULT_CONTENT_TYPE", value_name = "DEFAULT_CONTENT_TYPE",
           default_value = "application/json", value_parser = parse_request_format,
@@ -324,6 +339,8 @@ impl Default for ServeConfig {
             response_outputs: ResponseOutputs::Predictions,
             csv_delimiter: b',',
             csv_has_header: CsvHeader::Auto,
+            missing_values: MissingValues::Refuse,
+            feature_names: None,
             default_content_type: RequestFormat::Json,
             default_accept: ResponseFormat::Json,
             tabular_id_columns: None,
@@ -348,7 +365,7 @@ impl fmt::Display for ServeConfig {
             "MAX_BODY_BYTES={} MAX_RECORDS={} MAX_QUEUED={} ACQUIRE_TIMEOUT={:?} \
              SHUTDOWN_TIMEOUT={:?} INFERENCE_WORKERS={} BATCH_MAX_ROWS={} ORT_INTRA_OP_THREADS={} \
              ORT_INTER_OP_THREADS={} ORT_GRAPH_OPTIMIZATION={:?} RESPONSE_OUTPUTS={:?} \
-             CSV_DELIMITER={:?} CSV_HAS_HEADER={:?} DEFAULT_CONTENT_TYPE={} DEFAULT_ACCEPT={} \
+             CSV_DELIMITER={:?} CSV_HAS_HEADER={:?} MISSING_VALUES={:?} FEATURE_NAMES={:?} DEFAULT_CONTENT_TYPE={} DEFAULT_ACCEPT={} \
              TABULAR_ID_COLUMNS={:?} TABULAR_FEATURE_COLUMNS={:?} ONNX_OUTPUT_NAME={:?} \
              ONNX_OUTPUT_MAP_JSON={:?} RETURN_PREDICTIONS_ONLY={} JSON_OUTPUT_KEY={:?} \
              TABULAR_DTYPE={:?} ONNX_INPUT_DTYPE_MAP_JSON={:?} ONNX_INPUT_NAME={:?}",
@@ -365,6 +382,8 @@ impl fmt::Display for ServeConfig {
             self.response_outputs,
             char::from(self.csv_delimiter),
             self.csv_has_header,
+            self.missing_values,
+            self.feature_names,
             self.default_content_type.media_type(),
             self.default_accept.media_type(),
             self.tabular_id_columns,
@@ -418,12 +437,41 @@ pub enum ResponseOutputs {
 /// Whether CSV requests have a header line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CsvHeader {
-    /// Detect it: a first line with no numeric field is a header when the input is numeric.
+    /// Detect it: a first line that names the model's columns, or (for numeric models) has no
+    /// numeric field, is a header.
     Auto,
-    /// Always skip the first line.
+    /// The first line is a header: read by name when berth knows the column names, skipped
+    /// unchecked otherwise (the client vouches for the column order).
     True,
-    /// Never skip it.
+    /// The first line is data.
     False,
+}
+
+/// What a missing value in a request means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MissingValues {
+    /// Refuse the request (400), naming the row and column.
+    Refuse,
+    /// Feed it to the model as NaN (float inputs only).
+    Nan,
+}
+
+fn parse_feature_names(value: &str) -> Result<Vec<String>, String> {
+    let value = value.trim();
+    let names: Vec<String> = if value.starts_with('[') {
+        serde_json::from_str(value)
+            .map_err(|_| "expected a JSON list of strings or comma-separated names".to_owned())?
+    } else {
+        value.split(',').map(|n| n.trim().to_owned()).collect()
+    };
+    if names.is_empty() || names.iter().any(String::is_empty) {
+        return Err("expected non-empty column names, e.g. sepal_length,sepal_width".to_owned());
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = names.iter().find(|n| !seen.insert(n.as_str())) {
+        return Err(format!("the column name {twice:?} is given twice"));
+    }
+    Ok(names)
 }
 
 /// The request body formats berth decodes.
@@ -435,6 +483,8 @@ pub enum RequestFormat {
     Csv,
     /// `application/jsonlines`.
     JsonLines,
+    /// `application/x-npy`: one NumPy array (what SageMaker's Python SDK sends by default).
+    Npy,
 }
 
 impl RequestFormat {
@@ -452,6 +502,7 @@ impl RequestFormat {
             | "application/jsonl"
             | "application/x-ndjson"
             | "application/ndjson" => Some(Self::JsonLines),
+            "application/x-npy" => Some(Self::Npy),
             other if other.starts_with("application/") && other.ends_with("+json") => {
                 Some(Self::Json)
             }
@@ -466,6 +517,7 @@ impl RequestFormat {
             Self::Json => "application/json",
             Self::Csv => "text/csv",
             Self::JsonLines => "application/jsonlines",
+            Self::Npy => "application/x-npy",
         }
     }
 }
@@ -479,6 +531,8 @@ pub enum ResponseFormat {
     Csv,
     /// `application/jsonlines`.
     JsonLines,
+    /// `application/x-npy`: the predictions as one NumPy array.
+    Npy,
 }
 
 impl ResponseFormat {
@@ -491,6 +545,7 @@ impl ResponseFormat {
             RequestFormat::Json => Self::Json,
             RequestFormat::Csv => Self::Csv,
             RequestFormat::JsonLines => Self::JsonLines,
+            RequestFormat::Npy => Self::Npy,
         })
     }
 
@@ -501,13 +556,15 @@ impl ResponseFormat {
             Self::Json => "application/json",
             Self::Csv => "text/csv; charset=utf-8",
             Self::JsonLines => "application/jsonlines",
+            Self::Npy => "application/x-npy",
         }
     }
 }
 
 fn parse_request_format(value: &str) -> Result<RequestFormat, String> {
-    RequestFormat::from_media_type(value)
-        .ok_or_else(|| "expected application/json, text/csv or application/jsonlines".to_owned())
+    RequestFormat::from_media_type(value).ok_or_else(|| {
+        "expected application/json, text/csv, application/jsonlines or application/x-npy".to_owned()
+    })
 }
 
 fn parse_response_format(value: &str) -> Result<ResponseFormat, String> {

@@ -39,14 +39,17 @@ pub enum ServeError {
     },
     /// A Content-Type berth does not decode.
     #[error(
-        "unsupported Content-Type {0:?}: send application/json, text/csv or application/jsonlines"
+        "unsupported Content-Type {0:?}: send application/json, text/csv, application/jsonlines or application/x-npy"
     )]
     UnsupportedMediaType(String),
     /// An Accept header no format of berth satisfies.
     #[error(
-        "cannot answer Accept {0:?}: berth answers application/json, text/csv or application/jsonlines"
+        "cannot answer Accept {0:?}: berth answers application/json, text/csv, application/jsonlines or application/x-npy"
     )]
     NotAcceptable(String),
+    /// The answer has no form in the accepted format.
+    #[error("{0}")]
+    Unrepresentable(String),
     /// No route for the path.
     #[error("no route for {0}")]
     NotFound(String),
@@ -75,6 +78,25 @@ pub enum ServeError {
         /// What is wrong.
         message: String,
     },
+    /// An output holds NaN or infinity: no answer berth can stand behind.
+    #[error(
+        "the model's output '{output}' is not a finite number{} {}",
+        row.map(|r| format!(" for row {r}")).unwrap_or_default(),
+        if *from_missing {
+            "and the request had missing values: this model does not handle them; send values, \
+             or serve it with MISSING_VALUES=refuse"
+        } else {
+            "(NaN or infinity): berth gives no answer it cannot stand behind"
+        }
+    )]
+    NonFiniteOutput {
+        /// The output's name.
+        output: String,
+        /// The row (1-based), when the output has one value per row.
+        row: Option<usize>,
+        /// True when missing values were fed as NaN.
+        from_missing: bool,
+    },
     /// The model could not be loaded.
     #[error("{0}")]
     ModelLoad(#[source] EngineError),
@@ -96,7 +118,8 @@ impl ServeError {
                 StatusCode::PAYLOAD_TOO_LARGE
             }
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            Self::NonFiniteOutput { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::NotAcceptable(_) | Self::Unrepresentable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotReady | Self::Overloaded | Self::ShuttingDown => {
@@ -119,7 +142,8 @@ impl ServeError {
             Self::PayloadTooLarge { .. } => "payload_too_large",
             Self::TooManyRecords { .. } => "too_many_records",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
-            Self::NotAcceptable(_) => "not_acceptable",
+            Self::NonFiniteOutput { .. } => "non_finite_output",
+            Self::NotAcceptable(_) | Self::Unrepresentable(_) => "not_acceptable",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::NotReady => "model_not_ready",

@@ -17,11 +17,11 @@
 //! | `/v2/...` | KServe's Open Inference Protocol (see the `kserve` module) |
 //! | `GET /openapi.json` | `docs/openapi.yaml`, the OpenAPI 3.1 description of every route |
 
+mod body;
+mod codec;
 mod config;
-mod decode;
-mod encode;
 mod error;
-mod fast_json;
+mod infer;
 mod kserve;
 mod metrics;
 mod negotiate;
@@ -33,8 +33,8 @@ use std::future::Future;
 use std::time::Duration;
 
 pub use config::{
-    ColumnSelector, CsvHeader, GraphOptimization, OutputMapSetting, RequestFormat, ResponseFormat,
-    ResponseOutputs, ServeConfig, parse_duration,
+    ColumnSelector, CsvHeader, GraphOptimization, MissingValues, OutputMapSetting, RequestFormat,
+    ResponseFormat, ResponseOutputs, ServeConfig, parse_duration,
 };
 pub use error::ServeError;
 pub use routes::{openapi_json, route_list, router};

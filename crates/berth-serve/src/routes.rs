@@ -7,13 +7,12 @@
 
 use std::any::Any;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Router, middleware};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::json;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -22,8 +21,10 @@ use tower_http::request_id::{
 };
 use tower_http::trace::TraceLayer;
 
-use crate::decode::{DecodeOptions, decode};
-use crate::encode::encode;
+use crate::body::read_body;
+use crate::codec::encode::encode;
+use crate::codec::{DecodeOptions, decode};
+use crate::infer::infer;
 use crate::negotiate::{request_format, response_format};
 use crate::{AppState, ServeError};
 
@@ -276,7 +277,6 @@ async fn invocations(
     body: Body,
 ) -> Result<Response, ServeError> {
     let model = state.app().model.get().ok_or(ServeError::NotReady)?;
-    let pool = &model.pool;
     let config = &state.app().config;
     let input_format = request_format(&headers, config.default_content_type)?;
     let output_format = response_format(&headers, config.default_accept)?;
@@ -286,23 +286,19 @@ async fn invocations(
         max_records: config.max_records,
         csv_delimiter: config.csv_delimiter,
         csv_header: config.csv_has_header,
+        missing: config.missing_values,
     };
     let decoded = if bytes.len() <= DECODE_INLINE_MAX {
-        decode(input_format, &bytes, &pool.signature().inputs, options)?
+        decode(input_format, &bytes, &model.layout, &options)?
     } else {
-        let inputs = pool.signature().inputs.clone();
-        tokio::task::spawn_blocking(move || decode(input_format, &bytes, &inputs, options))
+        let layout = model.layout.clone();
+        tokio::task::spawn_blocking(move || decode(input_format, &bytes, &layout, &options))
             .await
             .map_err(|e| ServeError::Internal(format!("decoding task failed: {e}")))??
     };
     let rows = decoded.rows;
     let ids = decoded.ids;
-    let started = std::time::Instant::now();
-    let outputs = pool.run(decoded.tensors).await?;
-    state
-        .app()
-        .metrics
-        .inference(started.elapsed().as_secs_f64(), rows);
+    let outputs = infer(&state, model, decoded.tensors, rows, decoded.has_missing).await?;
     let body = encode(
         &outputs,
         rows,
@@ -314,36 +310,12 @@ async fn invocations(
     Ok(([(header::CONTENT_TYPE, output_format.media_type())], body).into_response())
 }
 
-/// Reads the whole body, refusing more than `limit` bytes: at once from `Content-Length`, or
-/// as soon as a streamed body passes the limit.
-pub(crate) async fn read_body(
-    body: Body,
-    headers: &HeaderMap,
-    limit: u64,
-) -> Result<Bytes, ServeError> {
-    let too_large = ServeError::PayloadTooLarge { limit };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit) {
-        return Err(too_large);
-    }
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<LengthLimitError>() => Err(too_large),
-        Err(error) => Err(ServeError::InvalidInput(format!(
-            "could not read the request body: {error}"
-        ))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ServeConfig;
     use axum::http::Request;
+    use http_body_util::BodyExt;
     use tower::ServiceExt;
 
     #[tokio::test]

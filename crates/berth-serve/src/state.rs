@@ -8,8 +8,9 @@ use berth_engine::{
     Runtime, SessionOptions, TensorData,
 };
 
-use crate::config::ColumnSelection;
-use crate::encode::ResponsePlan;
+use crate::codec::Layout;
+use crate::codec::encode::ResponsePlan;
+use crate::config::{ColumnSelection, MissingValues};
 use crate::metrics::Metrics;
 use crate::{ServeConfig, ServeError};
 
@@ -99,6 +100,15 @@ impl AppState {
         .map_err(|_| ServeError::ModelLoad(EngineError::WorkerPanicked))?
         .map_err(ServeError::ModelLoad)?;
         let plan = ResponsePlan::new(config, &pool.signature().outputs)?;
+        let layout = Layout::new(&pool.signature().inputs, config.feature_names.as_deref())?;
+        if config.missing_values == MissingValues::Nan
+            && !pool.signature().outputs.iter().any(has_float_values)
+        {
+            tracing::warn!(
+                "MISSING_VALUES=nan, but the model has no float output in which a missing value \
+                 it does not handle would show: berth cannot check its answers for such rows"
+            );
+        }
         check_inputs(config, pool.signature())?;
         let warm_up = warm_up_inputs(pool.signature());
         let started = std::time::Instant::now();
@@ -109,7 +119,7 @@ impl AppState {
             }
             Err(error) => return Err(ServeError::ModelLoad(error)),
         }
-        if self.0.model.set(LoadedModel { pool, plan }).is_ok() {
+        if self.0.model.set(LoadedModel { pool, plan, layout }).is_ok() {
             self.0
                 .metrics
                 .model_loaded(load_started.elapsed().as_secs_f64());
@@ -186,6 +196,21 @@ fn check_inputs(config: &ServeConfig, signature: &ModelSignature) -> Result<(), 
 pub(crate) struct LoadedModel {
     pub(crate) pool: InferencePool,
     pub(crate) plan: ResponsePlan,
+    /// How request rows map to the model's inputs.
+    pub(crate) layout: Layout,
+}
+
+/// True when an output carries floats (where NaN from a missing value would show).
+fn has_float_values(output: &berth_engine::OutputSpec) -> bool {
+    use berth_engine::OutputKind;
+    match &output.kind {
+        OutputKind::Tensor { element_type, .. } => {
+            matches!(element_type, ElementType::Float32 | ElementType::Float64)
+        }
+        OutputKind::MapSequence { value_type, .. } => {
+            matches!(value_type, ElementType::Float32 | ElementType::Float64)
+        }
+    }
 }
 
 /// One row of zeros (empty strings, `false`) for every input.

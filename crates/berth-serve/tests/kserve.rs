@@ -83,7 +83,28 @@ async fn protocol_errors_are_json_with_the_right_status() {
         ),
         (
             json!({"inputs": [{"name": "features", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3, "x"]}]}),
-            "must be a number",
+            "expects a number, got a string",
+        ),
+        // The same value rules as /invocations: missing values, float32 range, nested shapes.
+        (
+            json!({"inputs": [{"name": "features", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3, null]}]}),
+            "MISSING_VALUES=nan",
+        ),
+        (
+            json!({"inputs": [{"name": "features", "shape": [1, 4], "datatype": "FP32", "data": [1, 2, 3, 1e39]}]}),
+            "not a finite float32",
+        ),
+        (
+            json!({"inputs": [{"name": "features", "shape": [1, 4], "datatype": "FP32", "data": [[1, 2], [3, 4]]}]}),
+            "data has a list of 2 where the shape says 1",
+        ),
+        (
+            json!({"inputs": [{"name": "features", "shape": [2, 2], "datatype": "FP32", "data": [[1, 2], [3, 4]]}]}),
+            "expects size 4 on axis 1",
+        ),
+        (
+            json!({"inputs": [{"name": "features", "shape": [1, 4], "datatype": "INT64", "data": [1, 2, 3, 4]}]}),
+            "expects datatype FP32",
         ),
         (
             json!({"inputs": [{"name": "features", "shape": [-1, 4], "datatype": "FP32", "data": []}]}),

@@ -19,13 +19,15 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use berth_engine::{
-    ElementType, InputTensor, MapKeys, ModelSignature, OutputKind, OutputValue, TensorData,
-};
+use berth_engine::{InputTensor, ModelSignature, OutputKind};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::encode::float32;
+use crate::body::read_body;
+use crate::codec::v2::{datatype, json_data, output_tensor, write_binary};
+use crate::codec::{scalar, v2};
+use crate::config::MissingValues;
+use crate::infer::infer as run_model;
 use crate::{AppState, ServeError};
 
 /// The header that splits a binary-extension body into its JSON part and its tensor bytes.
@@ -111,17 +113,6 @@ fn find<'s>(
         return Err(ServeError::NotFound(format!("version '{version}' of model '{name}'")).into());
     }
     Ok(signature)
-}
-
-fn datatype(element_type: ElementType) -> &'static str {
-    match element_type {
-        ElementType::Float32 => "FP32",
-        ElementType::Float64 => "FP64",
-        ElementType::Int64 => "INT64",
-        ElementType::Int32 => "INT32",
-        ElementType::Bool => "BOOL",
-        ElementType::String => "BYTES",
-    }
 }
 
 fn dims(shape: &[Option<usize>]) -> Vec<i64> {
@@ -246,16 +237,16 @@ async fn run_infer(
     body: Body,
 ) -> V2Result {
     let signature = find(&state, &name, version.as_deref())?;
-    let pool = &state.app().model.get().ok_or(ServeError::NotReady)?.pool;
+    let model = state.app().model.get().ok_or(ServeError::NotReady)?;
     let config = &state.app().config;
-    let bytes = crate::routes::read_body(body, &headers, config.max_body_bytes).await?;
+    let bytes = read_body(body, &headers, config.max_body_bytes).await?;
     if bytes.is_empty() {
         return Err(ServeError::EmptyBody.into());
     }
     let (json_part, binary) = split_body(&headers, &bytes)?;
     let request: InferRequest =
         serde_json::from_slice(json_part).map_err(|e| ServeError::MalformedJson(e.to_string()))?;
-    let tensors = input_tensors(signature, &request, binary)?;
+    let tensors = input_tensors(signature, &request, binary, config.missing_values)?;
     let rows = tensors
         .first()
         .and_then(|t| t.shape.first())
@@ -267,12 +258,8 @@ async fn run_infer(
         }
         .into());
     }
-    let started = std::time::Instant::now();
-    let outputs = pool.run(tensors).await.map_err(ServeError::from)?;
-    state
-        .app()
-        .metrics
-        .inference(started.elapsed().as_secs_f64(), rows);
+    let has_missing = tensors.iter().any(|t| scalar::has_nan(&t.data));
+    let outputs = run_model(&state, model, tensors, rows, has_missing).await?;
 
     let binary_default = request
         .parameters
@@ -381,6 +368,7 @@ fn input_tensors(
     signature: &ModelSignature,
     request: &InferRequest,
     mut binary: &[u8],
+    missing: MissingValues,
 ) -> Result<Vec<InputTensor>, ServeError> {
     let mut tensors = Vec::with_capacity(request.inputs.len());
     for input in &request.inputs {
@@ -432,12 +420,12 @@ fn input_tensors(
             }
             let (chunk, rest) = binary.split_at(size);
             binary = rest;
-            read_binary(spec.element_type, chunk, &input.name)?
+            v2::read_binary_checked(spec, chunk, missing)?
         } else {
             let data = input.data.as_ref().ok_or_else(|| {
                 ServeError::InvalidInput(format!("input '{}' has no data", input.name))
             })?;
-            read_json(spec.element_type, data, count, &input.name)?
+            v2::read_json(spec, &shape, data, missing)?
         };
         if data.len() != count {
             return Err(ServeError::InvalidInput(format!(
@@ -454,176 +442,4 @@ fn input_tensors(
         });
     }
     Ok(tensors)
-}
-
-fn read_json(
-    element_type: ElementType,
-    data: &Value,
-    count: usize,
-    name: &str,
-) -> Result<TensorData, ServeError> {
-    let mut flat = Vec::with_capacity(count);
-    flatten(data, &mut flat, 0);
-    let wrong = |what: &str| {
-        ServeError::InvalidInput(format!("input '{name}': every value must be {what}"))
-    };
-    let mut out = TensorData::with_capacity(element_type, flat.len());
-    for value in flat {
-        match (&mut out, value) {
-            #[allow(clippy::cast_possible_truncation)] // FP32 takes the nearest float32
-            (TensorData::Float32(v), Value::Number(n)) => {
-                v.push(n.as_f64().ok_or_else(|| wrong("a number"))? as f32)
-            }
-            (TensorData::Float64(v), Value::Number(n)) => {
-                v.push(n.as_f64().ok_or_else(|| wrong("a number"))?)
-            }
-            (TensorData::Int64(v), Value::Number(n)) => {
-                v.push(n.as_i64().ok_or_else(|| wrong("an integer"))?)
-            }
-            (TensorData::Int32(v), Value::Number(n)) => v.push(
-                n.as_i64()
-                    .and_then(|i| i32::try_from(i).ok())
-                    .ok_or_else(|| wrong("a 32-bit integer"))?,
-            ),
-            (TensorData::Bool(v), Value::Bool(b)) => v.push(*b),
-            (TensorData::String(v), Value::String(s)) => v.push(s.clone()),
-            (TensorData::Float32(_) | TensorData::Float64(_), _) => return Err(wrong("a number")),
-            (TensorData::Int64(_) | TensorData::Int32(_), _) => return Err(wrong("an integer")),
-            (TensorData::Bool(_), _) => return Err(wrong("a boolean")),
-            (TensorData::String(_), _) => return Err(wrong("a string")),
-        }
-    }
-    Ok(out)
-}
-
-fn flatten<'v>(value: &'v Value, out: &mut Vec<&'v Value>, depth: usize) {
-    match value {
-        Value::Array(items) if depth < 32 => items.iter().for_each(|i| flatten(i, out, depth + 1)),
-        other => out.push(other),
-    }
-}
-
-fn read_binary(
-    element_type: ElementType,
-    chunk: &[u8],
-    name: &str,
-) -> Result<TensorData, ServeError> {
-    let misaligned = |width: usize| {
-        ServeError::InvalidInput(format!(
-            "input '{name}': {} binary bytes is not a whole number of {width}-byte values",
-            chunk.len()
-        ))
-    };
-    macro_rules! fixed {
-        ($t:ty, $variant:ident) => {{
-            const WIDTH: usize = std::mem::size_of::<$t>();
-            if chunk.len() % WIDTH != 0 {
-                return Err(misaligned(WIDTH));
-            }
-            TensorData::$variant(
-                chunk
-                    .chunks_exact(WIDTH)
-                    .map(|b| <$t>::from_le_bytes(b.try_into().unwrap_or([0; WIDTH])))
-                    .collect(),
-            )
-        }};
-    }
-    Ok(match element_type {
-        ElementType::Float32 => fixed!(f32, Float32),
-        ElementType::Float64 => fixed!(f64, Float64),
-        ElementType::Int64 => fixed!(i64, Int64),
-        ElementType::Int32 => fixed!(i32, Int32),
-        ElementType::Bool => TensorData::Bool(chunk.iter().map(|&b| b != 0).collect()),
-        ElementType::String => {
-            // BYTES: each element is a 4-byte little-endian length, then that many bytes.
-            let mut values = Vec::new();
-            let mut rest = chunk;
-            while !rest.is_empty() {
-                let (length, tail) = rest.split_at_checked(4).ok_or_else(|| misaligned(4))?;
-                let length = u32::from_le_bytes(length.try_into().unwrap_or([0; 4])) as usize;
-                let (bytes, tail) = tail.split_at_checked(length).ok_or_else(|| {
-                    ServeError::InvalidInput(format!(
-                        "input '{name}': a BYTES element runs past its data"
-                    ))
-                })?;
-                let text = std::str::from_utf8(bytes).map_err(|_| {
-                    ServeError::InvalidInput(format!(
-                        "input '{name}': a BYTES element is not UTF-8"
-                    ))
-                })?;
-                values.push(text.to_owned());
-                rest = tail;
-            }
-            TensorData::String(values)
-        }
-    })
-}
-
-/// An output as a v2 tensor: datatype, shape, elements. Maps become BYTES of JSON text.
-fn output_tensor(value: &OutputValue) -> (&'static str, Vec<usize>, TensorData) {
-    match value {
-        OutputValue::Tensor { shape, data } => {
-            (datatype(data.element_type()), shape.clone(), data.clone())
-        }
-        OutputValue::Maps(maps) => {
-            let rows: Vec<String> = maps
-                .iter()
-                .map(|map| {
-                    let mut object = Map::new();
-                    let keys: Vec<String> = match &map.keys {
-                        MapKeys::Int64(k) => k.iter().map(ToString::to_string).collect(),
-                        MapKeys::String(k) => k.clone(),
-                    };
-                    for (index, key) in keys.into_iter().enumerate() {
-                        let value = match &map.values {
-                            TensorData::Float32(v) => {
-                                v.get(index).map_or(Value::Null, |x| float32(*x))
-                            }
-                            TensorData::Float64(v) => {
-                                v.get(index).map_or(Value::Null, |x| json!(x))
-                            }
-                            _ => Value::Null,
-                        };
-                        object.insert(key, value);
-                    }
-                    Value::Object(object).to_string()
-                })
-                .collect();
-            ("BYTES", vec![rows.len()], TensorData::String(rows))
-        }
-    }
-}
-
-fn json_data(data: &TensorData) -> Value {
-    match data {
-        TensorData::Float32(v) => Value::Array(v.iter().map(|x| float32(*x)).collect()),
-        TensorData::Float64(v) => json!(v),
-        TensorData::Int64(v) => json!(v),
-        TensorData::Int32(v) => json!(v),
-        TensorData::Bool(v) => json!(v),
-        TensorData::String(v) => json!(v),
-    }
-}
-
-fn write_binary(data: &TensorData, out: &mut Vec<u8>) {
-    match data {
-        TensorData::Float32(v) => v
-            .iter()
-            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
-        TensorData::Float64(v) => v
-            .iter()
-            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
-        TensorData::Int64(v) => v
-            .iter()
-            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
-        TensorData::Int32(v) => v
-            .iter()
-            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
-        TensorData::Bool(v) => out.extend(v.iter().map(|&b| u8::from(b))),
-        TensorData::String(v) => v.iter().for_each(|s| {
-            let length = u32::try_from(s.len()).unwrap_or(u32::MAX);
-            out.extend_from_slice(&length.to_le_bytes());
-            out.extend_from_slice(s.as_bytes());
-        }),
-    }
 }

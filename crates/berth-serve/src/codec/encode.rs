@@ -1,10 +1,15 @@
-//! Model outputs to response bodies: JSON, CSV and JSON Lines.
+//! Model outputs to response bodies: JSON, CSV, JSON Lines and `.npy`.
 //!
 //! Predictions are the model's first output, one value per row: a scalar for `[N]` and `[N, 1]`
 //! tensors (a label, a regression value), a list for `[N, k]`, an object for a map (ZipMap's
 //! class -> probability). With every output requested, JSON adds `"outputs": {name: per-row
 //! values}`; CSV writes a header line and every output's columns; JSON Lines one object per row.
 //! float32 values are written with the shortest text that reads back as the same float32.
+//!
+//! An output that does not have one value per request row (a model that aggregates its batch)
+//! is written whole, the same in every format: JSON gives the tensor, CSV and JSON Lines one
+//! line per item of its first dimension. Next to other outputs in CSV or JSON Lines it has no
+//! per-row place, and that answer is refused (406) rather than repeated on every line.
 
 use berth_engine::{MapKeys, OutputMap, OutputSpec, OutputValue, Outputs, TensorData};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
@@ -161,8 +166,18 @@ pub(crate) fn encode(
             SerializeMap::end(body).map_err(|e| internal(&e))?;
             Ok(out)
         }
+        ResponseFormat::Npy => match (&plan.shape, ids) {
+            (ResponseShape::Predictions { .. }, None) => super::encode_npy(prediction),
+            _ => Err(ServeError::Unrepresentable(
+                "an application/x-npy answer holds one array, the predictions: with \
+                 RESPONSE_OUTPUTS=all, ONNX_OUTPUT_MAP_JSON or TABULAR_ID_COLUMNS ask for \
+                 application/json"
+                    .to_owned(),
+            )),
+        },
         ResponseFormat::JsonLines => {
             let columns = plan.columns(outputs);
+            let rows = line_count(&columns, rows, ids.is_some(), "JSON Lines")?;
             let mut out = Vec::with_capacity(rows * 16);
             for row in 0..rows {
                 let mut serializer = serde_json::Serializer::new(&mut out);
@@ -188,6 +203,7 @@ pub(crate) fn encode(
         }
         ResponseFormat::Csv => {
             let columns = plan.columns(outputs);
+            let rows = line_count(&columns, rows, ids.is_some(), "CSV")?;
             let mut writer = csv::WriterBuilder::new()
                 .delimiter(delimiter)
                 .flexible(true)
@@ -213,6 +229,29 @@ pub(crate) fn encode(
             writer.into_inner().map_err(|e| internal(&e))
         }
     }
+}
+
+/// The number of lines of a CSV or JSON Lines answer: the request's rows, or the items of an
+/// output that is not per row when it is the only column.
+fn line_count(
+    columns: &[(&str, &OutputValue)],
+    rows: usize,
+    has_ids: bool,
+    format: &str,
+) -> Result<usize, ServeError> {
+    let Some((name, value)) = columns.iter().find(|(_, v)| !is_batch_aligned(v, rows)) else {
+        return Ok(rows);
+    };
+    if columns.len() == 1 && !has_ids {
+        return Ok(match value {
+            OutputValue::Tensor { shape, .. } => shape.first().copied().unwrap_or(1),
+            OutputValue::Maps(maps) => maps.len(),
+        });
+    }
+    Err(ServeError::Unrepresentable(format!(
+        "the model's output '{name}' does not have one value per request row ({rows} rows), so \
+         it has no place on each {format} line: ask for application/json"
+    )))
 }
 
 /// Serializes an output as one value per row (or whole, when not batch-aligned), straight from

@@ -153,7 +153,14 @@ impl<'de> Visitor<'de> for Row<'_, '_> {
             match rows.data {
                 #[allow(clippy::cast_possible_truncation)]
                 // float32 inputs take the nearest float32
-                TensorData::Float32(v) => v.push(value as f32),
+                TensorData::Float32(v) => {
+                    let narrow = value as f32;
+                    if narrow.is_infinite() {
+                        // Beyond float32's range: the general decoder says so.
+                        return Err(A::Error::custom("out of range"));
+                    }
+                    v.push(narrow);
+                }
                 TensorData::Float64(v) => v.push(value),
                 _ => return Err(A::Error::custom("not a float input")),
             }
@@ -218,14 +225,16 @@ mod tests {
             let list = serde_json::to_string(&rows).unwrap();
             let body = match wrap { 0 => list, 1 => format!("{{\"instances\": {list}}}"), _ => format!("{{\"inputs\":{list}}}") };
             let (tensor, count) = decode(body.as_bytes(), &spec(), 100).unwrap();
-            let options = crate::decode::DecodeOptions {
+            let options = super::super::DecodeOptions {
                 columns: crate::config::ColumnSelection::default(),
                 max_records: 100,
                 csv_delimiter: b',',
                 csv_header: crate::config::CsvHeader::Auto,
+                missing: crate::config::MissingValues::Refuse,
             };
-            let general = crate::decode::decode_general(
-                crate::config::RequestFormat::Json, body.as_bytes(), &[spec()], &options).unwrap();
+            let layout = super::super::Layout::new(&[spec()], None).unwrap();
+            let general = super::super::decode_general(
+                crate::config::RequestFormat::Json, body.as_bytes(), &layout, &options).unwrap();
             proptest::prop_assert_eq!(count, general.rows);
             proptest::prop_assert_eq!(&tensor, &general.tensors[0]);
         }

@@ -1,0 +1,32 @@
+//! Reading request bodies, within the body limit.
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, header};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+use crate::ServeError;
+
+/// Reads the whole body, refusing more than `limit` bytes: at once from `Content-Length`, or
+/// as soon as a streamed body passes the limit.
+pub(crate) async fn read_body(
+    body: Body,
+    headers: &HeaderMap,
+    limit: u64,
+) -> Result<Bytes, ServeError> {
+    let too_large = ServeError::PayloadTooLarge { limit };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(too_large);
+    }
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<LengthLimitError>() => Err(too_large),
+        Err(error) => Err(ServeError::InvalidInput(format!(
+            "could not read the request body: {error}"
+        ))),
+    }
+}
