@@ -10,6 +10,7 @@
 //! | `berth_rows_predicted_total` | counter | |
 //! | `berth_inference_queue_depth` | gauge | |
 //! | `berth_model_load_seconds` | gauge | |
+//! | `berth_model_warmup_seconds` | gauge | |
 //! | `berth_model_ready` | gauge (0 or 1) | |
 //! | `berth_build_info` | info | `version`, `onnxruntime` |
 //!
@@ -67,6 +68,7 @@ pub(crate) struct Metrics {
     rows_predicted: Counter,
     queue_depth: Gauge,
     model_load_seconds: Gauge<f64, AtomicU64>,
+    model_warmup_seconds: Gauge<f64, AtomicU64>,
     ready: Gauge,
 }
 
@@ -110,6 +112,12 @@ impl Metrics {
             "Requests waiting for an inference worker",
             queue_depth.clone(),
         );
+        let model_warmup_seconds = Gauge::<f64, AtomicU64>::default();
+        registry.register(
+            "model_warmup_seconds",
+            "Time of the warm-up inference that ran before the server said ready",
+            model_warmup_seconds.clone(),
+        );
         let model_load_seconds = Gauge::<f64, AtomicU64>::default();
         registry.register(
             "model_load_seconds",
@@ -140,12 +148,14 @@ impl Metrics {
             rows_predicted,
             queue_depth,
             model_load_seconds,
+            model_warmup_seconds,
             ready,
         }
     }
 
-    pub(crate) fn model_loaded(&self, seconds: f64) {
+    pub(crate) fn model_loaded(&self, seconds: f64, warm_up_seconds: f64) {
         self.model_load_seconds.set(seconds);
+        self.model_warmup_seconds.set(warm_up_seconds);
         self.ready.set(1);
     }
 

@@ -112,7 +112,9 @@ impl AppState {
         check_inputs(config, pool.signature())?;
         let warm_up = warm_up_inputs(pool.signature());
         let started = std::time::Instant::now();
-        match pool.run(warm_up).await {
+        let warm_up_result = pool.run(warm_up).await;
+        let warm_up_seconds = started.elapsed().as_secs_f64();
+        match warm_up_result {
             Ok(_) => tracing::info!(elapsed = ?started.elapsed(), "warm-up inference ran"),
             Err(error) if error.is_client_error() => {
                 tracing::warn!(%error, "the model refused the all-zero warm-up input; serving anyway");
@@ -122,7 +124,7 @@ impl AppState {
         if self.0.model.set(LoadedModel { pool, plan, layout }).is_ok() {
             self.0
                 .metrics
-                .model_loaded(load_started.elapsed().as_secs_f64());
+                .model_loaded(load_started.elapsed().as_secs_f64(), warm_up_seconds);
         }
         Ok(())
     }

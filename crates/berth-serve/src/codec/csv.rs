@@ -115,14 +115,14 @@ fn is_header(fields: &[&str], batch: &BatchBuilder<'_>, setting: CsvHeader) -> b
         CsvHeader::True => true,
         CsvHeader::False => false,
         CsvHeader::Auto => {
-            let names_columns = batch.layout.column_names().is_some_and(|_| {
-                fields
-                    .iter()
-                    .enumerate()
-                    .all(|(i, f)| batch.layout.column(f).is_some() || (i == 0 && f.is_empty()))
-                    && fields.iter().any(|f| !f.is_empty())
-            });
-            names_columns
+            // Most fields naming known columns make a header; the unknown ones are then refused
+            // by name instead of being read as data.
+            let named = fields
+                .iter()
+                .filter(|f| batch.layout.column(f).is_some())
+                .count();
+            let non_empty = fields.iter().filter(|f| !f.is_empty()).count();
+            (named > 0 && named * 2 >= non_empty)
                 || (batch.all_numeric()
                     && fields
                         .iter()
