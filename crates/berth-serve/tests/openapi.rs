@@ -86,3 +86,100 @@ async fn the_document_is_served_and_every_documented_route_answers() {
         );
     }
 }
+
+/// The request-body schema of `/invocations`, resolvable on its own.
+fn rows_body_schema() -> jsonschema::Validator {
+    let document: Value = serde_json::from_str(&openapi_json().unwrap()).unwrap();
+    let schema = serde_json::json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": "#/components/schemas/RowsBody",
+        "components": document["components"],
+    });
+    jsonschema::validator_for(&schema).expect("the RowsBody schema compiles")
+}
+
+#[tokio::test]
+async fn the_documented_request_body_is_as_strict_as_the_server() {
+    let validator = rows_body_schema();
+    let iris = app("iris_logreg").await;
+    let named = app("mixed_columns").await;
+    // (model, body, accepted): bodies the server takes must validate; bodies it refuses for their
+    // shape alone (whatever the model) must not.
+    let cases = [
+        (&iris, r#"{"instances": [[5.1, 3.5, 1.4, 0.2]]}"#, true),
+        (
+            &iris,
+            r#"[[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]"#,
+            true,
+        ),
+        (&iris, r#"[5.1, 3.5, 1.4, 0.2]"#, true),
+        (&iris, r#"{"features": [5.1, 3.5, 1.4, 0.2]}"#, true),
+        (
+            &iris,
+            r#"{"inputs": {"features": [[5.1, 3.5, 1.4, 0.2]]}}"#,
+            true,
+        ),
+        (&iris, r#"[{"features": [5.1, 3.5, 1.4, 0.2]}]"#, true),
+        (
+            &named,
+            r#"{"dataframe_split": {"columns": ["size", "colour", "weight"], "data": [[1.5, "red", 2]]}}"#,
+            true,
+        ),
+        (
+            &named,
+            r#"{"columns": ["size", "colour", "weight"], "index": [0], "data": [[1.5, "red", 2]]}"#,
+            true,
+        ),
+        (
+            &named,
+            r#"{"dataframe_records": [{"size": 1.5, "colour": "red", "weight": 2}]}"#,
+            true,
+        ),
+        (
+            &named,
+            r#"[{"size": 1.5, "colour": "red", "weight": 2}]"#,
+            true,
+        ),
+        (
+            &named,
+            r#"{"size": 1.5, "colour": "red", "weight": 2}"#,
+            true,
+        ),
+        (&iris, "[{}]", false),
+        (&iris, "{}", false),
+        (&iris, "[]", false),
+        (&iris, "[[]]", false),
+        (&iris, r#"{"instances": []}"#, false),
+        (
+            &iris,
+            r#"{"instances": [[5.1, 3.5, 1.4, 0.2]], "extra": 1}"#,
+            false,
+        ),
+        (&iris, r#"{"instances": [[5.1, 3.5, {}, 0.2]]}"#, false),
+        (
+            &iris,
+            r#"{"dataframe_split": {"data": [[1, 2, 3, 4]]}}"#,
+            false,
+        ),
+        (&iris, r#"{"dataframe_records": []}"#, false),
+        (&iris, r#""text""#, false),
+        (&iris, "5", false),
+    ];
+    for (app, body, accepted) in cases {
+        let json: Value = serde_json::from_str(body).unwrap();
+        let valid = validator.is_valid(&json);
+        let answer = common::post(app, "application/json", body).await;
+        if accepted {
+            assert_eq!(answer.status, StatusCode::OK, "{body}: {}", answer.body);
+            assert!(valid, "the server takes {body}, the document refuses it");
+        } else {
+            assert_eq!(
+                answer.status,
+                StatusCode::BAD_REQUEST,
+                "{body}: {}",
+                answer.body
+            );
+            assert!(!valid, "the server refuses {body}, the document admits it");
+        }
+    }
+}
