@@ -1,5 +1,9 @@
 //! Typed buffers for every model input, filled row by row, each row checked against the
 //! input's per-row shape as it goes (see the codec's module doc for what a row is).
+//!
+//! One piece past 500 lines: the builder is one state (buffers, per-row shapes learnt from the
+//! first row, column selection, ID columns) that every format writes into; its row, record and
+//! flat-row entry points share that state and its messages.
 
 use berth_engine::{ElementType, InputSpec, InputTensor, TensorData};
 use serde_json::Value;

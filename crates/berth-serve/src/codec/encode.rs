@@ -10,6 +10,9 @@
 //! is written whole, the same in every format: JSON gives the tensor, CSV and JSON Lines one
 //! line per item of its first dimension. Next to other outputs in CSV or JSON Lines it has no
 //! per-row place, and that answer is refused (406) rather than repeated on every line.
+//!
+//! One piece past 500 lines: the JSON, CSV, JSON Lines and `.npy` writers share the per-row
+//! views of the outputs (the serializers below) and the response plan.
 
 use berth_engine::{MapKeys, OutputMap, OutputSpec, OutputValue, Outputs, TensorData};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};

@@ -324,19 +324,6 @@ pub(crate) fn encode_npy(value: &OutputValue) -> Result<Vec<u8>, ServeError> {
     out.extend_from_slice(&length.to_le_bytes());
     out.extend_from_slice(header.as_bytes());
     match data {
-        TensorData::Float32(v) => v
-            .iter()
-            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
-        TensorData::Float64(v) => v
-            .iter()
-            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
-        TensorData::Int64(v) => v
-            .iter()
-            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
-        TensorData::Int32(v) => v
-            .iter()
-            .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
-        TensorData::Bool(v) => out.extend(v.iter().map(|&b| u8::from(b))),
         TensorData::String(v) => {
             for s in v {
                 let mut written = 0;
@@ -349,6 +336,7 @@ pub(crate) fn encode_npy(value: &OutputValue) -> Result<Vec<u8>, ServeError> {
                 }
             }
         }
+        numbers => super::v2::write_numbers(numbers, &mut out),
     }
     Ok(out)
 }

@@ -230,7 +230,22 @@ pub(crate) fn json_data(data: &TensorData) -> Value {
     }
 }
 
+/// The binary extension's bytes of a tensor: numbers little-endian, booleans one byte each,
+/// BYTES as a 4-byte little-endian length and the UTF-8 text.
 pub(crate) fn write_binary(data: &TensorData, out: &mut Vec<u8>) {
+    match data {
+        TensorData::String(v) => v.iter().for_each(|s| {
+            let length = u32::try_from(s.len()).unwrap_or(u32::MAX);
+            out.extend_from_slice(&length.to_le_bytes());
+            out.extend_from_slice(s.as_bytes());
+        }),
+        numbers => write_numbers(numbers, out),
+    }
+}
+
+/// Numbers little-endian and booleans one byte each, as both the binary extension and `.npy`
+/// lay them out; strings are each format's own.
+pub(crate) fn write_numbers(data: &TensorData, out: &mut Vec<u8>) {
     match data {
         TensorData::Float32(v) => v
             .iter()
@@ -245,10 +260,6 @@ pub(crate) fn write_binary(data: &TensorData, out: &mut Vec<u8>) {
             .iter()
             .for_each(|x| out.extend_from_slice(&x.to_le_bytes())),
         TensorData::Bool(v) => out.extend(v.iter().map(|&b| u8::from(b))),
-        TensorData::String(v) => v.iter().for_each(|s| {
-            let length = u32::try_from(s.len()).unwrap_or(u32::MAX);
-            out.extend_from_slice(&length.to_le_bytes());
-            out.extend_from_slice(s.as_bytes());
-        }),
+        TensorData::String(_) => {}
     }
 }
