@@ -9,7 +9,10 @@
 //! - [`InputTensor`], [`TensorData`] and [`OutputValue`]: typed batches in and out, including
 //!   `seq(map(...))` outputs such as scikit-learn's ZipMap;
 //! - [`InferencePool`]: dedicated inference threads behind a bounded queue, so that inference never
-//!   runs on an async executor and overload turns into [`EngineError::Busy`] instead of a pile-up.
+//!   runs on an async executor and overload turns into [`EngineError::Busy`] instead of a pile-up;
+//!   dynamic batching (merging queued requests into one run) only when asked for and only for a
+//!   model that passes a probe showing its answer for a row does not change with the other rows
+//!   (`batch`, `probe`).
 //!
 //! It knows nothing of HTTP, JSON or CSV: decoding requests into tensors and encoding outputs is
 //! the server's job (`berth-serve`).
@@ -19,6 +22,7 @@ mod error;
 pub mod library;
 mod model;
 mod pool;
+mod probe;
 mod runtime;
 mod signature;
 mod tensor;

@@ -1,18 +1,25 @@
 //! Inference off the async executor: dedicated threads, each with its own session, fed through a
-//! bounded queue.
+//! bounded queue; dynamic batching where it is safe.
 //!
 //! `ort` sessions run with `&mut self`, so each worker owns one [`Model`]. A request waits at most
 //! the acquire timeout for a place in the queue; past that it gets [`EngineError::Busy`] (the
 //! server answers 503 with `Retry-After`) instead of queueing without bound.
+//!
+//! Dynamic batching (a worker merging the requests already queued into one ONNX Runtime run) is
+//! off unless [`PoolOptions::max_batch_rows`] is above 1, because a model may compute across the
+//! batch and then each client's answer would depend on the other clients' rows. When it is asked
+//! for, [`InferencePool::start`] first checks the model with the probe of [`crate::probe`] and
+//! refuses to start ([`EngineError::BatchingRefused`]) when a row's answer changes with the other
+//! rows; a model with a fixed batch dimension is never merged (and the log says so).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::batch;
 use crate::tensor::{InputTensor, Outputs};
 use crate::{EngineError, Model, ModelSignature, ModelSource, Result, Runtime, SessionOptions};
+use crate::{batch, probe};
 
 /// Sizing of the pool.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +32,8 @@ pub struct PoolOptions {
     pub acquire_timeout: Duration,
     /// Most rows one ONNX Runtime run may take when a worker merges the requests waiting in the
     /// queue (dynamic batching); 0 or 1 turns merging off. Merging never waits for requests to
-    /// arrive: it only takes those already queued, so it adds no latency.
+    /// arrive: it only takes those already queued, so it adds no latency. Above 1, the model
+    /// must pass the row-independence probe at start (see the module docs).
     pub max_batch_rows: usize,
 }
 
@@ -53,10 +61,13 @@ impl std::fmt::Debug for Job {
 }
 
 impl InferencePool {
-    /// Loads the model once per worker and starts the workers.
+    /// Loads the model once per worker, checks it for dynamic batching when that is asked for,
+    /// and starts the workers.
     ///
     /// # Errors
-    /// Any error of [`Model::load`]; nothing is started then.
+    /// Any error of [`Model::load`]; [`EngineError::BatchingRefused`] when `max_batch_rows` is
+    /// above 1 and the model's answer for a row changes with the other rows of its batch (or the
+    /// model refuses the probe rows); nothing is started then.
     pub fn start(
         runtime: &Runtime,
         source: &ModelSource,
@@ -69,15 +80,21 @@ impl InferencePool {
             models.push(Model::load(runtime, source, session)?);
         }
         let signature = Arc::new(models[0].signature().clone());
-        let max_batch_rows = if batch::model_allows_merging(&signature) {
+        let max_batch_rows = if options.max_batch_rows <= 1 {
+            0
+        } else if batch::model_allows_merging(&signature) {
+            probe::check_row_independence(&mut models[0], options.max_batch_rows)?;
+            tracing::info!(
+                max_batch_rows = options.max_batch_rows,
+                "dynamic batching on: the model's answers for a row did not change with the \
+                 other rows of its batch in the probe"
+            );
             options.max_batch_rows
         } else {
-            if options.max_batch_rows > 1 {
-                tracing::info!(
-                    "dynamic batching off: the model has an input or output without a dynamic \
-                     batch dimension"
-                );
-            }
+            tracing::warn!(
+                "dynamic batching off although asked for: the model has an input or output \
+                 without a dynamic batch dimension"
+            );
             0
         };
         let (sender, receiver) = mpsc::channel::<Job>(options.queue_capacity.max(1));

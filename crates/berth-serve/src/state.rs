@@ -72,7 +72,9 @@ impl AppState {
     ///
     /// # Errors
     /// [`ServeError::ModelLoad`] when the model cannot be loaded, [`ServeError::InvalidSetting`]
-    /// when an output setting names an output the model lacks. A warm-up that the model refuses
+    /// when an output setting names an output the model lacks, or when `BATCH_MAX_ROWS` asks for
+    /// dynamic batching and the model's answer for a row changes with the other rows of its
+    /// batch (the pool's probe). A warm-up that the model refuses
     /// (some models reject all-zero inputs) is logged, not fatal.
     pub async fn load_model(
         &self,
@@ -97,7 +99,16 @@ impl AppState {
         })
         .await
         .map_err(|_| ServeError::ModelLoad(EngineError::WorkerPanicked))?
-        .map_err(ServeError::ModelLoad)?;
+        .map_err(|error| match error {
+            // Asked for with BATCH_MAX_ROWS, refused for this model: the setting is wrong.
+            EngineError::BatchingRefused { .. } => ServeError::InvalidSetting {
+                name: "BATCH_MAX_ROWS",
+                message: format!(
+                    "{error}; serve this model with BATCH_MAX_ROWS=1 (no merging of requests)"
+                ),
+            },
+            other => ServeError::ModelLoad(other),
+        })?;
         let plan = ResponsePlan::new(config, &pool.signature().outputs)?;
         check_inputs(config, pool.signature())?;
         let warm_up = warm_up_inputs(pool.signature());
