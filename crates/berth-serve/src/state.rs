@@ -93,6 +93,7 @@ impl AppState {
             queue_capacity: usize::try_from(config.max_queued).unwrap_or(64),
             acquire_timeout: config.acquire_timeout,
             max_batch_rows: usize::try_from(config.batch_max_rows).unwrap_or(usize::MAX),
+            on_run: Some(self.0.metrics.run_observer()),
         };
         let pool = tokio::task::spawn_blocking(move || {
             InferencePool::start(&runtime, &source, &session, pool_options)
@@ -120,6 +121,7 @@ impl AppState {
             }
             Err(error) => return Err(ServeError::ModelLoad(error)),
         }
+        self.0.metrics.count_runs();
         if self.0.model.set(LoadedModel { pool, plan }).is_ok() {
             self.0
                 .metrics

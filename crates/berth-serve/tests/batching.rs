@@ -201,6 +201,15 @@ fn centred_case() -> Case {
     })
 }
 
+fn metric(text: &str, series: &str) -> f64 {
+    text.lines()
+        .find_map(|line| {
+            line.strip_prefix(series)
+                .and_then(|rest| rest.trim().parse().ok())
+        })
+        .unwrap_or_else(|| panic!("no series {series} in:\n{text}"))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn by_default_every_client_gets_the_answer_for_its_own_rows_alone() {
     let server = Server::start("batch_centred", ServeConfig::default()).await;
@@ -244,4 +253,87 @@ async fn batching_asked_for_on_a_batch_dependent_model_refuses_to_start() {
         println!("BATCH_MAX_ROWS={batch_max_rows}: {error}");
         assert!(!state.is_ready());
     }
+}
+
+/// For `iris_logreg_nozipmap`: 1 to 3 of the fixture's check rows; the answer is onnxruntime's
+/// probabilities for them (from `expected.json`, computed in Python on all check rows at once).
+fn iris_case() -> Case {
+    let document: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("expected.json")).unwrap())
+            .unwrap();
+    let entry = &document["models"]["iris_logreg_nozipmap"];
+    let rows: Vec<[f64; 4]> = entry["check_inputs"]["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let values = numbers(&Value::Array(vec![row.clone()]));
+            std::array::from_fn(|col| values[col])
+        })
+        .collect();
+    let probabilities: Vec<Vec<f64>> = entry["expected"]["probabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| numbers(&Value::Array(vec![row.clone()])))
+        .collect();
+    Arc::new(move |client, request| {
+        let count = 1 + (client * 7 + request) % 3;
+        let picked: Vec<usize> = (0..count)
+            .map(|row| (client * 5 + request * 3 + row) % rows.len())
+            .collect();
+        (
+            picked.iter().map(|&i| rows[i]).collect(),
+            picked
+                .iter()
+                .flat_map(|&i| probabilities[i].clone())
+                .collect(),
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batching_on_a_row_independent_model_gives_each_client_its_answer_and_counts_runs() {
+    let config = ServeConfig {
+        batch_max_rows: 64,
+        onnx_output_name: Some("probabilities".to_owned()),
+        ..ServeConfig::default()
+    };
+    let server = Server::start("iris_logreg_nozipmap", config).await;
+    let case = iris_case();
+    let (mut rows_sent, mut requests) = (0, 0);
+    // Merges need requests to meet in the queue, which concurrency makes likely, not certain:
+    // rounds go on until one merged (and every round checks every answer), at most 10.
+    for round in 1..=10 {
+        let (rows, wrong) = concurrent_clients(server.port, &case).await;
+        rows_sent += rows;
+        requests += CLIENTS * REQUESTS_PER_CLIENT;
+        assert!(
+            wrong.is_empty(),
+            "round {round}: {} of {} answers wrong; first: {}",
+            wrong.len(),
+            CLIENTS * REQUESTS_PER_CLIENT,
+            wrong[0]
+        );
+        let (status, text) = Connection::open(server.port).exchange("GET", "/metrics", "");
+        assert_eq!(status, 200);
+        let run_rows = metric(&text, "berth_inference_batch_rows_sum");
+        let runs = metric(&text, "berth_inference_batch_rows_count");
+        #[allow(clippy::cast_precision_loss)] // small counts
+        let (rows_sent_f, requests_f) = (rows_sent as f64, requests as f64);
+        assert_eq!(run_rows, rows_sent_f, "every row sent ran once: {text}");
+        assert_eq!(
+            metric(&text, "berth_rows_predicted_total"),
+            rows_sent_f,
+            "{text}"
+        );
+        assert!(runs <= requests_f, "{runs} runs for {requests} requests");
+        println!(
+            "round {round}: {requests} requests of {rows_sent} rows ran in {runs} ONNX Runtime runs"
+        );
+        if runs < requests_f {
+            return;
+        }
+    }
+    panic!("no two requests were merged in {requests} concurrent requests");
 }
