@@ -3,7 +3,11 @@
 //!
 //! Only requests whose tensors agree on everything but the batch size are merged, and only for
 //! models whose inputs and outputs all have a dynamic first (batch) dimension, so that row `i` of
-//! every output belongs to row `i` of the merged inputs.
+//! every output belongs to row `i` of the merged inputs. That says where each row's answer is, not
+//! that the answer is the row's own: a model may compute across the batch (subtract the batch
+//! mean, ...). Whether the pool merges at all is therefore decided elsewhere: only when asked for
+//! (`PoolOptions::max_batch_rows` above 1) and only after the model passed the probe of
+//! [`crate::probe`].
 
 use crate::signature::{ModelSignature, OutputKind};
 use crate::tensor::{InputTensor, OutputValue, Outputs, TensorData};
@@ -77,7 +81,7 @@ pub(crate) fn merge(requests: &[&[InputTensor]]) -> Vec<InputTensor> {
         .collect()
 }
 
-fn slice(data: &TensorData, start: usize, end: usize) -> TensorData {
+pub(crate) fn slice(data: &TensorData, start: usize, end: usize) -> TensorData {
     match data {
         TensorData::Float32(v) => TensorData::Float32(v[start..end].to_vec()),
         TensorData::Float64(v) => TensorData::Float64(v[start..end].to_vec()),

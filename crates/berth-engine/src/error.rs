@@ -52,6 +52,13 @@ pub enum EngineError {
         /// What is unsupported.
         what: String,
     },
+    /// Dynamic batching was asked for, but the model's rows cannot safely share a run: its answer
+    /// for a row changes with the other rows of the batch, or berth could not check that.
+    #[error("dynamic batching refused: {reason}")]
+    BatchingRefused {
+        /// What the probe found.
+        reason: String,
+    },
     /// The request's tensors do not fit the model's inputs (a client error).
     #[error("{0}")]
     InvalidInput(String),

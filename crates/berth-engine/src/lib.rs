@@ -9,7 +9,10 @@
 //! - [`InputTensor`], [`TensorData`] and [`OutputValue`]: typed batches in and out, including
 //!   `seq(map(...))` outputs such as scikit-learn's ZipMap;
 //! - [`InferencePool`]: dedicated inference threads behind a bounded queue, so that inference never
-//!   runs on an async executor and overload turns into [`EngineError::Busy`] instead of a pile-up.
+//!   runs on an async executor and overload turns into [`EngineError::Busy`] instead of a pile-up;
+//!   dynamic batching (merging queued requests into one run) only when asked for and only for a
+//!   model that passes a probe showing its answer for a row does not change with the other rows
+//!   (`batch`, `probe`), and a report of every run's row count ([`RunObserver`]).
 //!
 //! It knows nothing of HTTP, JSON or CSV: decoding requests into tensors and encoding outputs is
 //! the server's job (`berth-serve`).
@@ -19,13 +22,14 @@ mod error;
 pub mod library;
 mod model;
 mod pool;
+mod probe;
 mod runtime;
 mod signature;
 mod tensor;
 
 pub use error::EngineError;
 pub use model::{Model, ModelSource, SessionOptions};
-pub use pool::{InferencePool, PoolOptions};
+pub use pool::{InferencePool, PoolOptions, RunObserver};
 pub use runtime::Runtime;
 pub use signature::{ElementType, InputSpec, ModelSignature, OutputKind, OutputSpec};
 pub use tensor::{InputTensor, MapKeys, OutputMap, OutputValue, Outputs, TensorData};

@@ -1,21 +1,35 @@
 //! Inference off the async executor: dedicated threads, each with its own session, fed through a
-//! bounded queue.
+//! bounded queue; dynamic batching where it is safe; a report of every run.
 //!
 //! `ort` sessions run with `&mut self`, so each worker owns one [`Model`]. A request waits at most
 //! the acquire timeout for a place in the queue; past that it gets [`EngineError::Busy`] (the
 //! server answers 503 with `Retry-After`) instead of queueing without bound.
+//!
+//! Dynamic batching (a worker merging the requests already queued into one ONNX Runtime run) is
+//! off unless [`PoolOptions::max_batch_rows`] is above 1, because a model may compute across the
+//! batch and then each client's answer would depend on the other clients' rows. When it is asked
+//! for, [`InferencePool::start`] first checks the model with the probe of [`crate::probe`] and
+//! refuses to start ([`EngineError::BatchingRefused`]) when a row's answer changes with the other
+//! rows; a model with a fixed batch dimension is never merged (and the log says so).
+//!
+//! [`PoolOptions::on_run`] hears of every run whose outputs answer requests, with its row count:
+//! the rows of all the requests merged into it, or one request's rows.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::batch;
 use crate::tensor::{InputTensor, Outputs};
 use crate::{EngineError, Model, ModelSignature, ModelSource, Result, Runtime, SessionOptions};
+use crate::{batch, probe};
+
+/// Called on a worker thread after every ONNX Runtime run whose outputs answer requests, with the
+/// run's row count (merged requests count together). Keep it cheap: it runs between batches.
+pub type RunObserver = Arc<dyn Fn(usize) + Send + Sync>;
 
 /// Sizing of the pool.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct PoolOptions {
     /// Worker threads, each with its own session.
     pub workers: usize,
@@ -25,8 +39,23 @@ pub struct PoolOptions {
     pub acquire_timeout: Duration,
     /// Most rows one ONNX Runtime run may take when a worker merges the requests waiting in the
     /// queue (dynamic batching); 0 or 1 turns merging off. Merging never waits for requests to
-    /// arrive: it only takes those already queued, so it adds no latency.
+    /// arrive: it only takes those already queued, so it adds no latency. Above 1, the model
+    /// must pass the row-independence probe at start (see the module docs).
     pub max_batch_rows: usize,
+    /// Told the row count of every run that answers requests (see [`RunObserver`]).
+    pub on_run: Option<RunObserver>,
+}
+
+impl std::fmt::Debug for PoolOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolOptions")
+            .field("workers", &self.workers)
+            .field("queue_capacity", &self.queue_capacity)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .field("max_batch_rows", &self.max_batch_rows)
+            .field("on_run", &self.on_run.as_ref().map(|_| "observer"))
+            .finish()
+    }
 }
 
 struct Job {
@@ -53,10 +82,13 @@ impl std::fmt::Debug for Job {
 }
 
 impl InferencePool {
-    /// Loads the model once per worker and starts the workers.
+    /// Loads the model once per worker, checks it for dynamic batching when that is asked for,
+    /// and starts the workers.
     ///
     /// # Errors
-    /// Any error of [`Model::load`]; nothing is started then.
+    /// Any error of [`Model::load`]; [`EngineError::BatchingRefused`] when `max_batch_rows` is
+    /// above 1 and the model's answer for a row changes with the other rows of its batch (or the
+    /// model refuses the probe rows); nothing is started then.
     pub fn start(
         runtime: &Runtime,
         source: &ModelSource,
@@ -69,24 +101,31 @@ impl InferencePool {
             models.push(Model::load(runtime, source, session)?);
         }
         let signature = Arc::new(models[0].signature().clone());
-        let max_batch_rows = if batch::model_allows_merging(&signature) {
+        let max_batch_rows = if options.max_batch_rows <= 1 {
+            0
+        } else if batch::model_allows_merging(&signature) {
+            probe::check_row_independence(&mut models[0], options.max_batch_rows)?;
+            tracing::info!(
+                max_batch_rows = options.max_batch_rows,
+                "dynamic batching on: the model's answers for a row did not change with the \
+                 other rows of its batch in the probe"
+            );
             options.max_batch_rows
         } else {
-            if options.max_batch_rows > 1 {
-                tracing::info!(
-                    "dynamic batching off: the model has an input or output without a dynamic \
-                     batch dimension"
-                );
-            }
+            tracing::warn!(
+                "dynamic batching off although asked for: the model has an input or output \
+                 without a dynamic batch dimension"
+            );
             0
         };
         let (sender, receiver) = mpsc::channel::<Job>(options.queue_capacity.max(1));
         let receiver = Arc::new(Mutex::new(receiver));
         for (index, model) in models.into_iter().enumerate() {
             let receiver = Arc::clone(&receiver);
+            let on_run = options.on_run.clone();
             std::thread::Builder::new()
                 .name(format!("berth-infer-{index}"))
-                .spawn(move || work(model, &receiver, max_batch_rows))
+                .spawn(move || work(model, &receiver, max_batch_rows, on_run.as_ref()))
                 .map_err(|e| EngineError::Inference(format!("cannot start a worker: {e}")))?;
         }
         Ok(Self {
@@ -144,7 +183,12 @@ impl InferencePool {
     }
 }
 
-fn work(mut model: Model, receiver: &Mutex<mpsc::Receiver<Job>>, max_batch_rows: usize) {
+fn work(
+    mut model: Model,
+    receiver: &Mutex<mpsc::Receiver<Job>>,
+    max_batch_rows: usize,
+    on_run: Option<&RunObserver>,
+) {
     // A job taken from the queue that could not join the previous merged run.
     let mut carried: Option<Job> = None;
     loop {
@@ -180,8 +224,8 @@ fn work(mut model: Model, receiver: &Mutex<mpsc::Receiver<Job>>, max_batch_rows:
         jobs.retain(|job| !job.reply.is_closed());
         match jobs.len() {
             0 => {}
-            1 => run_alone(&mut model, jobs.pop().expect("one job")),
-            _ => run_merged(&mut model, jobs),
+            1 => run_alone(&mut model, jobs.pop().expect("one job"), on_run),
+            _ => run_merged(&mut model, jobs, on_run),
         }
     }
 }
@@ -191,12 +235,21 @@ fn guarded(model: &mut Model, inputs: &[InputTensor]) -> Result<Outputs> {
         .unwrap_or(Err(EngineError::WorkerPanicked))
 }
 
-fn run_alone(model: &mut Model, job: Job) {
+fn report(on_run: Option<&RunObserver>, rows: usize) {
+    if let Some(on_run) = on_run {
+        on_run(rows);
+    }
+}
+
+fn run_alone(model: &mut Model, job: Job, on_run: Option<&RunObserver>) {
     let result = guarded(model, &job.inputs);
+    if result.is_ok() {
+        report(on_run, batch::rows(&job.inputs));
+    }
     let _ = job.reply.send(result);
 }
 
-fn run_merged(model: &mut Model, jobs: Vec<Job>) {
+fn run_merged(model: &mut Model, jobs: Vec<Job>, on_run: Option<&RunObserver>) {
     let requests: Vec<&[InputTensor]> = jobs.iter().map(|j| j.inputs.as_slice()).collect();
     let row_counts: Vec<usize> = requests.iter().map(|r| batch::rows(r)).collect();
     let merged = batch::merge(&requests);
@@ -207,10 +260,13 @@ fn run_merged(model: &mut Model, jobs: Vec<Job>) {
         .and_then(|outputs| batch::split(outputs, &row_counts));
     match parts {
         Some(parts) => {
+            report(on_run, row_counts.iter().sum());
             for (job, outputs) in jobs.into_iter().zip(parts) {
                 let _ = job.reply.send(Ok(outputs));
             }
         }
-        None => jobs.into_iter().for_each(|job| run_alone(model, job)),
+        None => jobs
+            .into_iter()
+            .for_each(|job| run_alone(model, job, on_run)),
     }
 }

@@ -54,7 +54,7 @@ fn tensor(element_type: ElementType, rows: &[Value]) -> (Vec<usize>, TensorData)
 
 fn assert_close(got: f64, want: f64, what: &str) {
     assert!(
-        (got - want).abs() <= 1e-5,
+        (got - want).abs() <= 1e-5 * want.abs().max(1.0),
         "{what}: got {got}, onnxruntime {want}"
     );
 }
@@ -114,6 +114,9 @@ fn every_fixture_model_matches_onnxruntime() {
     let models = document["models"].as_object().unwrap();
     assert!(models.len() >= 10, "expected at least 10 fixture models");
     for (name, entry) in models {
+        if entry["parity"] == Value::Bool(false) {
+            continue; // nested rows: their own tests feed them
+        }
         let source = ModelSource::File(dir.join(format!("{name}.onnx")));
         let mut model = Model::load(&runtime, &source, &SessionOptions::default()).unwrap();
         assert_eq!(model.signature().sha256, entry["sha256"].as_str().unwrap());

@@ -10,6 +10,11 @@ use std::time::Duration;
 use berth_engine::ElementType;
 use clap::{Args, ValueEnum};
 
+/// `BATCH_MAX_ROWS` when unset: no dynamic batching. Merging clients' rows into one run is right
+/// only for models that compute each row on its own, which berth cannot tell from the graph, so
+/// the user opts in.
+const DEFAULT_BATCH_MAX_ROWS: u64 = 1;
+
 /// Settings of `berth serve` that belong to the HTTP server and the inference pool.
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
@@ -46,9 +51,12 @@ pub struct ServeConfig {
     pub inference_workers: u64,
 
     /// Dynamic batching: a worker merges the requests already waiting in the queue into one
-    /// ONNX Runtime run of at most this many rows (never waiting for more); 1 turns it off.
+    /// ONNX Runtime run of at most this many rows (never waiting for more); 1 (the default) turns
+    /// it off. Only for models whose answer for a row does not depend on the other rows: above
+    /// 1, the model is probed at load and start-up is refused if a row's answer changes when
+    /// other rows share its run.
     #[arg(long = "max-batch-rows", env = "BATCH_MAX_ROWS", value_name = "BATCH_MAX_ROWS",
-          default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=1_000_000),
+          default_value_t = DEFAULT_BATCH_MAX_ROWS, value_parser = clap::value_parser!(u64).range(1..=1_000_000),
           help_heading = "Inference")]
     pub batch_max_rows: u64,
 
@@ -332,7 +340,7 @@ impl Default for ServeConfig {
             acquire_timeout: Duration::from_millis(250),
             shutdown_timeout: Duration::from_secs(30),
             inference_workers: 1,
-            batch_max_rows: 64,
+            batch_max_rows: DEFAULT_BATCH_MAX_ROWS,
             ort_intra_op_threads: 1,
             ort_inter_op_threads: 1,
             ort_graph_optimization: GraphOptimization::All,

@@ -6,18 +6,26 @@
 //! | `berth_http_request_duration_seconds` | histogram | `route` |
 //! | `berth_http_requests_in_flight` | gauge | |
 //! | `berth_inference_duration_seconds` | histogram (queue wait + run) | |
-//! | `berth_inference_batch_rows` | histogram | |
-//! | `berth_rows_predicted_total` | counter | |
+//! | `berth_inference_batch_rows` | histogram (rows per ONNX Runtime run) | |
+//! | `berth_rows_predicted_total` | counter (rows of answered requests) | |
 //! | `berth_inference_queue_depth` | gauge | |
 //! | `berth_model_load_seconds` | gauge | |
 //! | `berth_model_warmup_seconds` | gauge | |
 //! | `berth_model_ready` | gauge (0 or 1) | |
 //! | `berth_build_info` | info | `version`, `onnxruntime` |
 //!
+//! `berth_inference_batch_rows` observes every ONNX Runtime run that answers requests, with its
+//! rows: the engine reports each run ([`Metrics::run_observer`], called on the inference thread),
+//! so that requests merged by dynamic batching count as one run of their rows together. The
+//! warm-up and the batching probe run before the server is ready and are not counted. The
+//! handlers report each answered request ([`Metrics::inference`]): its time in the pool and its
+//! rows.
+//!
 //! Routes are labelled by their pattern (`/v2/models/{name}/infer`), unknown paths as
 //! `unmatched`, so that clients cannot grow the label set.
 
-use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -30,6 +38,8 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
+
+use berth_engine::RunObserver;
 
 use crate::AppState;
 
@@ -56,6 +66,24 @@ fn latency_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.000_05, 2.0, 18))
 }
 
+/// The rows of ONNX Runtime runs, shared with the inference threads.
+#[derive(Debug, Clone)]
+struct RunRows {
+    histogram: Histogram,
+    /// Off until the model is ready, so that the warm-up is not counted.
+    counting: Arc<AtomicBool>,
+}
+
+impl RunRows {
+    /// One ONNX Runtime run of `rows` rows answered requests.
+    fn observe(&self, rows: usize) {
+        if self.counting.load(Ordering::Acquire) {
+            #[allow(clippy::cast_precision_loss)] // row counts are far below 2^52
+            self.histogram.observe(rows as f64);
+        }
+    }
+}
+
 /// Every metric berth exports, and the registry that encodes them.
 #[derive(Debug)]
 pub(crate) struct Metrics {
@@ -64,7 +92,7 @@ pub(crate) struct Metrics {
     request_duration: Family<RouteLabels, Histogram, fn() -> Histogram>,
     in_flight: Gauge,
     inference_duration: Histogram,
-    batch_rows: Histogram,
+    run_rows: RunRows,
     rows_predicted: Counter,
     queue_depth: Gauge,
     model_load_seconds: Gauge<f64, AtomicU64>,
@@ -101,11 +129,15 @@ impl Metrics {
         let batch_rows = Histogram::new(exponential_buckets(1.0, 2.0, 14));
         registry.register(
             "inference_batch_rows",
-            "Rows per request sent to inference",
+            "Rows per ONNX Runtime run (requests merged by dynamic batching count together)",
             batch_rows.clone(),
         );
         let rows_predicted = Counter::default();
-        registry.register("rows_predicted", "Rows predicted", rows_predicted.clone());
+        registry.register(
+            "rows_predicted",
+            "Rows of the requests answered",
+            rows_predicted.clone(),
+        );
         let queue_depth = Gauge::default();
         registry.register(
             "inference_queue_depth",
@@ -144,7 +176,10 @@ impl Metrics {
             request_duration,
             in_flight,
             inference_duration,
-            batch_rows,
+            run_rows: RunRows {
+                histogram: batch_rows,
+                counting: Arc::new(AtomicBool::new(false)),
+            },
             rows_predicted,
             queue_depth,
             model_load_seconds,
@@ -159,11 +194,23 @@ impl Metrics {
         self.ready.set(1);
     }
 
+    /// One request answered by the inference pool: its time there (queue wait and run) and its
+    /// rows. Called by the handlers.
     pub(crate) fn inference(&self, seconds: f64, rows: usize) {
         self.inference_duration.observe(seconds);
-        #[allow(clippy::cast_precision_loss)] // row counts are far below 2^52
-        self.batch_rows.observe(rows as f64);
         self.rows_predicted.inc_by(rows as u64);
+    }
+
+    /// What the inference pool calls after each run, on the inference thread: "a run of N rows
+    /// happened" (one request's rows, or several merged requests' rows together).
+    pub(crate) fn run_observer(&self) -> RunObserver {
+        let run_rows = self.run_rows.clone();
+        Arc::new(move |rows| run_rows.observe(rows))
+    }
+
+    /// From now on runs count: called once the warm-up is done, before the model is served.
+    pub(crate) fn count_runs(&self) {
+        self.run_rows.counting.store(true, Ordering::Release);
     }
 
     /// The OpenMetrics text of every metric, with the queue depth read now.

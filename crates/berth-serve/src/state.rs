@@ -73,7 +73,9 @@ impl AppState {
     ///
     /// # Errors
     /// [`ServeError::ModelLoad`] when the model cannot be loaded, [`ServeError::InvalidSetting`]
-    /// when an output setting names an output the model lacks. A warm-up that the model refuses
+    /// when an output setting names an output the model lacks, or when `BATCH_MAX_ROWS` asks for
+    /// dynamic batching and the model's answer for a row changes with the other rows of its
+    /// batch (the pool's probe). A warm-up that the model refuses
     /// (some models reject all-zero inputs) is logged, not fatal.
     pub async fn load_model(
         &self,
@@ -92,13 +94,23 @@ impl AppState {
             queue_capacity: usize::try_from(config.max_queued).unwrap_or(64),
             acquire_timeout: config.acquire_timeout,
             max_batch_rows: usize::try_from(config.batch_max_rows).unwrap_or(usize::MAX),
+            on_run: Some(self.0.metrics.run_observer()),
         };
         let pool = tokio::task::spawn_blocking(move || {
             InferencePool::start(&runtime, &source, &session, pool_options)
         })
         .await
         .map_err(|_| ServeError::ModelLoad(EngineError::WorkerPanicked))?
-        .map_err(ServeError::ModelLoad)?;
+        .map_err(|error| match error {
+            // Asked for with BATCH_MAX_ROWS, refused for this model: the setting is wrong.
+            EngineError::BatchingRefused { .. } => ServeError::InvalidSetting {
+                name: "BATCH_MAX_ROWS",
+                message: format!(
+                    "{error}; serve this model with BATCH_MAX_ROWS=1 (no merging of requests)"
+                ),
+            },
+            other => ServeError::ModelLoad(other),
+        })?;
         let plan = ResponsePlan::new(config, &pool.signature().outputs)?;
         let layout = Layout::new(&pool.signature().inputs, config.feature_names.as_deref())?;
         if config.missing_values == MissingValues::Nan
@@ -121,6 +133,7 @@ impl AppState {
             }
             Err(error) => return Err(ServeError::ModelLoad(error)),
         }
+        self.0.metrics.count_runs();
         if self.0.model.set(LoadedModel { pool, plan, layout }).is_ok() {
             self.0
                 .metrics

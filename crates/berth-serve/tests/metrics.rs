@@ -50,10 +50,11 @@ async fn counts_after_traffic_are_consistent() {
     assert_eq!(value(&text, ok), 3.0);
     assert_eq!(value(&text, bad), 2.0);
     assert_eq!(value(&text, unmatched), 1.0);
-    // Only the three good requests reached the model: 2 rows each (+ none for the warm-up,
-    // which is not a request).
+    // Only the three good requests reached the model: 2 rows each, one ONNX Runtime run each
+    // (no merging by default; the warm-up run before readiness is not counted).
     assert_eq!(value(&text, "berth_rows_predicted_total"), 6.0);
     assert_eq!(value(&text, "berth_inference_batch_rows_count"), 3.0);
+    assert_eq!(value(&text, "berth_inference_batch_rows_sum"), 6.0);
     assert_eq!(value(&text, "berth_inference_duration_seconds_count"), 3.0);
     assert_eq!(
         value(

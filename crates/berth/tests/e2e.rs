@@ -44,6 +44,7 @@ fn berth() -> Command {
         "RESPONSE_OUTPUTS",
         "CSV_HAS_HEADER",
         "CSV_DELIMITER",
+        "BATCH_MAX_ROWS",
     ] {
         command.env_remove(var);
     }
@@ -377,6 +378,33 @@ fn invalid_settings_stop_start_up_naming_the_variable() {
     assert!(
         last.starts_with("error: invalid ONNX_OUTPUT_NAME: the model has no output 'nope'"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn batching_a_model_whose_rows_depend_on_each_other_stops_start_up() {
+    let model = fixtures().join("batch_centred.onnx");
+    let model = model.to_str().unwrap();
+    let port = free_port().to_string();
+    let stderr = run_failing(
+        &["serve", model, "--host", "127.0.0.1", "--port", &port],
+        &[("BATCH_MAX_ROWS", "64")],
+    );
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with(
+            "error: invalid BATCH_MAX_ROWS: dynamic batching refused: the model's answers for a \
+             row change with the other rows of its batch"
+        ),
+        "{stderr}"
+    );
+    // By default nothing is merged: the model is served, each request on its own rows.
+    let server = Server::start(&[model], &[]);
+    let answer = post(&server.url("/invocations"), "text/csv", "1,2,3,4\n3,2,1,0");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(
+        answer.body,
+        r#"{"predictions":[[-1.0,0.0,1.0,2.0],[1.0,0.0,-1.0,-2.0]]}"#
     );
 }
 

@@ -1,0 +1,183 @@
+//! The inference pool with real ONNX Runtime: dynamic batching only where the probe allows it,
+//! and every run reported with its rows.
+//!
+//! The models come from `tests/fixtures/make_fixtures.py` (`make fixtures`).
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use berth_engine::library::LibraryLocator;
+use berth_engine::{
+    EngineError, InferencePool, InputTensor, ModelSource, OutputValue, PoolOptions, RunObserver,
+    Runtime, SessionOptions, TensorData,
+};
+
+fn fixtures() -> PathBuf {
+    let dir = std::env::var_os("BERTH_FIXTURES").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/models"),
+        PathBuf::from,
+    );
+    assert!(
+        dir.join("expected.json").is_file(),
+        "fixture models missing in {}: run `make fixtures`",
+        dir.display()
+    );
+    dir
+}
+
+fn runtime() -> Runtime {
+    Runtime::load(&LibraryLocator::from_env()).expect("ONNX Runtime library (make onnxruntime)")
+}
+
+fn options(max_batch_rows: usize, on_run: Option<RunObserver>) -> PoolOptions {
+    PoolOptions {
+        workers: 1,
+        queue_capacity: 64,
+        acquire_timeout: Duration::from_secs(5),
+        max_batch_rows,
+        on_run,
+    }
+}
+
+fn start(model: &str, options: PoolOptions) -> Result<InferencePool, EngineError> {
+    let source = ModelSource::File(fixtures().join(format!("{model}.onnx")));
+    InferencePool::start(&runtime(), &source, &SessionOptions::default(), options)
+}
+
+fn fixture_names() -> Vec<String> {
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("expected.json")).unwrap())
+            .unwrap();
+    document["models"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn batching_is_refused_for_the_batch_dependent_model_and_allowed_for_the_others() {
+    let names = fixture_names();
+    assert!(names.iter().any(|n| n == "batch_centred"), "{names:?}");
+    for name in &names {
+        let result = start(name, options(64, None));
+        if name == "batch_centred" {
+            let error = result.expect_err("batch_centred must be refused");
+            assert!(
+                matches!(error, EngineError::BatchingRefused { .. }),
+                "{error:?}"
+            );
+            let message = error.to_string();
+            assert!(
+                message.starts_with(
+                    "dynamic batching refused: the model's answers for a row change with the \
+                     other rows of its batch (output 'y', probe row "
+                ),
+                "{message}"
+            );
+        } else {
+            // Row-independent models (and slow_square, whose batch dimension is fixed, so it is
+            // never merged) pass.
+            result.unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+    }
+    // Without batching asked for there is nothing to check.
+    start("batch_centred", options(1, None)).unwrap();
+}
+
+fn rows(values: &[[f32; 4]]) -> Vec<InputTensor> {
+    vec![InputTensor {
+        name: "x".into(),
+        shape: vec![values.len(), 4],
+        data: TensorData::Float32(values.iter().flatten().copied().collect()),
+    }]
+}
+
+#[tokio::test]
+async fn every_run_is_reported_with_its_rows() {
+    let seen: Arc<Mutex<Vec<usize>>> = Arc::default();
+    let record = Arc::clone(&seen);
+    let observer: RunObserver = Arc::new(move |rows| record.lock().unwrap().push(rows));
+    let pool = start("batch_centred", options(1, Some(observer))).unwrap();
+    let requests = [
+        rows(&[[1.0, 2.0, 3.0, 4.0], [3.0, 2.0, 1.0, 0.0]]),
+        rows(&[[5.0, 5.0, 5.0, 5.0]]),
+        rows(&[[0.0; 4], [1.0; 4], [2.0; 4]]),
+    ];
+    for inputs in requests {
+        let outputs = pool.run(inputs).await.unwrap();
+        assert!(matches!(outputs.get("y"), Some(OutputValue::Tensor { .. })));
+    }
+    // A request the model refuses is not a run that answered anybody.
+    let mut bad = rows(&[[1.0; 4]]);
+    bad[0].shape = vec![1, 3];
+    bad[0].data = TensorData::Float32(vec![1.0; 3]);
+    assert!(pool.run(bad).await.unwrap_err().is_client_error());
+    assert_eq!(*seen.lock().unwrap(), vec![2, 1, 3]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_on_a_merging_pool_get_their_own_answers_and_every_row_is_counted_once()
+{
+    let observed = Arc::new(Mutex::new((0_usize, 0_usize)));
+    let record = Arc::clone(&observed);
+    let observer: RunObserver = Arc::new(move |rows| {
+        let mut observed = record.lock().unwrap();
+        observed.0 += 1;
+        observed.1 += rows;
+    });
+    let pool = Arc::new(start("iris_regressor", options(64, Some(observer))).unwrap());
+    let alone = start("iris_regressor", options(1, None)).unwrap();
+    let row = |i: usize| {
+        #[allow(clippy::cast_precision_loss)] // small integers
+        let v = i as f32 / 8.0;
+        [v, 1.0 - v, v * 0.5]
+    };
+    let input = |first: usize, count: usize| {
+        vec![InputTensor {
+            name: "x".into(),
+            shape: vec![count, 3],
+            data: TensorData::Float32((first..first + count).flat_map(row).collect()),
+        }]
+    };
+    let mut tasks = Vec::new();
+    let mut rows_sent = 0;
+    for request in 0..200 {
+        let count = 1 + request % 3;
+        rows_sent += count;
+        let pool = Arc::clone(&pool);
+        let inputs = input(request, count);
+        tasks.push(tokio::spawn(async move {
+            (request, count, pool.run(inputs).await.unwrap())
+        }));
+    }
+    for task in tasks {
+        let (request, count, merged) = task.await.unwrap();
+        let own = alone.run(input(request, count)).await.unwrap();
+        let (
+            Some(OutputValue::Tensor {
+                shape,
+                data: TensorData::Float32(got),
+            }),
+            Some(OutputValue::Tensor {
+                data: TensorData::Float32(want),
+                ..
+            }),
+        ) = (merged.get("variable"), own.get("variable"))
+        else {
+            panic!("float32 outputs: {merged:?}");
+        };
+        assert_eq!(shape, &vec![count, 1]);
+        for (g, w) in got.iter().zip(want) {
+            assert!(
+                (g - w).abs() <= 1e-5 * w.abs().max(1.0),
+                "request {request}: {g} vs {w}"
+            );
+        }
+    }
+    let (runs, rows) = *observed.lock().unwrap();
+    assert_eq!(rows, rows_sent);
+    assert!(runs <= 200, "{runs} runs");
+}
