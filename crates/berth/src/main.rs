@@ -9,6 +9,8 @@ mod healthcheck;
 #[cfg(feature = "dockerfile-tools")]
 mod lint;
 mod logging;
+#[cfg(test)]
+mod readme_settings;
 mod serve;
 
 use std::process::ExitCode;
