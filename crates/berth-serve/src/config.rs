@@ -10,43 +10,82 @@ use std::time::Duration;
 use berth_engine::ElementType;
 use clap::{Args, ValueEnum};
 
-/// `BATCH_MAX_ROWS` when unset: no dynamic batching. Merging clients' rows into one run is right
-/// only for models that compute each row on its own, which berth cannot tell from the graph, so
-/// the user opts in.
-const DEFAULT_BATCH_MAX_ROWS: u64 = 1;
+/// Every default of the settings, named once: clap's defaults and [`ServeConfig::default`] both
+/// read these (a test checks that they agree).
+pub mod defaults {
+    use super::{CsvHeader, GraphOptimization, MissingValues, ResponseOutputs};
+
+    /// `MAX_BODY_BYTES`: 6 MiB, SageMaker's own payload limit.
+    pub const MAX_BODY_BYTES: u64 = 6 * 1024 * 1024;
+    /// `MAX_RECORDS`.
+    pub const MAX_RECORDS: u64 = 5000;
+    /// `MAX_QUEUED`.
+    pub const MAX_QUEUED: u64 = 64;
+    /// `ACQUIRE_TIMEOUT`.
+    pub const ACQUIRE_TIMEOUT: &str = "250ms";
+    /// `SHUTDOWN_TIMEOUT`.
+    pub const SHUTDOWN_TIMEOUT: &str = "30s";
+    /// `INFERENCE_WORKERS`.
+    pub const INFERENCE_WORKERS: u64 = 1;
+    /// `BATCH_MAX_ROWS` when unset: no dynamic batching. Merging clients' rows into one run is
+    /// right only for models whose rows are independent, which berth cannot prove in general.
+    pub const BATCH_MAX_ROWS: u64 = 1;
+    /// `ORT_INTRA_OP_THREADS`: one thread per session, so sessions run side by side.
+    pub const ORT_INTRA_OP_THREADS: u64 = 1;
+    /// `ORT_INTER_OP_THREADS`.
+    pub const ORT_INTER_OP_THREADS: u64 = 1;
+    /// `ORT_GRAPH_OPTIMIZATION`.
+    pub const ORT_GRAPH_OPTIMIZATION: GraphOptimization = GraphOptimization::All;
+    /// `RESPONSE_OUTPUTS`.
+    pub const RESPONSE_OUTPUTS: ResponseOutputs = ResponseOutputs::Predictions;
+    /// `CSV_DELIMITER`.
+    pub const CSV_DELIMITER: &str = ",";
+    /// `CSV_HAS_HEADER`.
+    pub const CSV_HAS_HEADER: CsvHeader = CsvHeader::Auto;
+    /// `MISSING_VALUES`.
+    pub const MISSING_VALUES: MissingValues = MissingValues::Refuse;
+    /// `DEFAULT_CONTENT_TYPE`.
+    pub const DEFAULT_CONTENT_TYPE: &str = "application/json";
+    /// `DEFAULT_ACCEPT`.
+    pub const DEFAULT_ACCEPT: &str = "application/json";
+    /// `RETURN_PREDICTIONS_ONLY`.
+    pub const RETURN_PREDICTIONS_ONLY: &str = "false";
+    /// `JSON_OUTPUT_KEY`.
+    pub const JSON_OUTPUT_KEY: &str = "predictions";
+}
 
 /// Settings of `berth serve` that belong to the HTTP server and the inference pool.
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
     /// Largest request body accepted, in bytes; larger bodies get 413.
-    #[arg(long = "max-body-bytes", env = "MAX_BODY_BYTES", value_name = "MAX_BODY_BYTES", default_value_t = 6 * 1024 * 1024,
+    #[arg(long = "max-body-bytes", env = "MAX_BODY_BYTES", value_name = "MAX_BODY_BYTES", default_value_t = defaults::MAX_BODY_BYTES,
           value_parser = clap::value_parser!(u64).range(1..), help_heading = "Limits")]
     pub max_body_bytes: u64,
 
     /// Most rows one request may carry; more get 413.
-    #[arg(long = "max-records", env = "MAX_RECORDS", value_name = "MAX_RECORDS", default_value_t = 5000,
+    #[arg(long = "max-records", env = "MAX_RECORDS", value_name = "MAX_RECORDS", default_value_t = defaults::MAX_RECORDS,
           value_parser = clap::value_parser!(u64).range(1..), help_heading = "Limits")]
     pub max_records: u64,
 
     /// Requests that may wait for an inference worker; past that, new ones wait ACQUIRE_TIMEOUT
     /// for a place and then get 503 with Retry-After.
-    #[arg(long = "max-queued", env = "MAX_QUEUED", value_name = "MAX_QUEUED", default_value_t = 64,
+    #[arg(long = "max-queued", env = "MAX_QUEUED", value_name = "MAX_QUEUED", default_value_t = defaults::MAX_QUEUED,
           value_parser = clap::value_parser!(u64).range(1..100_000), help_heading = "Limits")]
     pub max_queued: u64,
 
     /// How long a request waits for a place in the inference queue (e.g. `250ms`, `2s`, `0.5`
     /// for seconds).
-    #[arg(long = "acquire-timeout", env = "ACQUIRE_TIMEOUT", value_name = "ACQUIRE_TIMEOUT", default_value = "250ms",
+    #[arg(long = "acquire-timeout", env = "ACQUIRE_TIMEOUT", value_name = "ACQUIRE_TIMEOUT", default_value = defaults::ACQUIRE_TIMEOUT,
           value_parser = parse_duration, help_heading = "Limits")]
     pub acquire_timeout: Duration,
 
     /// How long in-flight requests may take to finish after SIGTERM or SIGINT.
-    #[arg(long = "shutdown-timeout", env = "SHUTDOWN_TIMEOUT", value_name = "SHUTDOWN_TIMEOUT", default_value = "30s",
+    #[arg(long = "shutdown-timeout", env = "SHUTDOWN_TIMEOUT", value_name = "SHUTDOWN_TIMEOUT", default_value = defaults::SHUTDOWN_TIMEOUT,
           value_parser = parse_duration, help_heading = "Limits")]
     pub shutdown_timeout: Duration,
 
     /// Inference worker threads, each with its own ONNX Runtime session.
-    #[arg(long = "workers", env = "INFERENCE_WORKERS", value_name = "INFERENCE_WORKERS", default_value_t = 1,
+    #[arg(long = "workers", env = "INFERENCE_WORKERS", value_name = "INFERENCE_WORKERS", default_value_t = defaults::INFERENCE_WORKERS,
           value_parser = clap::value_parser!(u64).range(1..=256), help_heading = "Inference")]
     pub inference_workers: u64,
 
@@ -56,47 +95,47 @@ pub struct ServeConfig {
     /// 1, the model is probed at load and start-up is refused if a row's answer changes when
     /// other rows share its run.
     #[arg(long = "max-batch-rows", env = "BATCH_MAX_ROWS", value_name = "BATCH_MAX_ROWS",
-          default_value_t = DEFAULT_BATCH_MAX_ROWS, value_parser = clap::value_parser!(u64).range(1..=1_000_000),
+          default_value_t = defaults::BATCH_MAX_ROWS, value_parser = clap::value_parser!(u64).range(1..=1_000_000),
           help_heading = "Inference")]
     pub batch_max_rows: u64,
 
     /// ONNX Runtime threads inside one operator, per worker (0 = one per core).
-    #[arg(long = "intra-op-threads", env = "ORT_INTRA_OP_THREADS", value_name = "ORT_INTRA_OP_THREADS", default_value_t = 1,
+    #[arg(long = "intra-op-threads", env = "ORT_INTRA_OP_THREADS", value_name = "ORT_INTRA_OP_THREADS", default_value_t = defaults::ORT_INTRA_OP_THREADS,
           value_parser = clap::value_parser!(u64).range(0..=256), help_heading = "Inference")]
     pub ort_intra_op_threads: u64,
 
     /// ONNX Runtime threads across operators, per worker (0 = ONNX Runtime's default).
-    #[arg(long = "inter-op-threads", env = "ORT_INTER_OP_THREADS", value_name = "ORT_INTER_OP_THREADS", default_value_t = 1,
+    #[arg(long = "inter-op-threads", env = "ORT_INTER_OP_THREADS", value_name = "ORT_INTER_OP_THREADS", default_value_t = defaults::ORT_INTER_OP_THREADS,
           value_parser = clap::value_parser!(u64).range(0..=256), help_heading = "Inference")]
     pub ort_inter_op_threads: u64,
 
     /// ONNX Runtime graph optimisation level.
     #[arg(long = "graph-optimization", env = "ORT_GRAPH_OPTIMIZATION", value_name = "ORT_GRAPH_OPTIMIZATION", value_enum,
-          default_value_t = GraphOptimization::All, help_heading = "Inference")]
+          default_value_t = defaults::ORT_GRAPH_OPTIMIZATION, help_heading = "Inference")]
     pub ort_graph_optimization: GraphOptimization,
 
     /// What a prediction answer carries: the first output only, or every model output
     /// (e.g. labels and probabilities).
     #[arg(long = "outputs", env = "RESPONSE_OUTPUTS", value_name = "RESPONSE_OUTPUTS", value_enum,
-          default_value_t = ResponseOutputs::Predictions, help_heading = "Requests and responses")]
+          default_value_t = defaults::RESPONSE_OUTPUTS, help_heading = "Requests and responses")]
     pub response_outputs: ResponseOutputs,
 
     /// Field delimiter of CSV requests and responses (one ASCII character).
-    #[arg(long = "csv-delimiter", env = "CSV_DELIMITER", value_name = "CSV_DELIMITER", default_value = ",",
+    #[arg(long = "csv-delimiter", env = "CSV_DELIMITER", value_name = "CSV_DELIMITER", default_value = defaults::CSV_DELIMITER,
           value_parser = parse_delimiter, help_heading = "Requests and responses")]
     pub csv_delimiter: u8,
 
     /// Whether a CSV request starts with a header line; `auto` takes the first line as a header
     /// when none of its fields is a number (and the model's input is numeric).
     #[arg(long = "csv-header", env = "CSV_HAS_HEADER", value_name = "CSV_HAS_HEADER", value_enum,
-          default_value_t = CsvHeader::Auto, help_heading = "Requests and responses")]
+          default_value_t = defaults::CSV_HAS_HEADER, help_heading = "Requests and responses")]
     pub csv_has_header: CsvHeader,
 
     /// What a missing value (JSON `null`, an empty CSV field, `nan`) means: `refuse` answers 400
     /// naming the row and column; `nan` feeds it to the model as NaN, for models that handle
     /// missing values (trees, XGBoost, LightGBM). Infinities are refused either way.
     #[arg(long = "missing-values", env = "MISSING_VALUES", value_name = "MISSING_VALUES", value_enum,
-          default_value_t = MissingValues::Refuse, help_heading = "Requests and responses")]
+          default_value_t = defaults::MISSING_VALUES, help_heading = "Requests and responses")]
     pub missing_values: MissingValues,
 
     /// The names of the columns of a tabular row, in the model's order (`a,b,c` or a JSON list):
@@ -109,12 +148,12 @@ pub struct ServeConfig {
 
     /// Content type assumed when a request has no Content-Type header.
     #[arg(long = "default-content-type", env = "DEFAULT_CONTENT_TYPE", value_name = "DEFAULT_CONTENT_TYPE",
-          default_value = "application/json", value_parser = parse_request_format,
+          default_value = defaults::DEFAULT_CONTENT_TYPE, value_parser = parse_request_format,
           help_heading = "Requests and responses")]
     pub default_content_type: RequestFormat,
 
     /// Response format used when a request has no Accept header (or accepts anything).
-    #[arg(long = "default-accept", env = "DEFAULT_ACCEPT", value_name = "DEFAULT_ACCEPT", default_value = "application/json",
+    #[arg(long = "default-accept", env = "DEFAULT_ACCEPT", value_name = "DEFAULT_ACCEPT", default_value = defaults::DEFAULT_ACCEPT,
           value_parser = parse_response_format, help_heading = "Requests and responses")]
     pub default_accept: ResponseFormat,
 
@@ -143,14 +182,14 @@ pub struct ServeConfig {
 
     /// Answer JSON with the bare list of predictions instead of `{"predictions": [...]}`.
     #[arg(long = "return-predictions-only", env = "RETURN_PREDICTIONS_ONLY",
-          value_name = "RETURN_PREDICTIONS_ONLY", default_value = "false", action = clap::ArgAction::Set,
+          value_name = "RETURN_PREDICTIONS_ONLY", default_value = defaults::RETURN_PREDICTIONS_ONLY, action = clap::ArgAction::Set,
           value_parser = clap::builder::BoolishValueParser::new(),
           help_heading = "Requests and responses")]
     pub return_predictions_only: bool,
 
     /// The key of the predictions in JSON answers.
     #[arg(long = "json-output-key", env = "JSON_OUTPUT_KEY", value_name = "JSON_OUTPUT_KEY",
-          default_value = "predictions", value_parser = parse_non_empty,
+          default_value = defaults::JSON_OUTPUT_KEY, value_parser = parse_non_empty,
           help_heading = "Requests and responses")]
     pub json_output_key: String,
 
@@ -332,31 +371,41 @@ fn parse_non_empty(value: &str) -> Result<String, String> {
 }
 
 impl Default for ServeConfig {
+    /// The settings with nothing given: the constants of [`defaults`], parsed as clap parses them.
     fn default() -> Self {
+        // The constants are the command line's own defaults, so they parse; a test checks it.
+        let parsed = |what: &str, value: Result<Duration, String>| {
+            value.unwrap_or_else(|e| panic!("the default of {what} does not parse: {e}"))
+        };
         Self {
-            max_body_bytes: 6 * 1024 * 1024,
-            max_records: 5000,
-            max_queued: 64,
-            acquire_timeout: Duration::from_millis(250),
-            shutdown_timeout: Duration::from_secs(30),
-            inference_workers: 1,
-            batch_max_rows: DEFAULT_BATCH_MAX_ROWS,
-            ort_intra_op_threads: 1,
-            ort_inter_op_threads: 1,
-            ort_graph_optimization: GraphOptimization::All,
-            response_outputs: ResponseOutputs::Predictions,
-            csv_delimiter: b',',
-            csv_has_header: CsvHeader::Auto,
-            missing_values: MissingValues::Refuse,
+            max_body_bytes: defaults::MAX_BODY_BYTES,
+            max_records: defaults::MAX_RECORDS,
+            max_queued: defaults::MAX_QUEUED,
+            acquire_timeout: parsed("ACQUIRE_TIMEOUT", parse_duration(defaults::ACQUIRE_TIMEOUT)),
+            shutdown_timeout: parsed(
+                "SHUTDOWN_TIMEOUT",
+                parse_duration(defaults::SHUTDOWN_TIMEOUT),
+            ),
+            inference_workers: defaults::INFERENCE_WORKERS,
+            batch_max_rows: defaults::BATCH_MAX_ROWS,
+            ort_intra_op_threads: defaults::ORT_INTRA_OP_THREADS,
+            ort_inter_op_threads: defaults::ORT_INTER_OP_THREADS,
+            ort_graph_optimization: defaults::ORT_GRAPH_OPTIMIZATION,
+            response_outputs: defaults::RESPONSE_OUTPUTS,
+            csv_delimiter: defaults::CSV_DELIMITER.as_bytes()[0],
+            csv_has_header: defaults::CSV_HAS_HEADER,
+            missing_values: defaults::MISSING_VALUES,
             feature_names: None,
-            default_content_type: RequestFormat::Json,
-            default_accept: ResponseFormat::Json,
+            default_content_type: RequestFormat::from_media_type(defaults::DEFAULT_CONTENT_TYPE)
+                .unwrap_or(RequestFormat::Json),
+            default_accept: ResponseFormat::from_media_type(defaults::DEFAULT_ACCEPT)
+                .unwrap_or(ResponseFormat::Json),
             tabular_id_columns: None,
             tabular_feature_columns: None,
             onnx_output_name: None,
             onnx_output_map_json: None,
-            return_predictions_only: false,
-            json_output_key: "predictions".to_owned(),
+            return_predictions_only: defaults::RETURN_PREDICTIONS_ONLY == "true",
+            json_output_key: defaults::JSON_OUTPUT_KEY.to_owned(),
             request_spans: false,
             tabular_dtype: None,
             onnx_input_dtype_map_json: None,
@@ -619,6 +668,24 @@ pub fn parse_duration(value: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_is_what_the_command_line_gives_with_nothing_set() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            config: ServeConfig,
+        }
+        let command = <Cli as clap::CommandFactory>::command();
+        // Parse with every variable ignored, so that the machine's environment cannot leak in.
+        let command = command.mut_args(|arg| arg.env(None::<&str>));
+        let matches = command.try_get_matches_from(["berth"]).unwrap();
+        let parsed = <Cli as clap::FromArgMatches>::from_arg_matches(&matches).unwrap();
+        assert_eq!(
+            parsed.config.to_string(),
+            ServeConfig::default().to_string()
+        );
+    }
 
     #[test]
     fn durations_take_units_or_seconds_and_refuse_the_rest() {
