@@ -32,11 +32,11 @@ mod telemetry;
 use std::future::Future;
 use std::time::Duration;
 
+pub use config::defaults;
 pub use config::{
     ColumnSelector, CsvHeader, GraphOptimization, MissingValues, OutputMapSetting, RequestFormat,
     ResponseFormat, ResponseOutputs, ServeConfig, parse_duration,
 };
-pub use config::defaults;
 pub use error::ServeError;
 pub use routes::{openapi_json, route_list, router};
 pub use state::AppState;

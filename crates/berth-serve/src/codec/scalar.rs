@@ -157,25 +157,23 @@ pub(crate) fn push_json(
         (TensorData::Float32(_) | TensorData::Float64(_), _) => Err(wrong("a number")),
         (TensorData::Int64(_) | TensorData::Int32(_) | TensorData::Bool(_), Value::Null)
         | (TensorData::String(_), Value::Null) => Err(ScalarError::MissingNotFloat),
-        (TensorData::Int64(v), Value::Number(n)) if n.is_i64() => {
-            v.push(n.as_i64().unwrap_or_default());
+        (TensorData::Int64(v), Value::Number(n)) => {
+            let integer = n.as_i64().or_else(|| n.as_f64().and_then(integral));
+            v.push(integer.ok_or_else(|| ScalarError::Kind {
+                expected: "an integer",
+                got: n.to_string(),
+            })?);
             Ok(())
         }
-        (data @ (TensorData::Int64(_) | TensorData::Int32(_)), Value::Number(n)) => {
-            if let Some(i) = n.as_i64() {
-                return push_float(data, i as f64, missing, || n.to_string())
-                    .map_err(|_| wrong("a 32-bit integer"));
-            }
-            let x = n.as_f64().ok_or_else(|| wrong("an integer"))?;
-            let expected = if matches!(data, TensorData::Int32(_)) {
-                "a 32-bit integer"
-            } else {
-                "an integer"
-            };
-            push_float(data, x, missing, || n.to_string()).map_err(|_| ScalarError::Kind {
-                expected,
-                got: n.to_string(),
-            })
+        (TensorData::Int32(v), Value::Number(n)) => {
+            let integer = n.as_i64().or_else(|| n.as_f64().and_then(integral));
+            v.push(integer.and_then(|i| i32::try_from(i).ok()).ok_or_else(|| {
+                ScalarError::Kind {
+                    expected: "a 32-bit integer",
+                    got: n.to_string(),
+                }
+            })?);
+            Ok(())
         }
         (TensorData::Int64(_), _) => Err(wrong("an integer")),
         (TensorData::Int32(_), _) => Err(wrong("a 32-bit integer")),
