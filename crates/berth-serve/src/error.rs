@@ -4,6 +4,11 @@
 //! Client mistakes get 4xx with a message that says what was expected; server-side failures get
 //! 5xx with a generic message, and the detail goes to the log only (no paths, no library
 //! internals in bodies).
+//!
+//! Each error is logged once, where it becomes a response ([`ServeError::log`]): genuine server
+//! failures at ERROR, refusals (4xx, and the 503s of a full queue, a model not yet ready or a
+//! shutdown, which the metrics count by status) at DEBUG, so that a flood of 503s cannot flood
+//! the log.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -137,6 +142,36 @@ impl ServeError {
         let body = serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}});
         body.to_string()
     }
+
+    /// Logs this error as it becomes a response: a genuine server failure at ERROR, with the
+    /// detail that the body never carries; anything else at DEBUG.
+    pub(crate) fn log(&self) {
+        match self {
+            Self::Internal(detail) => {
+                tracing::error!(code = self.code(), %detail, "request failed")
+            }
+            Self::InvalidSetting { .. } | Self::ModelLoad(_) => {
+                tracing::error!(code = self.code(), detail = %self, "request failed");
+            }
+            // Client mistakes, and the 503s of a full queue, a model not yet ready or a shutdown:
+            // the server works as it should, and the metrics count them by status.
+            Self::MalformedJson(_)
+            | Self::MalformedCsv(_)
+            | Self::InvalidInput(_)
+            | Self::EmptyBody
+            | Self::PayloadTooLarge { .. }
+            | Self::TooManyRecords { .. }
+            | Self::UnsupportedMediaType(_)
+            | Self::NotAcceptable(_)
+            | Self::NotFound(_)
+            | Self::MethodNotAllowed { .. }
+            | Self::NotReady
+            | Self::Overloaded
+            | Self::ShuttingDown => {
+                tracing::debug!(code = self.code(), message = %self, "request refused");
+            }
+        }
+    }
 }
 
 impl From<EngineError> for ServeError {
@@ -154,15 +189,7 @@ impl From<EngineError> for ServeError {
 impl IntoResponse for ServeError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error()
-            && !matches!(self, Self::NotReady | Self::Overloaded | Self::ShuttingDown)
-        {
-            if let Self::Internal(detail) = &self {
-                tracing::error!(code = self.code(), %detail, "request failed");
-            }
-        } else {
-            tracing::debug!(code = self.code(), message = %self, "request refused");
-        }
+        self.log();
         let mut response = (
             status,
             [(

@@ -44,9 +44,7 @@ impl IntoResponse for V2Error {
     fn into_response(self) -> Response {
         let status = self.0.status();
         let message = self.0.to_string();
-        if let ServeError::Internal(detail) = &self.0 {
-            tracing::error!(%detail, "v2 request failed");
-        }
+        self.0.log();
         (
             status,
             [(header::CONTENT_TYPE, "application/json")],

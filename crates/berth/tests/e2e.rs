@@ -308,6 +308,62 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
     );
 }
 
+/// Waits (at most 10 s) until the server is answering at least `requests` besides the metrics
+/// scrape that asks.
+fn wait_for_requests_in_flight(server: &Server, requests: u32) {
+    let series = "berth_http_requests_in_flight ";
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let mut response = agent().get(&server.url("/metrics")).call().unwrap();
+        let text = response.body_mut().read_to_string().unwrap();
+        let in_flight = text
+            .lines()
+            .find_map(|line| line.strip_prefix(series)?.trim().parse::<u32>().ok());
+        if in_flight.is_some_and(|n| n > requests) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("{requests} requests never were in flight together");
+}
+
+#[test]
+fn a_flood_of_503s_logs_no_error() {
+    let model = fixtures().join("slow_square.onnx");
+    let mut server = Server::start(
+        &[model.to_str().unwrap()],
+        &[("MAX_QUEUED", "1"), ("ACQUIRE_TIMEOUT", "10ms")],
+    );
+    let url = server.url("/invocations");
+    let slow = {
+        let url = url.clone();
+        std::thread::spawn(move || post(&url, "application/json", "[4000]"))
+    };
+    wait_for_requests_in_flight(&server, 1);
+    // The worker is busy and the queue has one place: most of these get 503.
+    let flood: Vec<_> = (0..8)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || post(&url, "application/json", "[10]"))
+        })
+        .collect();
+    let statuses: Vec<u16> = flood
+        .into_iter()
+        .map(|t| t.join().unwrap().status)
+        .collect();
+    assert!(
+        statuses.iter().all(|s| [200, 503].contains(s)),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&503), "{statuses:?}");
+    assert_eq!(slow.join().unwrap().status, 200);
+    server.terminate();
+    let (code, stderr) = server.wait_exit(Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("ERROR"), "{stderr}");
+    assert!(!stderr.contains("503"), "{stderr}");
+}
+
 #[test]
 fn healthcheck_exits_0_when_up_and_1_when_down() {
     let server = Server::start(&[], &[]);
