@@ -40,6 +40,26 @@ pub struct ServeConfig {
           value_parser = parse_duration, help_heading = "Limits")]
     pub shutdown_timeout: Duration,
 
+    /// How long a client may take to send a request's head (request line and headers) before
+    /// its connection is closed; it also bounds how long an idle keep-alive connection waits for
+    /// its next request.
+    #[arg(long = "header-read-timeout", env = "HEADER_READ_TIMEOUT", value_name = "HEADER_READ_TIMEOUT",
+          default_value = DEFAULT_HEADER_READ_TIMEOUT, value_parser = parse_timeout, help_heading = "Limits")]
+    pub header_read_timeout: Duration,
+
+    /// How long a client may take to send the whole body of a prediction request; a slower one
+    /// gets 408.
+    #[arg(long = "body-read-timeout", env = "BODY_READ_TIMEOUT", value_name = "BODY_READ_TIMEOUT",
+          default_value = DEFAULT_BODY_READ_TIMEOUT, value_parser = parse_timeout, help_heading = "Limits")]
+    pub body_read_timeout: Duration,
+
+    /// Most connections open at once; past that, new ones wait in the kernel's accept queue until
+    /// one closes. Lowered at start-up to what the open-file limit (`ulimit -n`) allows.
+    #[arg(long = "max-connections", env = "MAX_CONNECTIONS", value_name = "MAX_CONNECTIONS",
+          default_value_t = DEFAULT_MAX_CONNECTIONS, value_parser = clap::value_parser!(u64).range(1..=1_000_000),
+          help_heading = "Limits")]
+    pub max_connections: u64,
+
     /// Inference worker threads, each with its own ONNX Runtime session.
     #[arg(long = "workers", env = "INFERENCE_WORKERS", value_name = "INFERENCE_WORKERS", default_value_t = 1,
           value_parser = clap::value_parser!(u64).range(1..=256), help_heading = "Inference")]
@@ -156,6 +176,13 @@ pub struct ServeConfig {
     #[arg(skip)]
     pub request_spans: bool,
 }
+
+/// `HEADER_READ_TIMEOUT` when not set: long enough for any real client on a slow network.
+const DEFAULT_HEADER_READ_TIMEOUT: &str = "10s";
+/// `BODY_READ_TIMEOUT` when not set: a 6 MiB body (the default `MAX_BODY_BYTES`) at 200 KiB/s.
+const DEFAULT_BODY_READ_TIMEOUT: &str = "30s";
+/// `MAX_CONNECTIONS` when not set.
+const DEFAULT_MAX_CONNECTIONS: u64 = 1024;
 
 /// Which columns of a tabular row a setting selects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -316,6 +343,9 @@ impl Default for ServeConfig {
             max_queued: 64,
             acquire_timeout: Duration::from_millis(250),
             shutdown_timeout: Duration::from_secs(30),
+            header_read_timeout: default_timeout(DEFAULT_HEADER_READ_TIMEOUT),
+            body_read_timeout: default_timeout(DEFAULT_BODY_READ_TIMEOUT),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             inference_workers: 1,
             batch_max_rows: 64,
             ort_intra_op_threads: 1,
@@ -346,7 +376,8 @@ impl fmt::Display for ServeConfig {
         write!(
             f,
             "MAX_BODY_BYTES={} MAX_RECORDS={} MAX_QUEUED={} ACQUIRE_TIMEOUT={:?} \
-             SHUTDOWN_TIMEOUT={:?} INFERENCE_WORKERS={} BATCH_MAX_ROWS={} ORT_INTRA_OP_THREADS={} \
+             SHUTDOWN_TIMEOUT={:?} HEADER_READ_TIMEOUT={:?} BODY_READ_TIMEOUT={:?} \
+             MAX_CONNECTIONS={} INFERENCE_WORKERS={} BATCH_MAX_ROWS={} ORT_INTRA_OP_THREADS={} \
              ORT_INTER_OP_THREADS={} ORT_GRAPH_OPTIMIZATION={:?} RESPONSE_OUTPUTS={:?} \
              CSV_DELIMITER={:?} CSV_HAS_HEADER={:?} DEFAULT_CONTENT_TYPE={} DEFAULT_ACCEPT={} \
              TABULAR_ID_COLUMNS={:?} TABULAR_FEATURE_COLUMNS={:?} ONNX_OUTPUT_NAME={:?} \
@@ -357,6 +388,9 @@ impl fmt::Display for ServeConfig {
             self.max_queued,
             self.acquire_timeout,
             self.shutdown_timeout,
+            self.header_read_timeout,
+            self.body_read_timeout,
+            self.max_connections,
             self.inference_workers,
             self.batch_max_rows,
             self.ort_intra_op_threads,
@@ -551,9 +585,46 @@ pub fn parse_duration(value: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// A timeout: a duration as [`parse_duration`] reads it, above zero (a zero timeout would cut
+/// every client off).
+fn parse_timeout(value: &str) -> Result<Duration, String> {
+    match parse_duration(value)? {
+        Duration::ZERO => Err("expected a duration above 0, such as 250ms or 10s".to_owned()),
+        timeout => Ok(timeout),
+    }
+}
+
+/// A default timeout named as text, for clap's help, and read here for [`ServeConfig::default`];
+/// a unit test keeps every such default valid.
+fn default_timeout(text: &str) -> Duration {
+    parse_timeout(text).unwrap_or_else(|e| panic!("the default timeout {text:?} is invalid: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timeouts_are_above_zero_and_their_defaults_parse() {
+        assert_eq!(parse_timeout("1s"), Ok(Duration::from_secs(1)));
+        for bad in ["0", "0s", "0ms", "-1s", "soon"] {
+            assert!(parse_timeout(bad).is_err(), "{bad}");
+        }
+        for default in [DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_BODY_READ_TIMEOUT] {
+            assert!(parse_timeout(default).is_ok(), "{default}");
+        }
+    }
+
+    #[test]
+    fn the_default_config_is_what_clap_makes_with_nothing_set() {
+        use clap::FromArgMatches;
+        // Without the environment: the caller's own settings must not leak into the defaults.
+        let command = ServeConfig::augment_args(clap::Command::new("berth"))
+            .mut_args(|arg| arg.env(None::<&'static str>));
+        let matches = command.try_get_matches_from(["berth"]).unwrap();
+        let parsed = ServeConfig::from_arg_matches(&matches).unwrap();
+        assert_eq!(parsed.to_string(), ServeConfig::default().to_string());
+    }
 
     #[test]
     fn durations_take_units_or_seconds_and_refuse_the_rest() {

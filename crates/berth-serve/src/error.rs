@@ -10,6 +10,8 @@
 //! shutdown, which the metrics count by status) at DEBUG, so that a flood of 503s cannot flood
 //! the log.
 
+use std::time::Duration;
+
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use berth_engine::EngineError;
@@ -52,6 +54,12 @@ pub enum ServeError {
         "cannot answer Accept {0:?}: berth answers application/json, text/csv or application/jsonlines"
     )]
     NotAcceptable(String),
+    /// The request body did not arrive within `BODY_READ_TIMEOUT`.
+    #[error("the request body did not arrive within BODY_READ_TIMEOUT ({timeout:?})")]
+    RequestTimeout {
+        /// The limit.
+        timeout: Duration,
+    },
     /// No route for the path.
     #[error("no route for {0}")]
     NotFound(String),
@@ -102,6 +110,7 @@ impl ServeError {
             }
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            Self::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotReady | Self::Overloaded | Self::ShuttingDown => {
@@ -125,6 +134,7 @@ impl ServeError {
             Self::TooManyRecords { .. } => "too_many_records",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::NotAcceptable(_) => "not_acceptable",
+            Self::RequestTimeout { .. } => "request_timeout",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::NotReady => "model_not_ready",
@@ -163,6 +173,7 @@ impl ServeError {
             | Self::TooManyRecords { .. }
             | Self::UnsupportedMediaType(_)
             | Self::NotAcceptable(_)
+            | Self::RequestTimeout { .. }
             | Self::NotFound(_)
             | Self::MethodNotAllowed { .. }
             | Self::NotReady

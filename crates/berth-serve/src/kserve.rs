@@ -246,7 +246,13 @@ async fn run_infer(
     let signature = find(&state, &name, version.as_deref())?;
     let pool = &state.app().model.get().ok_or(ServeError::NotReady)?.pool;
     let config = &state.app().config;
-    let bytes = crate::routes::read_body(body, &headers, config.max_body_bytes).await?;
+    let bytes = crate::routes::read_body(
+        body,
+        &headers,
+        config.max_body_bytes,
+        config.body_read_timeout,
+    )
+    .await?;
     if bytes.is_empty() {
         return Err(ServeError::EmptyBody.into());
     }

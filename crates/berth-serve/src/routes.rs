@@ -2,8 +2,8 @@
 //!
 //! Layers, outermost first: request id (kept when the client sends `x-request-id`, made
 //! otherwise), tracing, request-id propagation to the response, panic catching (a panic in a
-//! handler becomes a JSON 500 and the server goes on). Body size is enforced inside
-//! `/invocations` only, so that probes never buffer a body.
+//! handler becomes a JSON 500 and the server goes on). Body size and body read time are enforced
+//! inside the prediction routes only, so that probes never buffer a body.
 
 use std::any::Any;
 
@@ -285,7 +285,13 @@ async fn invocations(
     let config = &state.app().config;
     let input_format = request_format(&headers, config.default_content_type)?;
     let output_format = response_format(&headers, config.default_accept)?;
-    let bytes = read_body(body, &headers, config.max_body_bytes).await?;
+    let bytes = read_body(
+        body,
+        &headers,
+        config.max_body_bytes,
+        config.body_read_timeout,
+    )
+    .await?;
     let options = DecodeOptions {
         columns: state.app().columns.clone(),
         max_records: config.max_records,
@@ -319,12 +325,14 @@ async fn invocations(
     Ok(([(header::CONTENT_TYPE, output_format.media_type())], body).into_response())
 }
 
-/// Reads the whole body, refusing more than `limit` bytes: at once from `Content-Length`, or
-/// as soon as a streamed body passes the limit.
+/// Reads the whole body, refusing more than `limit` bytes (at once from `Content-Length`, or
+/// as soon as a streamed body passes the limit) and a body that has not arrived within `timeout`
+/// (a slow client would otherwise hold its connection and its buffer for as long as it likes).
 pub(crate) async fn read_body(
     body: Body,
     headers: &HeaderMap,
     limit: u64,
+    timeout: std::time::Duration,
 ) -> Result<Bytes, ServeError> {
     let too_large = ServeError::PayloadTooLarge { limit };
     let declared = headers
@@ -335,7 +343,11 @@ pub(crate) async fn read_body(
         return Err(too_large);
     }
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    match Limited::new(body, limit).collect().await {
+    let read = tokio::time::timeout(timeout, Limited::new(body, limit).collect());
+    match read
+        .await
+        .map_err(|_| ServeError::RequestTimeout { timeout })?
+    {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(error) if error.is::<LengthLimitError>() => Err(too_large),
         Err(error) => Err(ServeError::InvalidInput(format!(
