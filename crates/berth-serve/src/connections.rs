@@ -16,9 +16,12 @@
 //! connections are served with hyper here.
 //!
 //! At shutdown the listener closes at once; each connection finishes the request it is answering
-//! and closes, for at most `SHUTDOWN_TIMEOUT`.
+//! and closes, for at most `SHUTDOWN_TIMEOUT`. Requests still unanswered then are dropped and
+//! reported ([`ServeError::RequestsDropped`]).
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::http::Request;
@@ -67,6 +70,7 @@ pub(crate) async fn serve(
     http.timer(TokioTimer::new())
         .header_read_timeout(config.header_read_timeout);
     let app = crate::router(state.clone());
+    let in_flight = InFlight::default();
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
@@ -84,8 +88,15 @@ pub(crate) async fn serve(
             accepted = listener.accept(), if connections.len() < limit => match accepted {
                 Ok((stream, _)) => {
                     let app = app.clone();
+                    let in_flight = in_flight.clone();
                     let service = hyper::service::service_fn(move |request: Request<Incoming>| {
-                        app.clone().oneshot(request)
+                        let answering = in_flight.enter();
+                        let response = app.clone().oneshot(request);
+                        async move {
+                            let response = response.await;
+                            drop(answering);
+                            response
+                        }
                     });
                     let connection =
                         graceful.watch(http.serve_connection(TokioIo::new(stream), service));
@@ -116,14 +127,26 @@ pub(crate) async fn serve(
     let drained = tokio::time::timeout(drain_timeout, graceful.shutdown())
         .await
         .is_ok();
+    // Counted before the connections are aborted: aborting them ends their requests too.
+    let dropped = in_flight.count();
+    let open = connections.len();
     connections.shutdown().await;
-    if !drained {
+    if drained {
+        Ok(())
+    } else if dropped > 0 {
+        Err(ServeError::RequestsDropped {
+            dropped,
+            timeout: drain_timeout,
+        })
+    } else {
         tracing::warn!(
+            open,
             ?drain_timeout,
-            "in-flight requests did not finish in time; stopping"
+            "SHUTDOWN_TIMEOUT ran out with connections open but no request being answered \
+             (heads still arriving, or responses still being sent); closed them"
         );
+        Ok(())
     }
-    Ok(())
 }
 
 /// The connection limit: `wanted`, lowered to fit `open_files` (the soft `RLIMIT_NOFILE`, `None`
@@ -166,6 +189,31 @@ fn concerns_one_connection(error: &std::io::Error) -> bool {
     )
 }
 
+/// Requests being answered: from their head's arrival to their response, across connections.
+#[derive(Debug, Clone, Default)]
+struct InFlight(Arc<AtomicUsize>);
+
+impl InFlight {
+    /// Counts one request until the guard drops, whether it was answered or abandoned.
+    fn enter(&self) -> Answering {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Answering(Arc::clone(&self.0))
+    }
+
+    fn count(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// One request of [`InFlight`].
+struct Answering(Arc<AtomicUsize>);
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,5 +237,17 @@ mod tests {
             error.starts_with("invalid MAX_CONNECTIONS: the open-file limit (ulimit -n) is 64"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn requests_in_flight_are_counted_until_their_guard_drops() {
+        let in_flight = InFlight::default();
+        let first = in_flight.enter();
+        let second = in_flight.enter();
+        assert_eq!(in_flight.count(), 2);
+        drop(first);
+        assert_eq!(in_flight.count(), 1);
+        drop(second);
+        assert_eq!(in_flight.count(), 0);
     }
 }

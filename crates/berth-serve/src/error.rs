@@ -88,6 +88,15 @@ pub enum ServeError {
         /// What is wrong.
         message: String,
     },
+    /// `SHUTDOWN_TIMEOUT` ran out while requests were still being answered: the server stopped
+    /// and they were dropped unanswered.
+    #[error("{}", dropped_message(*dropped, *timeout))]
+    RequestsDropped {
+        /// Requests that got no answer.
+        dropped: usize,
+        /// `SHUTDOWN_TIMEOUT`.
+        timeout: Duration,
+    },
     /// The model could not be loaded.
     #[error("{0}")]
     ModelLoad(#[source] EngineError),
@@ -116,9 +125,10 @@ impl ServeError {
             Self::NotReady | Self::Overloaded | Self::ShuttingDown => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            Self::Internal(_) | Self::InvalidSetting { .. } | Self::ModelLoad(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Self::Internal(_)
+            | Self::InvalidSetting { .. }
+            | Self::ModelLoad(_)
+            | Self::RequestsDropped { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -140,9 +150,10 @@ impl ServeError {
             Self::NotReady => "model_not_ready",
             Self::Overloaded => "overloaded",
             Self::ShuttingDown => "shutting_down",
-            Self::Internal(_) | Self::InvalidSetting { .. } | Self::ModelLoad(_) => {
-                "internal_error"
-            }
+            Self::Internal(_)
+            | Self::InvalidSetting { .. }
+            | Self::ModelLoad(_)
+            | Self::RequestsDropped { .. } => "internal_error",
         }
     }
 
@@ -160,7 +171,7 @@ impl ServeError {
             Self::Internal(detail) => {
                 tracing::error!(code = self.code(), %detail, "request failed")
             }
-            Self::InvalidSetting { .. } | Self::ModelLoad(_) => {
+            Self::InvalidSetting { .. } | Self::ModelLoad(_) | Self::RequestsDropped { .. } => {
                 tracing::error!(code = self.code(), detail = %self, "request failed");
             }
             // Client mistakes, and the 503s of a full queue, a model not yet ready or a shutdown:
@@ -217,4 +228,13 @@ impl IntoResponse for ServeError {
         }
         response
     }
+}
+
+fn dropped_message(dropped: usize, timeout: Duration) -> String {
+    let requests = if dropped == 1 {
+        "1 request in flight: it was".to_owned()
+    } else {
+        format!("{dropped} requests in flight: they were")
+    };
+    format!("SHUTDOWN_TIMEOUT ({timeout:?}) ran out with {requests} dropped unanswered")
 }

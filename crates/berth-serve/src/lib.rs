@@ -50,6 +50,7 @@ pub use state::AppState;
 /// `HEADER_READ_TIMEOUT`, which also closes idle keep-alive connections.
 ///
 /// # Errors
+/// [`ServeError::RequestsDropped`] when `drain_timeout` ran out with requests unanswered;
 /// [`ServeError::InvalidSetting`] (`MAX_CONNECTIONS`) when the open-file limit leaves no room
 /// for connections.
 pub async fn serve(

@@ -310,7 +310,7 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
     let mut server = Server::start(&[model.to_str().unwrap()], &[("LOG_FORMAT", "json")]);
     let url = server.url("/invocations");
     let in_flight = std::thread::spawn(move || post(&url, "application/json", "[2500]"));
-    std::thread::sleep(Duration::from_millis(150));
+    wait_for_requests_in_flight(&server, 1);
     server.terminate();
     let answer = in_flight.join().unwrap();
     assert_eq!(answer.status, 200, "{}", answer.body);
@@ -353,6 +353,41 @@ fn wait_for_requests_in_flight(server: &Server, requests: u32) {
         std::thread::sleep(Duration::from_millis(10));
     }
     panic!("{requests} requests never were in flight together");
+}
+
+#[test]
+fn sigterm_with_a_request_outlasting_shutdown_timeout_drops_it_and_exits_1() {
+    let model = fixtures().join("slow_square.onnx");
+    let mut server = Server::start(&[model.to_str().unwrap()], &[("SHUTDOWN_TIMEOUT", "300ms")]);
+    let url = server.url("/invocations");
+    // n = 6000 runs for seconds (n**3 multiply-adds): far past SHUTDOWN_TIMEOUT.
+    let in_flight = std::thread::spawn(move || {
+        agent()
+            .post(&url)
+            .header("content-type", "application/json")
+            .send("[6000]")
+            .map(|response| response.status().as_u16())
+    });
+    wait_for_requests_in_flight(&server, 1);
+    let signalled = Instant::now();
+    server.terminate();
+    let (code, stderr) = server.wait_exit(Duration::from_secs(10));
+    let exited = signalled.elapsed();
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(
+        stderr.lines().last(),
+        Some(
+            "error: SHUTDOWN_TIMEOUT (300ms) ran out with 1 request in flight: it was dropped \
+             unanswered"
+        ),
+        "{stderr}"
+    );
+    assert!(exited < Duration::from_secs(3), "exited after {exited:?}");
+    let answer = in_flight.join().unwrap();
+    assert!(
+        answer.is_err(),
+        "the dropped request was answered: {answer:?}"
+    );
 }
 
 #[test]
