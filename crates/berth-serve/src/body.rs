@@ -1,4 +1,4 @@
-//! Reading request bodies, within the body limit.
+//! Reading request bodies, within the body limit and the body read timeout.
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, header};
@@ -6,12 +6,14 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use crate::ServeError;
 
-/// Reads the whole body, refusing more than `limit` bytes: at once from `Content-Length`, or
-/// as soon as a streamed body passes the limit.
+/// Reads the whole body, refusing more than `limit` bytes (at once from `Content-Length`, or
+/// as soon as a streamed body passes the limit) and a body that has not arrived within `timeout`
+/// (a slow client would otherwise hold its connection and its buffer for as long as it likes).
 pub(crate) async fn read_body(
     body: Body,
     headers: &HeaderMap,
     limit: u64,
+    timeout: std::time::Duration,
 ) -> Result<Bytes, ServeError> {
     let too_large = ServeError::PayloadTooLarge { limit };
     let declared = headers
@@ -22,7 +24,11 @@ pub(crate) async fn read_body(
         return Err(too_large);
     }
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    match Limited::new(body, limit).collect().await {
+    let read = tokio::time::timeout(timeout, Limited::new(body, limit).collect());
+    match read
+        .await
+        .map_err(|_| ServeError::RequestTimeout { timeout })?
+    {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(error) if error.is::<LengthLimitError>() => Err(too_large),
         Err(error) => Err(ServeError::InvalidInput(format!(

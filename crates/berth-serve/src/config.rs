@@ -25,6 +25,12 @@ pub mod defaults {
     pub const ACQUIRE_TIMEOUT: &str = "250ms";
     /// `SHUTDOWN_TIMEOUT`.
     pub const SHUTDOWN_TIMEOUT: &str = "30s";
+    /// `HEADER_READ_TIMEOUT`: long enough for any real client on a slow network.
+    pub const HEADER_READ_TIMEOUT: &str = "10s";
+    /// `BODY_READ_TIMEOUT`: a 6 MiB body (the default `MAX_BODY_BYTES`) at 200 KiB/s.
+    pub const BODY_READ_TIMEOUT: &str = "30s";
+    /// `MAX_CONNECTIONS`, lowered at start-up to what the open-file limit allows.
+    pub const MAX_CONNECTIONS: u64 = 1024;
     /// `INFERENCE_WORKERS`.
     pub const INFERENCE_WORKERS: u64 = 1;
     /// `BATCH_MAX_ROWS` when unset: no dynamic batching. Merging clients' rows into one run is
@@ -83,6 +89,26 @@ pub struct ServeConfig {
     #[arg(long = "shutdown-timeout", env = "SHUTDOWN_TIMEOUT", value_name = "SHUTDOWN_TIMEOUT", default_value = defaults::SHUTDOWN_TIMEOUT,
           value_parser = parse_duration, help_heading = "Limits")]
     pub shutdown_timeout: Duration,
+
+    /// How long a client may take to send a request's head (request line and headers) before
+    /// its connection is closed; it also bounds how long an idle keep-alive connection waits for
+    /// its next request.
+    #[arg(long = "header-read-timeout", env = "HEADER_READ_TIMEOUT", value_name = "HEADER_READ_TIMEOUT",
+          default_value = defaults::HEADER_READ_TIMEOUT, value_parser = parse_timeout, help_heading = "Limits")]
+    pub header_read_timeout: Duration,
+
+    /// How long a client may take to send the whole body of a prediction request; a slower one
+    /// gets 408.
+    #[arg(long = "body-read-timeout", env = "BODY_READ_TIMEOUT", value_name = "BODY_READ_TIMEOUT",
+          default_value = defaults::BODY_READ_TIMEOUT, value_parser = parse_timeout, help_heading = "Limits")]
+    pub body_read_timeout: Duration,
+
+    /// Most connections open at once; past that, new ones wait in the kernel's accept queue until
+    /// one closes. Lowered at start-up to what the open-file limit (`ulimit -n`) allows.
+    #[arg(long = "max-connections", env = "MAX_CONNECTIONS", value_name = "MAX_CONNECTIONS",
+          default_value_t = defaults::MAX_CONNECTIONS, value_parser = clap::value_parser!(u64).range(1..=1_000_000),
+          help_heading = "Limits")]
+    pub max_connections: u64,
 
     /// Inference worker threads, each with its own ONNX Runtime session.
     #[arg(long = "workers", env = "INFERENCE_WORKERS", value_name = "INFERENCE_WORKERS", default_value_t = defaults::INFERENCE_WORKERS,
@@ -386,6 +412,9 @@ impl Default for ServeConfig {
                 "SHUTDOWN_TIMEOUT",
                 parse_duration(defaults::SHUTDOWN_TIMEOUT),
             ),
+            header_read_timeout: default_timeout(defaults::HEADER_READ_TIMEOUT),
+            body_read_timeout: default_timeout(defaults::BODY_READ_TIMEOUT),
+            max_connections: defaults::MAX_CONNECTIONS,
             inference_workers: defaults::INFERENCE_WORKERS,
             batch_max_rows: defaults::BATCH_MAX_ROWS,
             ort_intra_op_threads: defaults::ORT_INTRA_OP_THREADS,
@@ -420,7 +449,8 @@ impl fmt::Display for ServeConfig {
         write!(
             f,
             "MAX_BODY_BYTES={} MAX_RECORDS={} MAX_QUEUED={} ACQUIRE_TIMEOUT={:?} \
-             SHUTDOWN_TIMEOUT={:?} INFERENCE_WORKERS={} BATCH_MAX_ROWS={} ORT_INTRA_OP_THREADS={} \
+             SHUTDOWN_TIMEOUT={:?} HEADER_READ_TIMEOUT={:?} BODY_READ_TIMEOUT={:?} \
+             MAX_CONNECTIONS={} INFERENCE_WORKERS={} BATCH_MAX_ROWS={} ORT_INTRA_OP_THREADS={} \
              ORT_INTER_OP_THREADS={} ORT_GRAPH_OPTIMIZATION={:?} RESPONSE_OUTPUTS={:?} \
              CSV_DELIMITER={:?} CSV_HAS_HEADER={:?} MISSING_VALUES={:?} FEATURE_NAMES={:?} DEFAULT_CONTENT_TYPE={} DEFAULT_ACCEPT={} \
              TABULAR_ID_COLUMNS={:?} TABULAR_FEATURE_COLUMNS={:?} ONNX_OUTPUT_NAME={:?} \
@@ -431,6 +461,9 @@ impl fmt::Display for ServeConfig {
             self.max_queued,
             self.acquire_timeout,
             self.shutdown_timeout,
+            self.header_read_timeout,
+            self.body_read_timeout,
+            self.max_connections,
             self.inference_workers,
             self.batch_max_rows,
             self.ort_intra_op_threads,
@@ -665,26 +698,45 @@ pub fn parse_duration(value: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// A timeout: a duration as [`parse_duration`] reads it, above zero (a zero timeout would cut
+/// every client off).
+fn parse_timeout(value: &str) -> Result<Duration, String> {
+    match parse_duration(value)? {
+        Duration::ZERO => Err("expected a duration above 0, such as 250ms or 10s".to_owned()),
+        timeout => Ok(timeout),
+    }
+}
+
+/// A default timeout named as text, for clap's help, and read here for [`ServeConfig::default`];
+/// a unit test keeps every such default valid.
+fn default_timeout(text: &str) -> Duration {
+    parse_timeout(text).unwrap_or_else(|e| panic!("the default timeout {text:?} is invalid: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn the_default_is_what_the_command_line_gives_with_nothing_set() {
-        #[derive(clap::Parser)]
-        struct Cli {
-            #[command(flatten)]
-            config: ServeConfig,
+    fn timeouts_are_above_zero_and_their_defaults_parse() {
+        assert_eq!(parse_timeout("1s"), Ok(Duration::from_secs(1)));
+        for bad in ["0", "0s", "0ms", "-1s", "soon"] {
+            assert!(parse_timeout(bad).is_err(), "{bad}");
         }
-        let command = <Cli as clap::CommandFactory>::command();
-        // Parse with every variable ignored, so that the machine's environment cannot leak in.
-        let command = command.mut_args(|arg| arg.env(None::<&str>));
+        for default in [defaults::HEADER_READ_TIMEOUT, defaults::BODY_READ_TIMEOUT] {
+            assert!(parse_timeout(default).is_ok(), "{default}");
+        }
+    }
+
+    #[test]
+    fn the_default_config_is_what_clap_makes_with_nothing_set() {
+        use clap::FromArgMatches;
+        // Without the environment: the caller's own settings must not leak into the defaults.
+        let command = ServeConfig::augment_args(clap::Command::new("berth"))
+            .mut_args(|arg| arg.env(None::<&'static str>));
         let matches = command.try_get_matches_from(["berth"]).unwrap();
-        let parsed = <Cli as clap::FromArgMatches>::from_arg_matches(&matches).unwrap();
-        assert_eq!(
-            parsed.config.to_string(),
-            ServeConfig::default().to_string()
-        );
+        let parsed = ServeConfig::from_arg_matches(&matches).unwrap();
+        assert_eq!(parsed.to_string(), ServeConfig::default().to_string());
     }
 
     #[test]

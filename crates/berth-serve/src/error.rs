@@ -4,6 +4,13 @@
 //! Client mistakes get 4xx with a message that says what was expected; server-side failures get
 //! 5xx with a generic message, and the detail goes to the log only (no paths, no library
 //! internals in bodies).
+//!
+//! Each error is logged once, where it becomes a response ([`ServeError::log`]): genuine server
+//! failures at ERROR, refusals (4xx, and the 503s of a full queue, a model not yet ready or a
+//! shutdown, which the metrics count by status) at DEBUG, so that a flood of 503s cannot flood
+//! the log.
+
+use std::time::Duration;
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -50,6 +57,12 @@ pub enum ServeError {
     /// The answer has no form in the accepted format.
     #[error("{0}")]
     Unrepresentable(String),
+    /// The request body did not arrive within `BODY_READ_TIMEOUT`.
+    #[error("the request body did not arrive within BODY_READ_TIMEOUT ({timeout:?})")]
+    RequestTimeout {
+        /// The limit.
+        timeout: Duration,
+    },
     /// No route for the path.
     #[error("no route for {0}")]
     NotFound(String),
@@ -97,6 +110,15 @@ pub enum ServeError {
         /// True when missing values were fed as NaN.
         from_missing: bool,
     },
+    /// `SHUTDOWN_TIMEOUT` ran out while requests were still being answered: the server stopped
+    /// and they were dropped unanswered.
+    #[error("{}", dropped_message(*dropped, *timeout))]
+    RequestsDropped {
+        /// Requests that got no answer.
+        dropped: usize,
+        /// `SHUTDOWN_TIMEOUT`.
+        timeout: Duration,
+    },
     /// The model could not be loaded.
     #[error("{0}")]
     ModelLoad(#[source] EngineError),
@@ -120,14 +142,16 @@ impl ServeError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NonFiniteOutput { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotAcceptable(_) | Self::Unrepresentable(_) => StatusCode::NOT_ACCEPTABLE,
+            Self::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotReady | Self::Overloaded | Self::ShuttingDown => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            Self::Internal(_) | Self::InvalidSetting { .. } | Self::ModelLoad(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Self::Internal(_)
+            | Self::InvalidSetting { .. }
+            | Self::ModelLoad(_)
+            | Self::RequestsDropped { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -144,14 +168,16 @@ impl ServeError {
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::NonFiniteOutput { .. } => "non_finite_output",
             Self::NotAcceptable(_) | Self::Unrepresentable(_) => "not_acceptable",
+            Self::RequestTimeout { .. } => "request_timeout",
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::NotReady => "model_not_ready",
             Self::Overloaded => "overloaded",
             Self::ShuttingDown => "shutting_down",
-            Self::Internal(_) | Self::InvalidSetting { .. } | Self::ModelLoad(_) => {
-                "internal_error"
-            }
+            Self::Internal(_)
+            | Self::InvalidSetting { .. }
+            | Self::ModelLoad(_)
+            | Self::RequestsDropped { .. } => "internal_error",
         }
     }
 
@@ -160,6 +186,39 @@ impl ServeError {
     pub fn body(&self) -> String {
         let body = serde_json::json!({"error": {"code": self.code(), "message": self.to_string()}});
         body.to_string()
+    }
+
+    /// Logs this error as it becomes a response: a genuine server failure at ERROR, with the
+    /// detail that the body never carries; anything else at DEBUG.
+    pub(crate) fn log(&self) {
+        match self {
+            Self::Internal(detail) => {
+                tracing::error!(code = self.code(), %detail, "request failed")
+            }
+            Self::InvalidSetting { .. } | Self::ModelLoad(_) | Self::RequestsDropped { .. } => {
+                tracing::error!(code = self.code(), detail = %self, "request failed");
+            }
+            // Client mistakes, and the 503s of a full queue, a model not yet ready or a shutdown:
+            // the server works as it should, and the metrics count them by status.
+            Self::MalformedJson(_)
+            | Self::MalformedCsv(_)
+            | Self::InvalidInput(_)
+            | Self::EmptyBody
+            | Self::PayloadTooLarge { .. }
+            | Self::TooManyRecords { .. }
+            | Self::UnsupportedMediaType(_)
+            | Self::NotAcceptable(_)
+            | Self::Unrepresentable(_)
+            | Self::NonFiniteOutput { .. }
+            | Self::RequestTimeout { .. }
+            | Self::NotFound(_)
+            | Self::MethodNotAllowed { .. }
+            | Self::NotReady
+            | Self::Overloaded
+            | Self::ShuttingDown => {
+                tracing::debug!(code = self.code(), message = %self, "request refused");
+            }
+        }
     }
 }
 
@@ -178,15 +237,7 @@ impl From<EngineError> for ServeError {
 impl IntoResponse for ServeError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if status.is_server_error()
-            && !matches!(self, Self::NotReady | Self::Overloaded | Self::ShuttingDown)
-        {
-            if let Self::Internal(detail) = &self {
-                tracing::error!(code = self.code(), %detail, "request failed");
-            }
-        } else {
-            tracing::debug!(code = self.code(), message = %self, "request refused");
-        }
+        self.log();
         let mut response = (
             status,
             [(
@@ -203,4 +254,13 @@ impl IntoResponse for ServeError {
         }
         response
     }
+}
+
+fn dropped_message(dropped: usize, timeout: Duration) -> String {
+    let requests = if dropped == 1 {
+        "1 request in flight: it was".to_owned()
+    } else {
+        format!("{dropped} requests in flight: they were")
+    };
+    format!("SHUTDOWN_TIMEOUT ({timeout:?}) ran out with {requests} dropped unanswered")
 }

@@ -3,8 +3,9 @@
 //! This crate owns the HTTP side of `berth serve`: routes ([`router`]), request decoding (JSON,
 //! CSV, JSON Lines) into the engine's tensors, response encoding, content negotiation, limits,
 //! errors as JSON with the right status ([`ServeError`], mapped to HTTP in one place), request
-//! ids, panic recovery and graceful shutdown ([`serve`]). Inference itself is `berth-engine`'s;
-//! command-line parsing and logging set-up are the binary's.
+//! ids, panic recovery, and the connections themselves ([`serve`]): the connection limit, the
+//! header and body read timeouts that cut slow clients off, and graceful shutdown. Inference
+//! itself is `berth-engine`'s; command-line parsing and logging set-up are the binary's.
 //!
 //! | route | answer |
 //! |---|---|
@@ -20,6 +21,7 @@
 mod body;
 mod codec;
 mod config;
+mod connections;
 mod error;
 mod infer;
 mod kserve;
@@ -44,33 +46,19 @@ pub use state::AppState;
 /// Serves the application on `listener` until `shutdown` completes, then stops accepting
 /// connections and lets in-flight requests finish, for at most `drain_timeout`.
 ///
+/// At most `MAX_CONNECTIONS` connections are open at once (fewer when the open-file limit is
+/// lower; the effective limit is logged then); a request head must arrive within
+/// `HEADER_READ_TIMEOUT`, which also closes idle keep-alive connections.
+///
 /// # Errors
-/// The listener's I/O error.
+/// [`ServeError::RequestsDropped`] when `drain_timeout` ran out with requests unanswered;
+/// [`ServeError::InvalidSetting`] (`MAX_CONNECTIONS`) when the open-file limit leaves no room
+/// for connections.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
     drain_timeout: Duration,
-) -> std::io::Result<()> {
-    let (signalled, draining) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, router(state)).with_graceful_shutdown(async move {
-        shutdown.await;
-        tracing::info!("shutting down: finishing in-flight requests");
-        let _ = signalled.send(());
-    });
-    let server = std::future::IntoFuture::into_future(server);
-    tokio::pin!(server);
-    tokio::select! {
-        result = &mut server => result,
-        () = async {
-            if draining.await.is_ok() {
-                tokio::time::sleep(drain_timeout).await;
-            } else {
-                std::future::pending::<()>().await;
-            }
-        } => {
-            tracing::warn!(?drain_timeout, "in-flight requests did not finish in time; stopping");
-            Ok(())
-        }
-    }
+) -> Result<(), ServeError> {
+    connections::serve(listener, state, shutdown, drain_timeout).await
 }

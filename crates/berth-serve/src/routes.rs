@@ -2,8 +2,8 @@
 //!
 //! Layers, outermost first: request id (kept when the client sends `x-request-id`, made
 //! otherwise), tracing, request-id propagation to the response, panic catching (a panic in a
-//! handler becomes a JSON 500 and the server goes on). Body size is enforced inside
-//! `/invocations` only, so that probes never buffer a body.
+//! handler becomes a JSON 500 and the server goes on). Body size and body read time are enforced
+//! inside the prediction routes only, so that probes never buffer a body.
 
 use std::any::Any;
 
@@ -19,7 +19,8 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
+use tracing::Level;
 
 use crate::body::read_body;
 use crate::codec::encode::encode;
@@ -138,7 +139,11 @@ pub(crate) fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
                         .make_span_with(move |request: &Request<Body>| {
                             crate::telemetry::request_span(request, request_spans)
                         })
-                        .on_response(crate::telemetry::record_response),
+                        .on_response(crate::telemetry::record_response)
+                        // Every 5xx is a "failure" to tower-http, logged at ERROR by default: a
+                        // flood of 503s would flood the log. `ServeError::log` already logs the
+                        // genuine failures at ERROR, once.
+                        .on_failure(DefaultOnFailure::new().level(Level::DEBUG)),
                 )
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(middleware::from_fn_with_state(
@@ -280,7 +285,13 @@ async fn invocations(
     let config = &state.app().config;
     let input_format = request_format(&headers, config.default_content_type)?;
     let output_format = response_format(&headers, config.default_accept)?;
-    let bytes = read_body(body, &headers, config.max_body_bytes).await?;
+    let bytes = read_body(
+        body,
+        &headers,
+        config.max_body_bytes,
+        config.body_read_timeout,
+    )
+    .await?;
     let options = DecodeOptions {
         columns: state.app().columns.clone(),
         max_records: config.max_records,
@@ -317,6 +328,70 @@ mod tests {
     use axum::http::Request;
     use http_body_util::BodyExt;
     use tower::ServiceExt;
+
+    /// The level of every event logged while it is the default subscriber.
+    #[derive(Clone, Default)]
+    struct Levels(std::sync::Arc<std::sync::Mutex<Vec<tracing::Level>>>);
+
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Levels {
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            self.0.lock().unwrap().push(*event.metadata().level());
+        }
+    }
+
+    impl Levels {
+        /// Takes the events logged so far at `level` or above.
+        fn take_at_least(&self, level: Level) -> usize {
+            let events = std::mem::take(&mut *self.0.lock().unwrap());
+            events.into_iter().filter(|l| *l <= level).count()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_503_logs_at_debug_and_a_500_logs_one_error() {
+        use tracing_subscriber::layer::SubscriberExt;
+        async fn boom() -> &'static str {
+            panic!("boom")
+        }
+        async fn overloaded() -> ServeError {
+            ServeError::Overloaded
+        }
+        let levels = Levels::default();
+        // With one registered subscriber, tracing caches a callsite's interest as the first thread
+        // to reach it sees it: a test running in parallel, without a subscriber, could switch this
+        // test's callsites off. With two, it asks every registered subscriber, this one included.
+        let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
+        // The test's runtime runs on this thread only, so the guard covers every handler.
+        let _guard =
+            tracing::subscriber::set_default(tracing_subscriber::registry().with(levels.clone()));
+        let state = AppState::new(ServeConfig::default(), "test");
+        let app = with_layers(
+            routes()
+                .route("/boom", get(boom))
+                .route("/overloaded", get(overloaded)),
+            state,
+        );
+        // No model: /ready and the v2 readiness are 503s (model_not_ready), as is a full queue.
+        for path in ["/ready", "/v2/health/ready", "/overloaded"] {
+            let response = app
+                .clone()
+                .oneshot(Request::get(path).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
+            assert_eq!(levels.take_at_least(Level::INFO), 0, "{path}");
+        }
+        let response = app
+            .oneshot(Request::get("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(levels.take_at_least(Level::WARN), 1);
+    }
 
     #[tokio::test]
     async fn a_panicking_handler_gives_a_json_500_and_the_app_keeps_serving() {

@@ -1,7 +1,8 @@
 //! The `berth` command: wires the subcommands to the libraries. No business logic lives here.
 //!
-//! Exit codes: 0 success; 1 a server that could not start or stopped on an error, or an
-//! unhealthy `healthcheck`; 2 `analyze` could not read or parse its file.
+//! Exit codes: 0 success; 1 a server that could not start or stopped on an error (a shutdown
+//! whose SHUTDOWN_TIMEOUT ran out with requests unanswered included), or an unhealthy
+//! `healthcheck`; 2 `analyze` could not read or parse its file.
 
 #[cfg(feature = "dockerfile-tools")]
 mod analyze;

@@ -30,6 +30,23 @@ fn free_port() -> u16 {
 /// A berth command with none of the caller's serving settings leaking in.
 fn berth() -> Command {
     let mut command = Command::new(BERTH);
+    scrub_settings(&mut command);
+    command
+}
+
+/// berth under a shell that lowers the open-file limit (soft and hard) to `limit` first.
+fn berth_with_open_files(limit: u32) -> Command {
+    let mut command = Command::new("sh");
+    command.args([
+        "-c",
+        &format!("ulimit -n {limit} && exec \"$0\" \"$@\""),
+        BERTH,
+    ]);
+    scrub_settings(&mut command);
+    command
+}
+
+fn scrub_settings(command: &mut Command) {
     for var in [
         "PORT",
         "HOST",
@@ -45,11 +62,14 @@ fn berth() -> Command {
         "CSV_HAS_HEADER",
         "CSV_DELIMITER",
         "BATCH_MAX_ROWS",
+        "SHUTDOWN_TIMEOUT",
+        "HEADER_READ_TIMEOUT",
+        "BODY_READ_TIMEOUT",
+        "MAX_CONNECTIONS",
     ] {
         command.env_remove(var);
     }
     command.env("SM_MODEL_DIR", "/nonexistent/berth-e2e");
-    command
 }
 
 struct Server {
@@ -59,8 +79,12 @@ struct Server {
 
 impl Server {
     fn start(args: &[&str], envs: &[(&str, &str)]) -> Self {
+        Self::start_with(berth(), args, envs)
+    }
+
+    /// Starts `berth serve` with `command`, a [`berth`] command or a wrapper of it.
+    fn start_with(mut command: Command, args: &[&str], envs: &[(&str, &str)]) -> Self {
         let port = free_port();
-        let mut command = berth();
         command
             .arg("serve")
             .args(args)
@@ -127,9 +151,13 @@ impl Drop for Server {
 }
 
 fn agent() -> ureq::Agent {
+    agent_with_timeout(Duration::from_secs(30))
+}
+
+fn agent_with_timeout(timeout: Duration) -> ureq::Agent {
     ureq::Agent::config_builder()
         .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
+        .timeout_global(Some(timeout))
         .build()
         .into()
 }
@@ -283,7 +311,7 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
     let mut server = Server::start(&[model.to_str().unwrap()], &[("LOG_FORMAT", "json")]);
     let url = server.url("/invocations");
     let in_flight = std::thread::spawn(move || post(&url, "application/json", "[2500]"));
-    std::thread::sleep(Duration::from_millis(150));
+    wait_for_requests_in_flight(&server, 1);
     server.terminate();
     let answer = in_flight.join().unwrap();
     assert_eq!(answer.status, 200, "{}", answer.body);
@@ -307,6 +335,326 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
         std::net::TcpStream::connect(("127.0.0.1", server.port)).is_err(),
         "still accepting after shutdown"
     );
+}
+
+/// Waits (at most 10 s) until the server is answering at least `requests` besides the metrics
+/// scrape that asks.
+fn wait_for_requests_in_flight(server: &Server, requests: u32) {
+    let series = "berth_http_requests_in_flight ";
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let mut response = agent().get(&server.url("/metrics")).call().unwrap();
+        let text = response.body_mut().read_to_string().unwrap();
+        let in_flight = text
+            .lines()
+            .find_map(|line| line.strip_prefix(series)?.trim().parse::<u32>().ok());
+        if in_flight.is_some_and(|n| n > requests) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("{requests} requests never were in flight together");
+}
+
+#[test]
+fn sigterm_with_a_request_outlasting_shutdown_timeout_drops_it_and_exits_1() {
+    let model = fixtures().join("slow_square.onnx");
+    let mut server = Server::start(&[model.to_str().unwrap()], &[("SHUTDOWN_TIMEOUT", "300ms")]);
+    let url = server.url("/invocations");
+    // n = 6000 runs for seconds (n**3 multiply-adds): far past SHUTDOWN_TIMEOUT.
+    let in_flight = std::thread::spawn(move || {
+        agent()
+            .post(&url)
+            .header("content-type", "application/json")
+            .send("[6000]")
+            .map(|response| response.status().as_u16())
+    });
+    wait_for_requests_in_flight(&server, 1);
+    let signalled = Instant::now();
+    server.terminate();
+    let (code, stderr) = server.wait_exit(Duration::from_secs(10));
+    let exited = signalled.elapsed();
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(
+        stderr.lines().last(),
+        Some(
+            "error: SHUTDOWN_TIMEOUT (300ms) ran out with 1 request in flight: it was dropped \
+             unanswered"
+        ),
+        "{stderr}"
+    );
+    assert!(exited < Duration::from_secs(3), "exited after {exited:?}");
+    let answer = in_flight.join().unwrap();
+    assert!(
+        answer.is_err(),
+        "the dropped request was answered: {answer:?}"
+    );
+}
+
+#[test]
+fn a_flood_of_503s_logs_no_error() {
+    let model = fixtures().join("slow_square.onnx");
+    let mut server = Server::start(
+        &[model.to_str().unwrap()],
+        &[("MAX_QUEUED", "1"), ("ACQUIRE_TIMEOUT", "10ms")],
+    );
+    let url = server.url("/invocations");
+    let slow = {
+        let url = url.clone();
+        std::thread::spawn(move || post(&url, "application/json", "[4000]"))
+    };
+    wait_for_requests_in_flight(&server, 1);
+    // The worker is busy and the queue has one place: most of these get 503.
+    let flood: Vec<_> = (0..8)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || post(&url, "application/json", "[10]"))
+        })
+        .collect();
+    let statuses: Vec<u16> = flood
+        .into_iter()
+        .map(|t| t.join().unwrap().status)
+        .collect();
+    assert!(
+        statuses.iter().all(|s| [200, 503].contains(s)),
+        "{statuses:?}"
+    );
+    assert!(statuses.contains(&503), "{statuses:?}");
+    assert_eq!(slow.join().unwrap().status, 200);
+    server.terminate();
+    let (code, stderr) = server.wait_exit(Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("ERROR"), "{stderr}");
+    assert!(!stderr.contains("503"), "{stderr}");
+}
+
+/// What a slow client of [`slow_clients_are_cut_off_and_never_lock_the_others_out`] does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slowness {
+    /// Connects and sends nothing.
+    Silent,
+    /// Sends part of a request head, then one more byte of a header that never ends every tick.
+    TricklingHead,
+    /// Sends a head announcing 1000 bytes of body, then one byte of body every tick.
+    TricklingBody,
+    /// The same on the KServe v2 route.
+    TricklingBodyV2,
+    /// Sends a whole request, reads the answer, then keeps the connection open, idle.
+    IdleKeepAlive,
+}
+
+struct SlowClient {
+    slowness: Slowness,
+    stream: std::net::TcpStream,
+    received: Vec<u8>,
+    /// When the server closed the connection, from the start of the attack.
+    closed: Option<Duration>,
+}
+
+impl SlowClient {
+    fn open(port: u16, slowness: Slowness) -> Self {
+        use std::io::Write;
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let start: &[u8] = match slowness {
+            Slowness::Silent => b"",
+            Slowness::TricklingHead => b"POST /invocations HTTP/1.1\r\nHost: x\r\nX-Slow: ",
+            Slowness::TricklingBody => {
+                b"POST /invocations HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n\
+                  Content-Length: 1000\r\n\r\n5.1,"
+            }
+            Slowness::TricklingBodyV2 => {
+                b"POST /v2/models/iris-demo/infer HTTP/1.1\r\nHost: x\r\n\
+                  Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+            }
+            Slowness::IdleKeepAlive => b"GET /ping HTTP/1.1\r\nHost: x\r\n\r\n",
+        };
+        stream.write_all(start).unwrap();
+        stream.set_nonblocking(true).unwrap();
+        Self {
+            slowness,
+            stream,
+            received: Vec::new(),
+            closed: None,
+        }
+    }
+
+    /// Sends one more byte when this client trickles (a closed connection refuses it: ignored,
+    /// [`SlowClient::read`] sees the close).
+    fn trickle(&mut self) {
+        use std::io::Write;
+        if matches!(
+            self.slowness,
+            Slowness::TricklingHead | Slowness::TricklingBody | Slowness::TricklingBodyV2
+        ) {
+            let _ = self.stream.write(b"1");
+        }
+    }
+
+    /// Reads what has arrived; notes the time when the server has closed the connection.
+    fn read(&mut self, elapsed: Duration) {
+        let mut buffer = [0_u8; 4096];
+        while self.closed.is_none() {
+            match self.stream.read(&mut buffer) {
+                Ok(0) => self.closed = Some(elapsed),
+                Ok(n) => self.received.extend_from_slice(&buffer[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(_) => self.closed = Some(elapsed),
+            }
+        }
+    }
+
+    /// Checks what the server answered before closing.
+    fn check_answer(&self) {
+        let answer = String::from_utf8_lossy(&self.received);
+        match self.slowness {
+            // hyper closes without a word when a head does not arrive in time.
+            Slowness::Silent | Slowness::TricklingHead => {
+                assert!(answer.is_empty(), "{:?}: {answer}", self.slowness);
+            }
+            Slowness::TricklingBody => {
+                assert!(answer.starts_with("HTTP/1.1 408 "), "{answer}");
+                assert!(
+                    answer.ends_with(
+                        r#"{"error":{"code":"request_timeout","message":"the request body did not arrive within BODY_READ_TIMEOUT (1s)"}}"#
+                    ),
+                    "{answer}"
+                );
+            }
+            Slowness::TricklingBodyV2 => {
+                assert!(answer.starts_with("HTTP/1.1 408 "), "{answer}");
+                assert!(
+                    answer.ends_with(
+                        r#"{"error":"the request body did not arrive within BODY_READ_TIMEOUT (1s)"}"#
+                    ),
+                    "{answer}"
+                );
+            }
+            Slowness::IdleKeepAlive => {
+                assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
+                assert!(answer.ends_with(r#"{"status":"alive"}"#), "{answer}");
+            }
+        }
+    }
+}
+
+/// Descriptors the process `pid` has open, where `/proc` says (Linux).
+fn open_descriptors(pid: u32) -> Option<usize> {
+    Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count())
+}
+
+#[test]
+fn slow_clients_are_cut_off_and_never_lock_the_others_out() {
+    // More slow connections than the open-file limit allows, so that without timeouts and a
+    // connection limit they would lock everyone out.
+    const SLOW_CLIENTS: usize = 300;
+    const TICK: Duration = Duration::from_millis(100);
+    let timeout = Duration::from_secs(1);
+    let mut server = Server::start_with(
+        berth_with_open_files(256),
+        &[],
+        &[("HEADER_READ_TIMEOUT", "1s"), ("BODY_READ_TIMEOUT", "1s")],
+    );
+    let descriptors_before = open_descriptors(server.child.id());
+    let kinds = [
+        Slowness::Silent,
+        Slowness::TricklingHead,
+        Slowness::TricklingBody,
+        Slowness::TricklingHead,
+        Slowness::TricklingBodyV2,
+        Slowness::IdleKeepAlive,
+    ];
+    let attack = Instant::now();
+    let mut clients: Vec<SlowClient> = (0..SLOW_CLIENTS)
+        .map(|i| SlowClient::open(server.port, kinds[i % kinds.len()]))
+        .collect();
+    let opened = attack.elapsed();
+
+    // While the slow clients hold every connection the server may open: a probe and predictions.
+    let (ping_url, url) = (server.url("/ping"), server.url("/invocations"));
+    let others = std::thread::spawn(move || {
+        let started = Instant::now();
+        let ping = agent_with_timeout(timeout + Duration::from_secs(4))
+            .get(&ping_url)
+            .call()
+            .map(|r| r.status().as_u16());
+        let ping_took = started.elapsed();
+        let predictions = ping.is_ok().then(|| {
+            let csv = post(&url, "text/csv", "5.1,3.5,1.4,0.2\n6.7,3.0,5.2,2.3");
+            let json = post(&url, "application/json", "[[6.0,2.2,4.0,1.0]]");
+            (csv, json)
+        });
+        (ping, ping_took, predictions)
+    });
+
+    // Every slow connection must be closed by the server: the first 192 (256 descriptors less
+    // the 64 berth keeps) after the timeout, the rest, which waited in the accept queue, one
+    // timeout later.
+    let deadline = 2 * timeout + Duration::from_secs(4);
+    let mut next_tick = Instant::now();
+    while attack.elapsed() < deadline && clients.iter().any(|c| c.closed.is_none()) {
+        let trickle = Instant::now() >= next_tick;
+        if trickle {
+            next_tick += TICK;
+        }
+        for client in clients.iter_mut().filter(|c| c.closed.is_none()) {
+            if trickle {
+                client.trickle();
+            }
+            client.read(attack.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let (ping, ping_took, predictions) = others.join().unwrap();
+    eprintln!(
+        "under {SLOW_CLIENTS} slow clients (opened in {opened:?}): /ping answered {ping:?} in \
+         {ping_took:?}; the last slow connection was closed after {:?}",
+        clients.iter().filter_map(|c| c.closed).max()
+    );
+    assert_eq!(ping.ok(), Some(200), "/ping did not answer");
+    assert!(
+        ping_took < timeout + Duration::from_secs(2),
+        "/ping took {ping_took:?} under slow clients"
+    );
+    let (csv, json) = predictions.unwrap();
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    assert_eq!(csv.body, r#"{"predictions":[0,2]}"#);
+    assert_eq!(json.body, r#"{"predictions":[1]}"#);
+    let still_open = clients.iter().filter(|c| c.closed.is_none()).count();
+    assert_eq!(
+        still_open, 0,
+        "{still_open} slow connections still open after {deadline:?}"
+    );
+    for client in &clients {
+        client.check_answer();
+    }
+
+    // Nothing leaked: the server answers at once and holds no more descriptors than before.
+    drop(clients);
+    let started = Instant::now();
+    let ping = agent().get(&server.url("/ping")).call().unwrap();
+    assert_eq!(ping.status(), 200);
+    assert!(started.elapsed() < Duration::from_millis(500));
+    if let Some(before) = descriptors_before {
+        // The probes' own connections close when their agents drop; give the server a moment.
+        let settle = Instant::now() + timeout + Duration::from_secs(1);
+        let mut now = open_descriptors(server.child.id());
+        while now.is_some_and(|n| n > before) && Instant::now() < settle {
+            std::thread::sleep(Duration::from_millis(50));
+            now = open_descriptors(server.child.id());
+        }
+        assert!(
+            now.is_some_and(|n| n <= before),
+            "descriptors: {before} before, {now:?} after"
+        );
+    }
+    server.terminate();
+    let (code, stderr) = server.wait_exit(Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("MAX_CONNECTIONS lowered to fit the open-file limit (ulimit -n) max_connections=192 requested=1024 open_file_limit=256"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("ERROR"), "{stderr}");
 }
 
 #[test]
@@ -344,7 +692,7 @@ fn run_failing(args: &[&str], envs: &[(&str, &str)]) -> String {
 
 #[test]
 fn invalid_settings_stop_start_up_naming_the_variable() {
-    let cases: [(&[(&str, &str)], &str); 12] = [
+    let cases: [(&[(&str, &str)], &str); 15] = [
         (&[("TABULAR_DTYPE", "float16")], "TABULAR_DTYPE"),
         (
             &[("ONNX_INPUT_DTYPE_MAP_JSON", r#"{"a": 3}"#)],
@@ -363,6 +711,9 @@ fn invalid_settings_stop_start_up_naming_the_variable() {
         (&[("MAX_BODY_BYTES", "0")], "MAX_BODY_BYTES"),
         (&[("ACQUIRE_TIMEOUT", "soon")], "ACQUIRE_TIMEOUT"),
         (&[("CSV_HAS_HEADER", "maybe")], "CSV_HAS_HEADER"),
+        (&[("HEADER_READ_TIMEOUT", "0s")], "HEADER_READ_TIMEOUT"),
+        (&[("BODY_READ_TIMEOUT", "never")], "BODY_READ_TIMEOUT"),
+        (&[("MAX_CONNECTIONS", "0")], "MAX_CONNECTIONS"),
     ];
     for (envs, name) in cases {
         let stderr = run_failing(&["serve", "--host", "127.0.0.1"], envs);

@@ -46,9 +46,7 @@ impl IntoResponse for V2Error {
     fn into_response(self) -> Response {
         let status = self.0.status();
         let message = self.0.to_string();
-        if let ServeError::Internal(detail) = &self.0 {
-            tracing::error!(%detail, "v2 request failed");
-        }
+        self.0.log();
         (
             status,
             [(header::CONTENT_TYPE, "application/json")],
@@ -239,7 +237,13 @@ async fn run_infer(
     let signature = find(&state, &name, version.as_deref())?;
     let model = state.app().model.get().ok_or(ServeError::NotReady)?;
     let config = &state.app().config;
-    let bytes = read_body(body, &headers, config.max_body_bytes).await?;
+    let bytes = read_body(
+        body,
+        &headers,
+        config.max_body_bytes,
+        config.body_read_timeout,
+    )
+    .await?;
     if bytes.is_empty() {
         return Err(ServeError::EmptyBody.into());
     }
