@@ -44,6 +44,7 @@ fn berth() -> Command {
         "RESPONSE_OUTPUTS",
         "CSV_HAS_HEADER",
         "CSV_DELIMITER",
+        "BERTH_DEMO",
     ] {
         command.env_remove(var);
     }
@@ -194,8 +195,8 @@ fn error_code(answer: &Answer) -> String {
 }
 
 #[test]
-fn serves_the_demo_model_when_no_model_is_given() {
-    let server = Server::start(&[], &[]);
+fn serves_the_demo_model_when_asked() {
+    let server = Server::start(&["--demo"], &[]);
     let answer = post(&server.url("/invocations"), "text/csv", "5.1,3.5,1.4,0.2");
     assert_eq!(answer.status, 200);
     assert_eq!(answer.body, r#"{"predictions":[0]}"#);
@@ -212,6 +213,117 @@ fn serves_the_demo_model_when_no_model_is_given() {
         metadata.contains("\"name\":\"iris-demo.onnx\""),
         "{metadata}"
     );
+    // The environment variable asks for it too.
+    let server = Server::start(&[], &[("BERTH_DEMO", "true")]);
+    let answer = post(&server.url("/invocations"), "text/csv", "5.1,3.5,1.4,0.2");
+    assert_eq!(answer.body, r#"{"predictions":[0]}"#);
+}
+
+/// A fresh, empty directory under the system's temporary directory.
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("berth-e2e-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `berth serve` with these arguments and environment, expecting exit code 1 within a few
+/// seconds; returns stderr.
+fn refused_start(args: &[&str], envs: &[(&str, &str)]) -> String {
+    let port = free_port().to_string();
+    let output = berth()
+        .arg("serve")
+        .args(args)
+        .args(["--host", "127.0.0.1", "--port", &port])
+        .envs(envs.iter().copied())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{args:?} {envs:?}: {stderr}");
+    stderr
+}
+
+#[test]
+fn no_model_where_berth_looks_stops_start_up_saying_what_is_there() {
+    let missing = std::env::temp_dir().join(format!("berth-e2e-missing-{}", std::process::id()));
+    let stderr = refused_start(&[], &[("SM_MODEL_DIR", missing.to_str().unwrap())]);
+    let error = stderr.lines().last().unwrap_or_default();
+    assert!(
+        error.starts_with(&format!(
+            "error: no model to serve: {}/model.onnx not found: {} (SM_MODEL_DIR) does not exist",
+            missing.display(),
+            missing.display()
+        )),
+        "{stderr}"
+    );
+    assert!(error.contains("--demo"), "{stderr}");
+    assert!(!stderr.contains("listening"), "it must not bind: {stderr}");
+
+    let empty = scratch_dir("empty-model-dir");
+    let stderr = refused_start(&[], &[("SM_MODEL_DIR", empty.to_str().unwrap())]);
+    assert!(
+        stderr.contains(&format!("{} (SM_MODEL_DIR) is empty", empty.display())),
+        "{stderr}"
+    );
+
+    let other = scratch_dir("other-model-dir");
+    std::fs::copy(
+        fixtures().join("iris_forest.onnx"),
+        other.join("forest.onnx"),
+    )
+    .unwrap();
+    std::fs::write(other.join("notes.txt"), "trained on Iris\n").unwrap();
+    let stderr = refused_start(&[], &[("SM_MODEL_DIR", other.to_str().unwrap())]);
+    assert!(
+        stderr.contains(&format!(
+            "{} (SM_MODEL_DIR) holds forest.onnx, notes.txt; to serve forest.onnx, set \
+             MODEL_FILENAME=forest.onnx",
+            other.display()
+        )),
+        "{stderr}"
+    );
+    // ... which is then served.
+    let server = Server::start(
+        &[],
+        &[
+            ("SM_MODEL_DIR", other.to_str().unwrap()),
+            ("MODEL_FILENAME", "forest.onnx"),
+        ],
+    );
+    let answer = post(&server.url("/invocations"), "text/csv", "6.7,3.0,5.2,2.3");
+    assert_eq!(answer.body, r#"{"predictions":[2]}"#);
+    drop(server);
+
+    // The demo is an alternative to a model file, never both.
+    let model = fixtures().join("iris_forest.onnx");
+    let stderr = refused_start(&["--demo", model.to_str().unwrap()], &[]);
+    assert!(stderr.contains("both MODEL"), "{stderr}");
+    let stderr = run_failing(
+        &["serve", "--host", "127.0.0.1"],
+        &[("BERTH_DEMO", "maybe")],
+    );
+    assert!(stderr.contains("BERTH_DEMO"), "{stderr}");
+    for dir in [empty, other] {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[test]
+fn a_directory_given_as_the_model_is_called_one_with_its_onnx_files() {
+    let dir = scratch_dir("model-arg-dir");
+    std::fs::copy(fixtures().join("iris_forest.onnx"), dir.join("b.onnx")).unwrap();
+    std::fs::copy(fixtures().join("iris_mlp.onnx"), dir.join("a.onnx")).unwrap();
+    std::fs::write(dir.join("README"), "two models\n").unwrap();
+    let stderr = refused_start(&[dir.to_str().unwrap()], &[]);
+    assert!(
+        stderr.contains(&format!(
+            "MODEL {} is a directory, not a model file: it holds a.onnx, b.onnx",
+            dir.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not found"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -310,7 +422,7 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
 
 #[test]
 fn healthcheck_exits_0_when_up_and_1_when_down() {
-    let server = Server::start(&[], &[]);
+    let server = Server::start(&["--demo"], &[]);
     let up = berth()
         .args(["healthcheck", "--url", &server.url("/ping")])
         .status()
@@ -364,13 +476,13 @@ fn invalid_settings_stop_start_up_naming_the_variable() {
         (&[("CSV_HAS_HEADER", "maybe")], "CSV_HAS_HEADER"),
     ];
     for (envs, name) in cases {
-        let stderr = run_failing(&["serve", "--host", "127.0.0.1"], envs);
+        let stderr = run_failing(&["serve", "--demo", "--host", "127.0.0.1"], envs);
         assert!(stderr.contains(name), "{envs:?}: {stderr}");
     }
     // Settings that only the model can refute stop the server once the model is read.
     let port = free_port().to_string();
     let stderr = run_failing(
-        &["serve", "--host", "127.0.0.1", "--port", &port],
+        &["serve", "--demo", "--host", "127.0.0.1", "--port", &port],
         &[("ONNX_OUTPUT_NAME", "nope")],
     );
     let last = stderr.lines().last().unwrap_or_default();
@@ -386,7 +498,7 @@ fn a_missing_onnx_runtime_is_one_line_naming_the_fix() {
     std::fs::create_dir_all(&empty).unwrap();
     // The binary's own directory has no library in a cargo build; the cache is empty.
     let stderr = run_failing(
-        &["serve", "--host", "127.0.0.1"],
+        &["serve", "--demo", "--host", "127.0.0.1"],
         &[
             ("BERTH_CACHE_DIR", empty.to_str().unwrap()),
             ("ORT_DYLIB_PATH", ""),
@@ -396,7 +508,7 @@ fn a_missing_onnx_runtime_is_one_line_naming_the_fix() {
     assert_eq!(lines.len(), 1, "{stderr}");
     assert!(lines[0].contains("make onnxruntime"), "{stderr}");
     let stderr = run_failing(
-        &["serve"],
+        &["serve", "--demo"],
         &[("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so")],
     );
     assert!(
@@ -516,7 +628,10 @@ fn fake_collector() -> (u16, std::sync::mpsc::Receiver<(String, Vec<u8>)>) {
 fn spans_go_to_the_otlp_endpoint_and_join_the_callers_trace() {
     let (collector, received) = fake_collector();
     let endpoint = format!("http://127.0.0.1:{collector}");
-    let mut server = Server::start(&[], &[("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str())]);
+    let mut server = Server::start(
+        &["--demo"],
+        &[("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str())],
+    );
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
     let response = agent()
         .post(&server.url("/invocations"))
