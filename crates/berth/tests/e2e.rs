@@ -665,3 +665,100 @@ fn spans_go_to_the_otlp_endpoint_and_join_the_callers_trace() {
     }
     panic!("no exported span carried the caller's trace id (bodies seen: {seen:?})");
 }
+
+fn get_json(url: &str) -> serde_json::Value {
+    let mut response = agent().get(url).call().unwrap();
+    assert_eq!(response.status(), 200, "{url}");
+    serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap()
+}
+
+/// The onnxruntime wheel of the tests' Python environment: its version and its library.
+fn wheel_onnxruntime() -> (String, PathBuf) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let python = root.join(".venv/bin/python");
+    assert!(
+        python.is_file(),
+        "{} missing: run `make venv`",
+        python.display()
+    );
+    let output = Command::new(&python)
+        .args([
+            "-c",
+            "import onnxruntime, pathlib; print(onnxruntime.__version__); \
+             print(next((pathlib.Path(onnxruntime.__file__).parent / 'capi')\
+             .glob('libonnxruntime.so*')))",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let mut lines = stdout.lines();
+    match (lines.next(), lines.next()) {
+        (Some(version), Some(library)) if output.status.success() => {
+            (version.to_owned(), PathBuf::from(library))
+        }
+        _ => panic!("{stdout}{}", String::from_utf8_lossy(&output.stderr)),
+    }
+}
+
+#[test]
+fn version_and_metadata_give_the_version_the_loaded_library_reports() {
+    let (version, library) = wheel_onnxruntime();
+    let server = Server::start(
+        &["--demo"],
+        &[("ORT_DYLIB_PATH", library.to_str().unwrap())],
+    );
+    assert_eq!(get_json(&server.url("/version"))["onnxruntime"], version);
+    assert_eq!(
+        get_json(&server.url("/metadata"))["onnxruntime_version"],
+        version
+    );
+    drop(server);
+
+    // The same library with its version string (the one `GetVersionString` returns, a
+    // NUL-terminated literal) changed to 1.99.9: berth must say 1.99.9, whatever its pin says.
+    let mut bytes = std::fs::read(&library).unwrap();
+    let literal = format!("\0{version}\0").into_bytes();
+    let at: Vec<usize> = bytes
+        .windows(literal.len())
+        .enumerate()
+        .filter(|(_, w)| *w == literal.as_slice())
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert_eq!(
+        at.len(),
+        1,
+        "the version literal {version} is not unique in the library"
+    );
+    let patched_version = "1.99.9";
+    assert_eq!(
+        patched_version.len(),
+        version.len(),
+        "same length, same layout"
+    );
+    bytes[at[0]..at[0] + version.len()].copy_from_slice(patched_version.as_bytes());
+    let dir = scratch_dir("patched-onnxruntime");
+    let patched = dir.join("libonnxruntime.so");
+    std::fs::write(&patched, bytes).unwrap();
+    let mut server = Server::start(
+        &["--demo"],
+        &[
+            ("ORT_DYLIB_PATH", patched.to_str().unwrap()),
+            ("LOG_FORMAT", "json"),
+        ],
+    );
+    assert_eq!(
+        get_json(&server.url("/version"))["onnxruntime"],
+        patched_version
+    );
+    assert_eq!(
+        get_json(&server.url("/metadata"))["onnxruntime_version"],
+        patched_version
+    );
+    server.terminate();
+    let (_, stderr) = server.wait_exit(Duration::from_secs(20));
+    assert!(
+        stderr.contains("this ONNX Runtime is not the pinned release"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
