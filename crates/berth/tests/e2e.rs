@@ -59,8 +59,16 @@ struct Server {
 
 impl Server {
     fn start(args: &[&str], envs: &[(&str, &str)]) -> Self {
+        Self::start_in(None, args, envs)
+    }
+
+    /// Starts berth with `dir` as its working directory (the test's own when `None`).
+    fn start_in(dir: Option<&std::path::Path>, args: &[&str], envs: &[(&str, &str)]) -> Self {
         let port = free_port();
         let mut command = berth();
+        if let Some(dir) = dir {
+            command.current_dir(dir);
+        }
         command
             .arg("serve")
             .args(args)
@@ -761,4 +769,143 @@ fn version_and_metadata_give_the_version_the_loaded_library_reports() {
         "{stderr}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The venv's Python, which writes the files of other formats the tests need (no committed
+/// blobs).
+fn python() -> PathBuf {
+    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    assert!(
+        python.is_file(),
+        "{} missing: run `make venv`",
+        python.display()
+    );
+    python
+}
+
+#[test]
+fn a_file_that_is_not_onnx_is_named_for_what_it_is() {
+    let dir = scratch_dir("not-onnx");
+    // A scikit-learn model saved with joblib, and a zip archive laid out like torch.save's.
+    let script = "import sys, zipfile, joblib\n\
+                  from sklearn.linear_model import LogisticRegression\n\
+                  m = LogisticRegression().fit([[0.0], [1.0]], [0, 1])\n\
+                  joblib.dump(m, sys.argv[1] + '/model.joblib')\n\
+                  with zipfile.ZipFile(sys.argv[1] + '/model.pt', 'w') as z:\n\
+                  \x20   z.writestr('archive/data.pkl', b'\\x80\\x02}q\\x00.')\n";
+    let status = Command::new(python())
+        .args(["-c", script, dir.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::write(dir.join("model.h5"), b"\x89HDF\r\n\x1a\n\0\0\0\0\0\0\0\0").unwrap();
+    std::fs::write(dir.join("empty.onnx"), b"").unwrap();
+    std::fs::write(dir.join("model.csv"), "sepal_length,sepal_width\n5.1,3.5\n").unwrap();
+    let whole = std::fs::read(fixtures().join("iris_forest.onnx")).unwrap();
+    std::fs::write(dir.join("cut.onnx"), &whole[..whole.len() / 2]).unwrap();
+
+    let cases = [
+        (
+            "model.joblib",
+            "is not an ONNX file: it is a Python pickle",
+            "skl2onnx",
+        ),
+        (
+            "model.pt",
+            "is not an ONNX file: it is a zip archive",
+            "torch.onnx.export",
+        ),
+        (
+            "model.h5",
+            "is not an ONNX file: it is an HDF5 file",
+            "tf2onnx",
+        ),
+        (
+            "empty.onnx",
+            "is not an ONNX file: it is an empty file (0 bytes)",
+            "again",
+        ),
+        (
+            "model.csv",
+            "is not an ONNX file: it is a text file",
+            "export it to ONNX",
+        ),
+        (
+            "cut.onnx",
+            "looks like an ONNX model but is truncated or corrupt",
+            "again",
+        ),
+    ];
+    for (name, what, todo) in cases {
+        let stderr = refused_start(&[dir.join(name).to_str().unwrap()], &[]);
+        let error = stderr.lines().last().unwrap_or_default();
+        assert!(
+            error.starts_with(&format!("error: model {name} {what}")),
+            "{name}: {stderr}"
+        );
+        assert!(error.contains(todo), "{name}: {stderr}");
+        assert!(
+            !error.contains("Protobuf parsing failed"),
+            "{name}: {stderr}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_model_with_a_too_new_opset_says_so_in_one_line() {
+    let model = fixtures().join("too_new_opset.onnx");
+    let stderr = refused_start(&[model.to_str().unwrap()], &[]);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    let error = errors[0];
+    assert!(
+        error.starts_with(
+            "error: model too_new_opset.onnx needs opset 99 of domain ai.onnx, but ONNX Runtime "
+        ) && error.contains(" supports ai.onnx up to opset "),
+        "{stderr}"
+    );
+    assert!(error.contains("target_opset"), "{stderr}");
+    assert!(
+        !error.contains("onnxruntime_src") && !error.contains(model.to_str().unwrap()),
+        "{stderr}"
+    );
+    // What comes after the line is not ONNX Runtime's raw text.
+    assert!(!stderr.contains("under development"), "{stderr}");
+}
+
+#[test]
+fn a_model_with_external_weights_loads_from_another_working_directory() {
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("expected.json")).unwrap())
+            .unwrap();
+    let entry = &document["models"]["external_weights"];
+    assert!(fixtures().join("external_weights.weights").is_file());
+    let elsewhere = scratch_dir("external-weights-cwd");
+    let model = std::fs::canonicalize(fixtures().join("external_weights.onnx")).unwrap();
+    let server = Server::start_in(
+        Some(&elsewhere),
+        &[model.to_str().unwrap()],
+        &[("RESPONSE_OUTPUTS", "all")],
+    );
+    let body = serde_json::to_string(&entry["check_inputs"]["x"]).unwrap();
+    let answer = post(&server.url("/invocations"), "application/json", body);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let json: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+    let got = json["outputs"]["y"].as_array().unwrap();
+    let want = entry["expected"]["y"].as_array().unwrap();
+    assert_eq!(got.len(), want.len(), "{}", answer.body);
+    for (got, want) in got.iter().zip(want) {
+        for (g, w) in got.as_array().unwrap().iter().zip(want.as_array().unwrap()) {
+            let (g, w) = (g.as_f64().unwrap(), w.as_f64().unwrap());
+            assert!((g - w).abs() <= 1e-5, "{g} vs onnxruntime's {w}");
+        }
+    }
+    // The sha256 is the model file's, read in pieces.
+    assert_eq!(
+        get_json(&server.url("/metadata"))["model"]["sha256"],
+        entry["sha256"]
+    );
+    drop(server);
+    std::fs::remove_dir_all(&elsewhere).unwrap();
 }
