@@ -165,7 +165,8 @@ impl Model {
                         .into(),
                 )
             } else {
-                EngineError::Inference(e.message().to_owned())
+                // ONNX Runtime ends its messages with a line feed; errors are one line.
+                EngineError::Inference(e.message().trim_end().to_owned())
             }
         })?;
         let mut values = Vec::with_capacity(self.signature.outputs.len());

@@ -78,6 +78,13 @@ pub enum ServeError {
     /// The model could not be loaded.
     #[error("{0}")]
     ModelLoad(#[source] EngineError),
+    /// The model loaded, but its warm-up inference (one row of zeros per input, run before the
+    /// server reports ready) failed for a reason other than the input.
+    #[error(
+        "the model loaded, but its warm-up inference (one all-zero row per input, run before \
+         readiness) failed: {0}"
+    )]
+    WarmUp(#[source] EngineError),
     /// Anything else: a bug or a runtime failure. The detail is logged, never sent.
     #[error("internal error")]
     Internal(String),
@@ -102,9 +109,10 @@ impl ServeError {
             Self::NotReady | Self::Overloaded | Self::ShuttingDown => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
-            Self::Internal(_) | Self::InvalidSetting { .. } | Self::ModelLoad(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
+            Self::Internal(_)
+            | Self::InvalidSetting { .. }
+            | Self::ModelLoad(_)
+            | Self::WarmUp(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -125,9 +133,10 @@ impl ServeError {
             Self::NotReady => "model_not_ready",
             Self::Overloaded => "overloaded",
             Self::ShuttingDown => "shutting_down",
-            Self::Internal(_) | Self::InvalidSetting { .. } | Self::ModelLoad(_) => {
-                "internal_error"
-            }
+            Self::Internal(_)
+            | Self::InvalidSetting { .. }
+            | Self::ModelLoad(_)
+            | Self::WarmUp(_) => "internal_error",
         }
     }
 

@@ -72,8 +72,9 @@ impl AppState {
     ///
     /// # Errors
     /// [`ServeError::ModelLoad`] when the model cannot be loaded, [`ServeError::InvalidSetting`]
-    /// when an output setting names an output the model lacks. A warm-up that the model refuses
-    /// (some models reject all-zero inputs) is logged, not fatal.
+    /// when an output setting names an output the model lacks, [`ServeError::WarmUp`] when the
+    /// warm-up inference fails. A warm-up that the model refuses as a client error (some models
+    /// reject all-zero inputs) is logged, not fatal.
     pub async fn load_model(
         &self,
         runtime: Runtime,
@@ -107,7 +108,7 @@ impl AppState {
             Err(error) if error.is_client_error() => {
                 tracing::warn!(%error, "the model refused the all-zero warm-up input; serving anyway");
             }
-            Err(error) => return Err(ServeError::ModelLoad(error)),
+            Err(error) => return Err(ServeError::WarmUp(error)),
         }
         if self.0.model.set(LoadedModel { pool, plan }).is_ok() {
             self.0

@@ -909,3 +909,19 @@ fn a_model_with_external_weights_loads_from_another_working_directory() {
     drop(server);
     std::fs::remove_dir_all(&elsewhere).unwrap();
 }
+
+#[test]
+fn a_failing_warm_up_inference_is_named_as_such() {
+    // The model loads; every run of it fails (a Reshape no input fits).
+    let model = fixtures().join("fails_at_run.onnx");
+    let stderr = refused_start(&[model.to_str().unwrap()], &[]);
+    let error = stderr.lines().last().unwrap_or_default();
+    assert!(
+        error.starts_with(
+            "error: the model loaded, but its warm-up inference (one all-zero row per input, run \
+             before readiness) failed: "
+        ),
+        "{stderr}"
+    );
+    assert!(error.contains("Reshape"), "{stderr}");
+}
