@@ -279,7 +279,13 @@ pub(crate) fn run(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind((args.host.as_str(), port))
             .await
             .with_context(|| format!("cannot listen on {}:{port}", args.host))?;
-        tracing::info!(address = %listener.local_addr()?, "listening");
+        // Bound before the model loads, so that liveness probes answer during a long load;
+        // the log must not read as "ready".
+        tracing::info!(
+            address = %listener.local_addr()?,
+            "listening for probes: /ping answers now; /ready and predictions wait until the \
+             model is loaded"
+        );
 
         let (load_failed, load_failure) = oneshot::channel::<String>();
         let loader = state.clone();

@@ -414,6 +414,15 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
     let (code, stderr) = server.wait_exit(Duration::from_secs(20));
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stderr.contains("SIGTERM received"), "{stderr}");
+    // Listening comes before the model is loaded, and its log line must not read as ready.
+    let listening = stderr
+        .find(
+            "listening for probes: /ping answers now; /ready and predictions wait until the \
+             model is loaded",
+        )
+        .unwrap_or_else(|| panic!("no listening line: {stderr}"));
+    let ready = stderr.find("model loaded: ready").expect("a ready line");
+    assert!(listening < ready, "{stderr}");
     for line in stderr.lines() {
         let event: serde_json::Value = serde_json::from_str(line)
             .unwrap_or_else(|e| panic!("LOG_FORMAT=json wrote a non-JSON line ({e}): {line}"));
