@@ -41,9 +41,12 @@ demo-model: venv ## Regenerate the embedded demo model (crates/berth/assets/iris
 build: ## Build berth in release mode
 	$(CARGO) build --release --locked -p berth
 
+# `make run` serves the built-in demo model, `make run MODEL=path/to/model.onnx` a model file.
+MODEL ?=
+
 .PHONY: run
-run: onnxruntime build ## Serve the demo model (or SM_MODEL_DIR/model.onnx) on :$(PORT)
-	PORT=$(PORT) ./target/release/berth serve
+run: onnxruntime build ## Serve the demo model on :$(PORT) (MODEL=path/to/model.onnx: serve that file)
+	PORT=$(PORT) ./target/release/berth serve $(if $(MODEL),"$(MODEL)",--demo)
 
 EXAMPLES := logistic_regression random_forest neural_network
 

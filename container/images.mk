@@ -90,9 +90,9 @@ build-runner: build-builder build-base-runner ## Image 5: berth + ONNX Runtime, 
 build-images: build-runner ## All five images, in order (each from the cache when unchanged)
 
 .PHONY: run-container
-run-container: ## Run the runner image on :$(PORT) (MODEL_DIR=dir with model.onnx to serve your model)
+run-container: ## Run the runner image on :$(PORT): the demo model, or MODEL_DIR=dir with model.onnx
 	$(RUN_ENGINE) run --rm --name $(CONTAINER_NAME) $(RUN_FLAGS) \
-	  $(if $(MODEL_DIR),-v $(abspath $(MODEL_DIR)):/opt/ml/model:ro) $(RUNNER_IMG) serve
+	  $(if $(MODEL_DIR),-v $(abspath $(MODEL_DIR)):/opt/ml/model:ro $(RUNNER_IMG) serve,$(RUNNER_IMG) serve --demo)
 
 .PHONY: clean-base clean-base-builder clean-builder clean-base-runner clean-runner clean-all
 clean-base: ## Remove the base image

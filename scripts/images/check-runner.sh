@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Start a runner image with podman, check from the host that /ping, /ready and /invocations answer,
-# that it runs as the unprivileged user, that the health check passes and that it stops on SIGTERM.
+# Start a runner image with podman, check from the host that with no model it refuses to start,
+# that with `serve --demo` /ping, /ready and /invocations answer, that it runs as the unprivileged
+# user, that the health check passes and that it stops on SIGTERM.
 #   scripts/images/check-runner.sh IMAGE
 # Host network (env.sh): berth listens on 127.0.0.1 only, on a free port, and nothing else is
 # contacted. The container is removed whatever happens.
@@ -14,9 +15,18 @@ name=berth-check-$$
 cleanup() { podman rm -f -t 2 "$name" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
+# The image's own command (`serve`) with no model mounted: exit 1, naming what it found.
+status=0
+refusal=$(podman run --rm --pull=never --no-healthcheck -e HOST=127.0.0.1 -e PORT="$port" "$image" 2>&1) ||
+  status=$?
+if [ "$status" != 1 ] || ! grep -q 'no model to serve: /opt/ml/model/model.onnx not found' <<<"$refusal"; then
+  echo "with no model the runner should exit 1 saying so; it exited $status:" >&2; echo "$refusal" >&2; exit 1
+fi
+echo "no model mounted: exit 1, $(grep -m 1 -o 'no model to serve: .* not found: [^.]*' <<<"$refusal")"
+
 t0=$(date +%s.%N)
 podman run -d --pull=never --name "$name" -e HOST=127.0.0.1 -e PORT="$port" \
-  -e BERTH_HEALTHCHECK_URL="http://127.0.0.1:$port/ping" "$image" >/dev/null 2>"/tmp/$name.err" ||
+  -e BERTH_HEALTHCHECK_URL="http://127.0.0.1:$port/ping" "$image" serve --demo >/dev/null 2>"/tmp/$name.err" ||
   { cat "/tmp/$name.err" >&2; exit 1; }
 rm -f "/tmp/$name.err"
 if ! wait_http "http://127.0.0.1:$port/ping" 20; then podman logs "$name" >&2; exit 1; fi

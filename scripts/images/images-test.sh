@@ -61,9 +61,9 @@ trap 'rm -rf "$copy"' EXIT
 git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -C "$copy" -xf -
 # The change: one log message of berth serve (so the binary really changes); a comment line when
 # that message is gone.
-if grep -q '"listening")' "$copy/crates/berth/src/serve.rs"; then
-  sed -i 's/"listening")/"listening (one-line change)")/' "$copy/crates/berth/src/serve.rs"
-  echo "change: crates/berth/src/serve.rs, log message \"listening\" -> \"listening (one-line change)\""
+if grep -q '"listening for probes: ' "$copy/crates/berth/src/serve.rs"; then
+  sed -i 's/"listening for probes: /"listening (one-line change) for probes: /' "$copy/crates/berth/src/serve.rs"
+  echo "change: crates/berth/src/serve.rs, log message \"listening for probes\" -> \"listening (one-line change) for probes\""
 else
   echo '// one-line change' >> "$copy/crates/berth/src/serve.rs"
   echo "change: a comment line appended to crates/berth/src/serve.rs"

@@ -44,6 +44,44 @@ pub enum EngineError {
         /// ONNX Runtime's reason.
         reason: String,
     },
+    /// ONNX Runtime refused the file, and its first bytes say it is another format (a pickle, a
+    /// zip archive, ...).
+    #[error("model {name} is not an ONNX file: it is {found}; {todo}")]
+    NotOnnx {
+        /// The model's file name.
+        name: String,
+        /// What the file is.
+        found: String,
+        /// What to do instead.
+        todo: String,
+    },
+    /// ONNX Runtime refused the file, which starts like an ONNX model but ends early.
+    #[error(
+        "model {name} looks like an ONNX model but is truncated or corrupt ({detail}): copy or \
+         export it again"
+    )]
+    Corrupt {
+        /// The model's file name.
+        name: String,
+        /// Where the file ends too early.
+        detail: String,
+    },
+    /// The model needs a newer ONNX Runtime than the one loaded (an opset or IR version).
+    #[error(
+        "model {name} needs {needs}, but ONNX Runtime {onnxruntime} supports {supports}: \
+         re-export the model with a lower target opset (skl2onnx `target_opset`, \
+         torch.onnx.export `opset_version`), or load a newer ONNX Runtime"
+    )]
+    TooNew {
+        /// The model's file name.
+        name: String,
+        /// What the model needs, e.g. `opset 99 of domain ai.onnx`.
+        needs: String,
+        /// What the loaded ONNX Runtime supports, e.g. `ai.onnx up to opset 26`.
+        supports: String,
+        /// The loaded ONNX Runtime's version.
+        onnxruntime: String,
+    },
     /// The model uses a value type that berth cannot feed or return.
     #[error("model {name}: {what}")]
     UnsupportedModel {

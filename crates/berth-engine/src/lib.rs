@@ -5,7 +5,8 @@
 //! - [`library`]: finding `libonnxruntime.so` (pinned release, lookup order, one clear error);
 //! - [`Runtime`]: the loaded library and its ONNX Runtime environment;
 //! - [`Model`] and [`ModelSignature`]: a loaded session and the description of its inputs and
-//!   outputs (names, element types, shapes, sha256 of the file);
+//!   outputs (names, element types, shapes, sha256 of the file), and why a model would not load
+//!   (another format, a truncated file, an opset too new for the loaded ONNX Runtime);
 //! - [`InputTensor`], [`TensorData`] and [`OutputValue`]: typed batches in and out, including
 //!   `seq(map(...))` outputs such as scikit-learn's ZipMap;
 //! - [`InferencePool`]: dedicated inference threads behind a bounded queue, so that inference never
@@ -18,6 +19,7 @@
 //! the server's job (`berth-serve`).
 
 mod batch;
+mod diagnose;
 mod error;
 pub mod library;
 mod model;

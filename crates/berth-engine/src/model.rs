@@ -1,5 +1,6 @@
 //! One loaded model: an ONNX Runtime session, its signature, and running a batch through it.
 
+use std::io::Cursor;
 use std::path::PathBuf;
 
 use ort::session::{Session, SessionInputValue, builder::GraphOptimizationLevel};
@@ -8,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::signature::{ElementType, InputSpec, ModelSignature, OutputKind, OutputSpec};
 use crate::tensor::{InputTensor, MapKeys, OutputMap, OutputValue, Outputs, TensorData};
-use crate::{EngineError, Result, Runtime};
+use crate::{EngineError, Result, Runtime, diagnose};
 
 /// Where a model's bytes come from.
 #[derive(Debug, Clone)]
@@ -36,17 +37,20 @@ impl ModelSource {
         }
     }
 
-    fn read(&self) -> Result<std::borrow::Cow<'static, [u8]>> {
+    /// SHA-256 of the model file (hex), read in pieces: a model is never held in memory twice.
+    fn sha256(&self) -> Result<String> {
         match self {
             Self::File(path) => {
-                std::fs::read(path)
-                    .map(std::borrow::Cow::Owned)
-                    .map_err(|source| EngineError::ModelRead {
-                        path: path.clone(),
-                        source,
-                    })
+                let read_error = |source| EngineError::ModelRead {
+                    path: path.clone(),
+                    source,
+                };
+                let mut file = std::fs::File::open(path).map_err(read_error)?;
+                let mut hasher = Sha256::new();
+                std::io::copy(&mut file, &mut hasher).map_err(read_error)?;
+                Ok(hex(&hasher.finalize()))
             }
-            Self::Embedded { bytes, .. } => Ok(std::borrow::Cow::Borrowed(bytes)),
+            Self::Embedded { bytes, .. } => Ok(hex(&Sha256::digest(bytes))),
         }
     }
 }
@@ -89,8 +93,7 @@ impl Model {
     /// [`EngineError::UnsupportedModel`] when an input or output has a type berth cannot handle.
     pub fn load(runtime: &Runtime, source: &ModelSource, options: &SessionOptions) -> Result<Self> {
         let name = source.display_name();
-        let bytes = source.read()?;
-        let sha256 = hex(&Sha256::digest(&bytes));
+        let sha256 = source.sha256()?;
         let load_error = |e: &dyn std::fmt::Display| EngineError::ModelLoad {
             name: name.clone(),
             reason: e.to_string(),
@@ -113,9 +116,24 @@ impl Model {
             .map_err(|e| load_error(&e))?
             .with_inter_op_spinning(false)
             .map_err(|e| load_error(&e))?;
-        let session = builder
-            .commit_from_memory(&bytes)
-            .map_err(|e| load_error(&e))?;
+        // From the path, not from bytes: ONNX Runtime resolves external data (weights saved
+        // beside the model) relative to the model file, and with bytes it has no file.
+        let committed = match source {
+            ModelSource::File(path) => builder.commit_from_file(path),
+            ModelSource::Embedded { bytes, .. } => builder.commit_from_memory(bytes),
+        };
+        let session = committed.map_err(|e| {
+            let reason = e.message();
+            match source {
+                ModelSource::File(path) => {
+                    let file = std::fs::File::open(path).ok();
+                    diagnose::refusal(&name, file, reason, runtime.version())
+                }
+                ModelSource::Embedded { bytes, .. } => {
+                    diagnose::refusal(&name, Some(Cursor::new(bytes)), reason, runtime.version())
+                }
+            }
+        })?;
         let signature = describe(&session, name, sha256)?;
         Ok(Self { session, signature })
     }
@@ -147,7 +165,8 @@ impl Model {
                         .into(),
                 )
             } else {
-                EngineError::Inference(e.message().to_owned())
+                // ONNX Runtime ends its messages with a line feed; errors are one line.
+                EngineError::Inference(e.message().trim_end().to_owned())
             }
         })?;
         let mut values = Vec::with_capacity(self.signature.outputs.len());

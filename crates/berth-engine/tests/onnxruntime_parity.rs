@@ -195,18 +195,30 @@ fn wrong_inputs_are_client_errors_with_clear_messages() {
 fn a_file_that_is_not_onnx_fails_to_load_without_its_path() {
     let dir = std::env::temp_dir().join(format!("berth-engine-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("broken.onnx");
-    std::fs::write(&path, b"this is not a model").unwrap();
-    let error = Model::load(
-        &runtime(),
-        &ModelSource::File(path),
-        &SessionOptions::default(),
-    )
-    .unwrap_err()
-    .to_string();
+    let load = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        Model::load(
+            &runtime(),
+            &ModelSource::File(path),
+            &SessionOptions::default(),
+        )
+        .unwrap_err()
+        .to_string()
+    };
+    // Text: named for what it is.
+    let error = load("broken.onnx", b"this is not a model");
     assert!(
-        error.starts_with("could not load model broken.onnx"),
+        error.starts_with("model broken.onnx is not an ONNX file: it is a text file"),
         "{error}"
     );
     assert!(!error.contains(dir.to_str().unwrap()), "{error}");
+    // Bytes berth does not recognise: ONNX Runtime's reason, without the path it puts in it.
+    let error = load("noise.onnx", &[0x00, 0xff, 0x13, 0x37, 0x00, 0x01]);
+    assert!(
+        error.starts_with("could not load model noise.onnx: "),
+        "{error}"
+    );
+    assert!(!error.contains(dir.to_str().unwrap()), "{error}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

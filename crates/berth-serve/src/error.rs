@@ -122,6 +122,13 @@ pub enum ServeError {
     /// The model could not be loaded.
     #[error("{0}")]
     ModelLoad(#[source] EngineError),
+    /// The model loaded, but its warm-up inference (one row of zeros per input, run before the
+    /// server reports ready) failed for a reason other than the input.
+    #[error(
+        "the model loaded, but its warm-up inference (one all-zero row per input, run before \
+         readiness) failed: {0}"
+    )]
+    WarmUp(#[source] EngineError),
     /// Anything else: a bug or a runtime failure. The detail is logged, never sent.
     #[error("internal error")]
     Internal(String),
@@ -151,6 +158,7 @@ impl ServeError {
             Self::Internal(_)
             | Self::InvalidSetting { .. }
             | Self::ModelLoad(_)
+            | Self::WarmUp(_)
             | Self::RequestsDropped { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -177,6 +185,7 @@ impl ServeError {
             Self::Internal(_)
             | Self::InvalidSetting { .. }
             | Self::ModelLoad(_)
+            | Self::WarmUp(_)
             | Self::RequestsDropped { .. } => "internal_error",
         }
     }
@@ -195,7 +204,10 @@ impl ServeError {
             Self::Internal(detail) => {
                 tracing::error!(code = self.code(), %detail, "request failed")
             }
-            Self::InvalidSetting { .. } | Self::ModelLoad(_) | Self::RequestsDropped { .. } => {
+            Self::InvalidSetting { .. }
+            | Self::ModelLoad(_)
+            | Self::WarmUp(_)
+            | Self::RequestsDropped { .. } => {
                 tracing::error!(code = self.code(), detail = %self, "request failed");
             }
             // Client mistakes, and the 503s of a full queue, a model not yet ready or a shutdown:

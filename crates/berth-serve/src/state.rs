@@ -73,10 +73,11 @@ impl AppState {
     ///
     /// # Errors
     /// [`ServeError::ModelLoad`] when the model cannot be loaded, [`ServeError::InvalidSetting`]
-    /// when an output setting names an output the model lacks, or when `BATCH_MAX_ROWS` asks for
-    /// dynamic batching and the model's answer for a row changes with the other rows of its
-    /// batch (the pool's probe). A warm-up that the model refuses
-    /// (some models reject all-zero inputs) is logged, not fatal.
+    /// when an output setting names an output the model lacks or `FEATURE_NAMES` does not fit
+    /// its inputs, or when `BATCH_MAX_ROWS` asks for dynamic batching and the model's answer
+    /// for a row changes with the other rows of its batch (the pool's probe);
+    /// [`ServeError::WarmUp`] when the warm-up inference fails. A warm-up that the model refuses
+    /// as a client error (some models reject all-zero inputs) is logged, not fatal.
     pub async fn load_model(
         &self,
         runtime: Runtime,
@@ -131,7 +132,7 @@ impl AppState {
             Err(error) if error.is_client_error() => {
                 tracing::warn!(%error, "the model refused the all-zero warm-up input; serving anyway");
             }
-            Err(error) => return Err(ServeError::ModelLoad(error)),
+            Err(error) => return Err(ServeError::WarmUp(error)),
         }
         self.0.metrics.count_runs();
         if self.0.model.set(LoadedModel { pool, plan, layout }).is_ok() {

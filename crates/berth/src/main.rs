@@ -30,8 +30,9 @@ struct Cli {
 enum Command {
     /// Serve an ONNX model over the SageMaker-style HTTP contract.
     ///
-    /// The model is MODEL when given; else $SM_MODEL_DIR/$MODEL_FILENAME
-    /// (/opt/ml/model/model.onnx) when that file exists; else the embedded Iris demo model.
+    /// The model is MODEL when given, else $SM_MODEL_DIR/$MODEL_FILENAME
+    /// (/opt/ml/model/model.onnx). When neither is there, berth refuses to start and says what
+    /// it found; the embedded Iris demo model is served only when asked for with --demo.
     Serve(Box<serve::ServeArgs>),
     /// Exit 0 when the local server answers GET /ping with 200, 1 otherwise.
     ///

@@ -12,8 +12,9 @@ use tokio::sync::oneshot;
 
 use crate::logging::{self, LogFormat};
 
-/// The demo model served when no model is given: scikit-learn's logistic regression on Iris,
-/// made by `tests/fixtures/make_fixtures.py --demo`.
+/// The demo model served on request (`--demo`): scikit-learn's logistic regression on Iris, made
+/// by `tests/fixtures/make_fixtures.py --demo`. Never served in place of a missing model: a
+/// server that answers with the wrong model looks healthy to every probe.
 const DEMO_MODEL: &[u8] = include_bytes!("../assets/iris-demo.onnx");
 const DEMO_NAME: &str = "iris-demo.onnx";
 
@@ -22,6 +23,14 @@ pub(crate) struct ServeArgs {
     /// The ONNX model file to serve.
     #[arg(value_name = "MODEL")]
     model: Option<PathBuf>,
+
+    /// Serve the Iris demo model compiled into berth (4 float features: sepal length, sepal
+    /// width, petal length, petal width) instead of a model file.
+    #[arg(long = "demo", env = "BERTH_DEMO", value_name = "BERTH_DEMO", num_args = 0..=1,
+          require_equals = true, default_missing_value = "true", default_value = "false",
+          action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new(),
+          help_heading = "Model")]
+    demo: bool,
 
     /// Directory searched for the model when MODEL is not given (SageMaker's convention).
     #[arg(
@@ -95,8 +104,38 @@ fn resolve_port(flag: Option<u16>, sagemaker: Option<&str>) -> anyhow::Result<u1
     }
 }
 
+/// How to serve something when no model was found, for the refusal messages.
+const HOW_TO_SERVE: &str = "Give the model file (`berth serve path/to/model.onnx`) or set \
+     SM_MODEL_DIR and MODEL_FILENAME; the built-in Iris demo model is served only when asked for \
+     with `berth serve --demo` (BERTH_DEMO=true)";
+
 fn resolve_model(args: &ServeArgs) -> anyhow::Result<ModelSource> {
+    if args.demo {
+        // `--demo` with a MODEL is refused here rather than by clap: clap would also count
+        // BERTH_DEMO=false as a conflicting demo request.
+        if let Some(path) = &args.model {
+            bail!(
+                "both MODEL ({}) and --demo (BERTH_DEMO) given: serve one of them",
+                path.display()
+            );
+        }
+        tracing::info!(
+            "serving the built-in Iris demo model as asked (--demo): 4 float features \
+             (sepal length, sepal width, petal length, petal width) -> class 0, 1 or 2"
+        );
+        return Ok(ModelSource::Embedded {
+            name: DEMO_NAME,
+            bytes: DEMO_MODEL,
+        });
+    }
     if let Some(path) = &args.model {
+        if path.is_dir() {
+            bail!(
+                "MODEL {} is a directory, not a model file: {}",
+                path.display(),
+                onnx_files_in(path)
+            );
+        }
         if !path.is_file() {
             bail!("model file {} not found", path.display());
         }
@@ -106,19 +145,101 @@ fn resolve_model(args: &ServeArgs) -> anyhow::Result<ModelSource> {
     if name.is_empty() || name.contains('/') || name == ".." || name == "." {
         bail!("invalid MODEL_FILENAME={name:?}: expected a file name inside SM_MODEL_DIR");
     }
-    let path = args.sm_model_dir.join(name);
+    let dir = &args.sm_model_dir;
+    let path = dir.join(name);
     if path.is_file() {
         return Ok(ModelSource::File(path));
     }
-    tracing::warn!(
-        looked_for = %path.display(),
-        "no model given and none in SM_MODEL_DIR: serving the embedded Iris demo model \
-         (4 float features: sepal length, sepal width, petal length, petal width)"
+    bail!(
+        "no model to serve: {} not found: {}. {HOW_TO_SERVE}",
+        path.display(),
+        survey_model_dir(dir, name)
     );
-    Ok(ModelSource::Embedded {
-        name: DEMO_NAME,
-        bytes: DEMO_MODEL,
-    })
+}
+
+/// How many directory entries a refusal message lists before it says "and N more".
+const LISTED_ENTRIES: usize = 5;
+
+fn is_onnx(name: &str) -> bool {
+    !name.ends_with('/')
+        && std::path::Path::new(name)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("onnx"))
+}
+
+/// The names in `dir`, sorted, directories marked with a trailing `/`.
+fn entries(dir: &std::path::Path) -> std::io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let mut name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            name.push('/');
+        }
+        names.push(name);
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn listing(names: &[String]) -> String {
+    let shown = names
+        .iter()
+        .take(LISTED_ENTRIES)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    match names.len().saturating_sub(LISTED_ENTRIES) {
+        0 => shown,
+        more => format!("{shown} and {more} more"),
+    }
+}
+
+/// What SM_MODEL_DIR holds, when the expected model file is not in it.
+fn survey_model_dir(dir: &std::path::Path, filename: &str) -> String {
+    let place = format!("{} (SM_MODEL_DIR)", dir.display());
+    let names = match entries(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return format!("{place} does not exist");
+        }
+        Err(_) if dir.exists() && !dir.is_dir() => {
+            return format!("{place} is a file, not a directory");
+        }
+        Err(e) => return format!("{place} cannot be read: {e}"),
+        Ok(names) => names,
+    };
+    if names.is_empty() {
+        return format!("{place} is empty");
+    }
+    let mut found = format!("{place} holds {}", listing(&names));
+    if names.iter().any(|n| n.strip_suffix('/') == Some(filename)) {
+        found.push_str(&format!("; {filename} there is a directory"));
+    }
+    let onnx: Vec<&String> = names.iter().filter(|n| is_onnx(n)).collect();
+    if let [only] = onnx.as_slice() {
+        found.push_str(&format!(
+            "; to serve {only}, set MODEL_FILENAME={only} (or --model-filename {only})"
+        ));
+    }
+    found
+}
+
+/// The `.onnx` files of a directory given as MODEL, for the refusal message.
+fn onnx_files_in(dir: &std::path::Path) -> String {
+    match entries(dir) {
+        Err(e) => format!("it cannot be read: {e}"),
+        Ok(names) => {
+            let onnx: Vec<String> = names.into_iter().filter(|n| is_onnx(n)).collect();
+            match onnx.as_slice() {
+                [] => "it holds no .onnx file".to_owned(),
+                [only] => format!(
+                    "it holds {only}: serve it with `berth serve {}`",
+                    dir.join(only).display()
+                ),
+                _ => format!("it holds {}: give one of them as MODEL", listing(&onnx)),
+            }
+        }
+    }
 }
 
 pub(crate) fn run(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -158,7 +279,13 @@ pub(crate) fn run(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind((args.host.as_str(), port))
             .await
             .with_context(|| format!("cannot listen on {}:{port}", args.host))?;
-        tracing::info!(address = %listener.local_addr()?, "listening");
+        // Bound before the model loads, so that liveness probes answer during a long load;
+        // the log must not read as "ready".
+        tracing::info!(
+            address = %listener.local_addr()?,
+            "listening for probes: /ping answers now; /ready and predictions wait until the \
+             model is loaded"
+        );
 
         let (load_failed, load_failure) = oneshot::channel::<String>();
         let loader = state.clone();
@@ -228,5 +355,27 @@ mod tests {
         let error = resolve_port(None, Some("eighty")).unwrap_err().to_string();
         assert!(error.contains("SAGEMAKER_BIND_TO_PORT"), "{error}");
         assert!(resolve_port(None, Some("0")).is_err());
+    }
+
+    #[test]
+    fn a_model_dir_survey_lists_a_few_entries_and_suggests_only_a_single_onnx_file() {
+        let dir = std::env::temp_dir().join(format!("berth-survey-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("model.onnx")).unwrap();
+        for name in ["a.onnx", "b.ONNX", "c.txt", "d.txt", "e.txt", "f.txt"] {
+            std::fs::write(dir.join(name), b"").unwrap();
+        }
+        let found = survey_model_dir(&dir, "model.onnx");
+        assert!(
+            found.ends_with(
+                "holds a.onnx, b.ONNX, c.txt, d.txt, e.txt and 2 more; model.onnx there is a \
+                 directory"
+            ),
+            "{found}"
+        );
+        std::fs::remove_file(dir.join("b.ONNX")).unwrap();
+        let found = survey_model_dir(&dir, "model.onnx");
+        assert!(found.ends_with("set MODEL_FILENAME=a.onnx (or --model-filename a.onnx)"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

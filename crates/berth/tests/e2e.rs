@@ -66,6 +66,7 @@ fn scrub_settings(command: &mut Command) {
         "HEADER_READ_TIMEOUT",
         "BODY_READ_TIMEOUT",
         "MAX_CONNECTIONS",
+        "BERTH_DEMO",
     ] {
         command.env_remove(var);
     }
@@ -80,6 +81,13 @@ struct Server {
 impl Server {
     fn start(args: &[&str], envs: &[(&str, &str)]) -> Self {
         Self::start_with(berth(), args, envs)
+    }
+
+    /// Starts berth with `dir` as its working directory.
+    fn start_in(dir: &std::path::Path, args: &[&str], envs: &[(&str, &str)]) -> Self {
+        let mut command = berth();
+        command.current_dir(dir);
+        Self::start_with(command, args, envs)
     }
 
     /// Starts `berth serve` with `command`, a [`berth`] command or a wrapper of it.
@@ -223,8 +231,8 @@ fn error_code(answer: &Answer) -> String {
 }
 
 #[test]
-fn serves_the_demo_model_when_no_model_is_given() {
-    let server = Server::start(&[], &[]);
+fn serves_the_demo_model_when_asked() {
+    let server = Server::start(&["--demo"], &[]);
     let answer = post(&server.url("/invocations"), "text/csv", "5.1,3.5,1.4,0.2");
     assert_eq!(answer.status, 200);
     assert_eq!(answer.body, r#"{"predictions":[0]}"#);
@@ -241,6 +249,117 @@ fn serves_the_demo_model_when_no_model_is_given() {
         metadata.contains("\"name\":\"iris-demo.onnx\""),
         "{metadata}"
     );
+    // The environment variable asks for it too.
+    let server = Server::start(&[], &[("BERTH_DEMO", "true")]);
+    let answer = post(&server.url("/invocations"), "text/csv", "5.1,3.5,1.4,0.2");
+    assert_eq!(answer.body, r#"{"predictions":[0]}"#);
+}
+
+/// A fresh, empty directory under the system's temporary directory.
+fn scratch_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("berth-e2e-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs `berth serve` with these arguments and environment, expecting exit code 1 within a few
+/// seconds; returns stderr.
+fn refused_start(args: &[&str], envs: &[(&str, &str)]) -> String {
+    let port = free_port().to_string();
+    let output = berth()
+        .arg("serve")
+        .args(args)
+        .args(["--host", "127.0.0.1", "--port", &port])
+        .envs(envs.iter().copied())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(1), "{args:?} {envs:?}: {stderr}");
+    stderr
+}
+
+#[test]
+fn no_model_where_berth_looks_stops_start_up_saying_what_is_there() {
+    let missing = std::env::temp_dir().join(format!("berth-e2e-missing-{}", std::process::id()));
+    let stderr = refused_start(&[], &[("SM_MODEL_DIR", missing.to_str().unwrap())]);
+    let error = stderr.lines().last().unwrap_or_default();
+    assert!(
+        error.starts_with(&format!(
+            "error: no model to serve: {}/model.onnx not found: {} (SM_MODEL_DIR) does not exist",
+            missing.display(),
+            missing.display()
+        )),
+        "{stderr}"
+    );
+    assert!(error.contains("--demo"), "{stderr}");
+    assert!(!stderr.contains("listening"), "it must not bind: {stderr}");
+
+    let empty = scratch_dir("empty-model-dir");
+    let stderr = refused_start(&[], &[("SM_MODEL_DIR", empty.to_str().unwrap())]);
+    assert!(
+        stderr.contains(&format!("{} (SM_MODEL_DIR) is empty", empty.display())),
+        "{stderr}"
+    );
+
+    let other = scratch_dir("other-model-dir");
+    std::fs::copy(
+        fixtures().join("iris_forest.onnx"),
+        other.join("forest.onnx"),
+    )
+    .unwrap();
+    std::fs::write(other.join("notes.txt"), "trained on Iris\n").unwrap();
+    let stderr = refused_start(&[], &[("SM_MODEL_DIR", other.to_str().unwrap())]);
+    assert!(
+        stderr.contains(&format!(
+            "{} (SM_MODEL_DIR) holds forest.onnx, notes.txt; to serve forest.onnx, set \
+             MODEL_FILENAME=forest.onnx",
+            other.display()
+        )),
+        "{stderr}"
+    );
+    // ... which is then served.
+    let server = Server::start(
+        &[],
+        &[
+            ("SM_MODEL_DIR", other.to_str().unwrap()),
+            ("MODEL_FILENAME", "forest.onnx"),
+        ],
+    );
+    let answer = post(&server.url("/invocations"), "text/csv", "6.7,3.0,5.2,2.3");
+    assert_eq!(answer.body, r#"{"predictions":[2]}"#);
+    drop(server);
+
+    // The demo is an alternative to a model file, never both.
+    let model = fixtures().join("iris_forest.onnx");
+    let stderr = refused_start(&["--demo", model.to_str().unwrap()], &[]);
+    assert!(stderr.contains("both MODEL"), "{stderr}");
+    let stderr = run_failing(
+        &["serve", "--host", "127.0.0.1"],
+        &[("BERTH_DEMO", "maybe")],
+    );
+    assert!(stderr.contains("BERTH_DEMO"), "{stderr}");
+    for dir in [empty, other] {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[test]
+fn a_directory_given_as_the_model_is_called_one_with_its_onnx_files() {
+    let dir = scratch_dir("model-arg-dir");
+    std::fs::copy(fixtures().join("iris_forest.onnx"), dir.join("b.onnx")).unwrap();
+    std::fs::copy(fixtures().join("iris_mlp.onnx"), dir.join("a.onnx")).unwrap();
+    std::fs::write(dir.join("README"), "two models\n").unwrap();
+    let stderr = refused_start(&[dir.to_str().unwrap()], &[]);
+    assert!(
+        stderr.contains(&format!(
+            "MODEL {} is a directory, not a model file: it holds a.onnx, b.onnx",
+            dir.display()
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("not found"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -323,6 +442,15 @@ fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
     let (code, stderr) = server.wait_exit(Duration::from_secs(20));
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stderr.contains("SIGTERM received"), "{stderr}");
+    // Listening comes before the model is loaded, and its log line must not read as ready.
+    let listening = stderr
+        .find(
+            "listening for probes: /ping answers now; /ready and predictions wait until the \
+             model is loaded",
+        )
+        .unwrap_or_else(|| panic!("no listening line: {stderr}"));
+    let ready = stderr.find("model loaded: ready").expect("a ready line");
+    assert!(listening < ready, "{stderr}");
     for line in stderr.lines() {
         let event: serde_json::Value = serde_json::from_str(line)
             .unwrap_or_else(|e| panic!("LOG_FORMAT=json wrote a non-JSON line ({e}): {line}"));
@@ -551,7 +679,7 @@ fn slow_clients_are_cut_off_and_never_lock_the_others_out() {
     let timeout = Duration::from_secs(1);
     let mut server = Server::start_with(
         berth_with_open_files(256),
-        &[],
+        &["--demo"],
         &[("HEADER_READ_TIMEOUT", "1s"), ("BODY_READ_TIMEOUT", "1s")],
     );
     let descriptors_before = open_descriptors(server.child.id());
@@ -659,7 +787,7 @@ fn slow_clients_are_cut_off_and_never_lock_the_others_out() {
 
 #[test]
 fn healthcheck_exits_0_when_up_and_1_when_down() {
-    let server = Server::start(&[], &[]);
+    let server = Server::start(&["--demo"], &[]);
     let up = berth()
         .args(["healthcheck", "--url", &server.url("/ping")])
         .status()
@@ -716,13 +844,13 @@ fn invalid_settings_stop_start_up_naming_the_variable() {
         (&[("MAX_CONNECTIONS", "0")], "MAX_CONNECTIONS"),
     ];
     for (envs, name) in cases {
-        let stderr = run_failing(&["serve", "--host", "127.0.0.1"], envs);
+        let stderr = run_failing(&["serve", "--demo", "--host", "127.0.0.1"], envs);
         assert!(stderr.contains(name), "{envs:?}: {stderr}");
     }
     // Settings that only the model can refute stop the server once the model is read.
     let port = free_port().to_string();
     let stderr = run_failing(
-        &["serve", "--host", "127.0.0.1", "--port", &port],
+        &["serve", "--demo", "--host", "127.0.0.1", "--port", &port],
         &[("ONNX_OUTPUT_NAME", "nope")],
     );
     let last = stderr.lines().last().unwrap_or_default();
@@ -765,7 +893,7 @@ fn a_missing_onnx_runtime_is_one_line_naming_the_fix() {
     std::fs::create_dir_all(&empty).unwrap();
     // The binary's own directory has no library in a cargo build; the cache is empty.
     let stderr = run_failing(
-        &["serve", "--host", "127.0.0.1"],
+        &["serve", "--demo", "--host", "127.0.0.1"],
         &[
             ("BERTH_CACHE_DIR", empty.to_str().unwrap()),
             ("ORT_DYLIB_PATH", ""),
@@ -775,7 +903,7 @@ fn a_missing_onnx_runtime_is_one_line_naming_the_fix() {
     assert_eq!(lines.len(), 1, "{stderr}");
     assert!(lines[0].contains("make onnxruntime"), "{stderr}");
     let stderr = run_failing(
-        &["serve"],
+        &["serve", "--demo"],
         &[("ORT_DYLIB_PATH", "/nonexistent/libonnxruntime.so")],
     );
     assert!(
@@ -895,7 +1023,10 @@ fn fake_collector() -> (u16, std::sync::mpsc::Receiver<(String, Vec<u8>)>) {
 fn spans_go_to_the_otlp_endpoint_and_join_the_callers_trace() {
     let (collector, received) = fake_collector();
     let endpoint = format!("http://127.0.0.1:{collector}");
-    let mut server = Server::start(&[], &[("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str())]);
+    let mut server = Server::start(
+        &["--demo"],
+        &[("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str())],
+    );
     let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
     let response = agent()
         .post(&server.url("/invocations"))
@@ -928,4 +1059,256 @@ fn spans_go_to_the_otlp_endpoint_and_join_the_callers_trace() {
         seen.push(body.len());
     }
     panic!("no exported span carried the caller's trace id (bodies seen: {seen:?})");
+}
+
+fn get_json(url: &str) -> serde_json::Value {
+    let mut response = agent().get(url).call().unwrap();
+    assert_eq!(response.status(), 200, "{url}");
+    serde_json::from_str(&response.body_mut().read_to_string().unwrap()).unwrap()
+}
+
+/// The onnxruntime wheel of the tests' Python environment: its version and its library.
+fn wheel_onnxruntime() -> (String, PathBuf) {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let python = root.join(".venv/bin/python");
+    assert!(
+        python.is_file(),
+        "{} missing: run `make venv`",
+        python.display()
+    );
+    let output = Command::new(&python)
+        .args([
+            "-c",
+            "import onnxruntime, pathlib; print(onnxruntime.__version__); \
+             print(next((pathlib.Path(onnxruntime.__file__).parent / 'capi')\
+             .glob('libonnxruntime.so*')))",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let mut lines = stdout.lines();
+    match (lines.next(), lines.next()) {
+        (Some(version), Some(library)) if output.status.success() => {
+            (version.to_owned(), PathBuf::from(library))
+        }
+        _ => panic!("{stdout}{}", String::from_utf8_lossy(&output.stderr)),
+    }
+}
+
+#[test]
+fn version_and_metadata_give_the_version_the_loaded_library_reports() {
+    let (version, library) = wheel_onnxruntime();
+    let server = Server::start(
+        &["--demo"],
+        &[("ORT_DYLIB_PATH", library.to_str().unwrap())],
+    );
+    assert_eq!(get_json(&server.url("/version"))["onnxruntime"], version);
+    assert_eq!(
+        get_json(&server.url("/metadata"))["onnxruntime_version"],
+        version
+    );
+    drop(server);
+
+    // The same library with its version string (the one `GetVersionString` returns, a
+    // NUL-terminated literal) changed to 1.99.9: berth must say 1.99.9, whatever its pin says.
+    let mut bytes = std::fs::read(&library).unwrap();
+    let literal = format!("\0{version}\0").into_bytes();
+    let at: Vec<usize> = bytes
+        .windows(literal.len())
+        .enumerate()
+        .filter(|(_, w)| *w == literal.as_slice())
+        .map(|(i, _)| i + 1)
+        .collect();
+    assert_eq!(
+        at.len(),
+        1,
+        "the version literal {version} is not unique in the library"
+    );
+    let patched_version = "1.99.9";
+    assert_eq!(
+        patched_version.len(),
+        version.len(),
+        "same length, same layout"
+    );
+    bytes[at[0]..at[0] + version.len()].copy_from_slice(patched_version.as_bytes());
+    let dir = scratch_dir("patched-onnxruntime");
+    let patched = dir.join("libonnxruntime.so");
+    std::fs::write(&patched, bytes).unwrap();
+    let mut server = Server::start(
+        &["--demo"],
+        &[
+            ("ORT_DYLIB_PATH", patched.to_str().unwrap()),
+            ("LOG_FORMAT", "json"),
+        ],
+    );
+    assert_eq!(
+        get_json(&server.url("/version"))["onnxruntime"],
+        patched_version
+    );
+    assert_eq!(
+        get_json(&server.url("/metadata"))["onnxruntime_version"],
+        patched_version
+    );
+    server.terminate();
+    let (_, stderr) = server.wait_exit(Duration::from_secs(20));
+    assert!(
+        stderr.contains("this ONNX Runtime is not the pinned release"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The venv's Python, which writes the files of other formats the tests need (no committed
+/// blobs).
+fn python() -> PathBuf {
+    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    assert!(
+        python.is_file(),
+        "{} missing: run `make venv`",
+        python.display()
+    );
+    python
+}
+
+#[test]
+fn a_file_that_is_not_onnx_is_named_for_what_it_is() {
+    let dir = scratch_dir("not-onnx");
+    // A scikit-learn model saved with joblib, and a zip archive laid out like torch.save's.
+    let script = "import sys, zipfile, joblib\n\
+                  from sklearn.linear_model import LogisticRegression\n\
+                  m = LogisticRegression().fit([[0.0], [1.0]], [0, 1])\n\
+                  joblib.dump(m, sys.argv[1] + '/model.joblib')\n\
+                  with zipfile.ZipFile(sys.argv[1] + '/model.pt', 'w') as z:\n\
+                  \x20   z.writestr('archive/data.pkl', b'\\x80\\x02}q\\x00.')\n";
+    let status = Command::new(python())
+        .args(["-c", script, dir.to_str().unwrap()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::write(dir.join("model.h5"), b"\x89HDF\r\n\x1a\n\0\0\0\0\0\0\0\0").unwrap();
+    std::fs::write(dir.join("empty.onnx"), b"").unwrap();
+    std::fs::write(dir.join("model.csv"), "sepal_length,sepal_width\n5.1,3.5\n").unwrap();
+    let whole = std::fs::read(fixtures().join("iris_forest.onnx")).unwrap();
+    std::fs::write(dir.join("cut.onnx"), &whole[..whole.len() / 2]).unwrap();
+
+    let cases = [
+        (
+            "model.joblib",
+            "is not an ONNX file: it is a Python pickle",
+            "skl2onnx",
+        ),
+        (
+            "model.pt",
+            "is not an ONNX file: it is a zip archive",
+            "torch.onnx.export",
+        ),
+        (
+            "model.h5",
+            "is not an ONNX file: it is an HDF5 file",
+            "tf2onnx",
+        ),
+        (
+            "empty.onnx",
+            "is not an ONNX file: it is an empty file (0 bytes)",
+            "again",
+        ),
+        (
+            "model.csv",
+            "is not an ONNX file: it is a text file",
+            "export it to ONNX",
+        ),
+        (
+            "cut.onnx",
+            "looks like an ONNX model but is truncated or corrupt",
+            "again",
+        ),
+    ];
+    for (name, what, todo) in cases {
+        let stderr = refused_start(&[dir.join(name).to_str().unwrap()], &[]);
+        let error = stderr.lines().last().unwrap_or_default();
+        assert!(
+            error.starts_with(&format!("error: model {name} {what}")),
+            "{name}: {stderr}"
+        );
+        assert!(error.contains(todo), "{name}: {stderr}");
+        assert!(
+            !error.contains("Protobuf parsing failed"),
+            "{name}: {stderr}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_model_with_a_too_new_opset_says_so_in_one_line() {
+    let model = fixtures().join("too_new_opset.onnx");
+    let stderr = refused_start(&[model.to_str().unwrap()], &[]);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    let error = errors[0];
+    assert!(
+        error.starts_with(
+            "error: model too_new_opset.onnx needs opset 99 of domain ai.onnx, but ONNX Runtime "
+        ) && error.contains(" supports ai.onnx up to opset "),
+        "{stderr}"
+    );
+    assert!(error.contains("target_opset"), "{stderr}");
+    assert!(
+        !error.contains("onnxruntime_src") && !error.contains(model.to_str().unwrap()),
+        "{stderr}"
+    );
+    // What comes after the line is not ONNX Runtime's raw text.
+    assert!(!stderr.contains("under development"), "{stderr}");
+}
+
+#[test]
+fn a_model_with_external_weights_loads_from_another_working_directory() {
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("expected.json")).unwrap())
+            .unwrap();
+    let entry = &document["models"]["external_weights"];
+    assert!(fixtures().join("external_weights.weights").is_file());
+    let elsewhere = scratch_dir("external-weights-cwd");
+    let model = std::fs::canonicalize(fixtures().join("external_weights.onnx")).unwrap();
+    let server = Server::start_in(
+        &elsewhere,
+        &[model.to_str().unwrap()],
+        &[("RESPONSE_OUTPUTS", "all")],
+    );
+    let body = serde_json::to_string(&entry["check_inputs"]["x"]).unwrap();
+    let answer = post(&server.url("/invocations"), "application/json", body);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let json: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+    let got = json["outputs"]["y"].as_array().unwrap();
+    let want = entry["expected"]["y"].as_array().unwrap();
+    assert_eq!(got.len(), want.len(), "{}", answer.body);
+    for (got, want) in got.iter().zip(want) {
+        for (g, w) in got.as_array().unwrap().iter().zip(want.as_array().unwrap()) {
+            let (g, w) = (g.as_f64().unwrap(), w.as_f64().unwrap());
+            assert!((g - w).abs() <= 1e-5, "{g} vs onnxruntime's {w}");
+        }
+    }
+    // The sha256 is the model file's, read in pieces.
+    assert_eq!(
+        get_json(&server.url("/metadata"))["model"]["sha256"],
+        entry["sha256"]
+    );
+    drop(server);
+    std::fs::remove_dir_all(&elsewhere).unwrap();
+}
+
+#[test]
+fn a_failing_warm_up_inference_is_named_as_such() {
+    // The model loads; every run of it fails (a Reshape no input fits).
+    let model = fixtures().join("fails_at_run.onnx");
+    let stderr = refused_start(&[model.to_str().unwrap()], &[]);
+    let error = stderr.lines().last().unwrap_or_default();
+    assert!(
+        error.starts_with(
+            "error: the model loaded, but its warm-up inference (one all-zero row per input, run \
+             before readiness) failed: "
+        ),
+        "{stderr}"
+    );
+    assert!(error.contains("Reshape"), "{stderr}");
 }

@@ -513,8 +513,8 @@ impl<'a> BatchBuilder<'a> {
             select,
             |i, data, missing| scalar::push_json(data, cells[i], missing),
             |i| cells[i].clone(),
+            ServeError::InvalidInput,
         )
-        .map_err(|(_, error)| error)
     }
 
     /// A flat row of text fields (a CSV record), split across the inputs after the column
@@ -526,18 +526,14 @@ impl<'a> BatchBuilder<'a> {
             true,
             |i, data, missing| scalar::push_text(data, fields[i], missing),
             |i| Value::String(fields[i].to_owned()),
-        )
-        .map_err(|(kind, error)| match (kind, error) {
             // A field that is not text of the input's type is malformed CSV, as it always was.
-            (Some(ScalarError::Kind { .. }), ServeError::InvalidInput(message)) => {
-                ServeError::MalformedCsv(message)
-            }
-            (_, error) => error,
-        })
+            ServeError::MalformedCsv,
+        )
     }
 
-    /// A flat row of `len` values, read through `push` by position. A refused value comes back
-    /// with its scalar error, so that each format can name its own error code.
+    /// A flat row of `len` values, read through `push` by position. A value of the wrong kind
+    /// is refused through `wrong_kind` (each format names its own error code), any other refusal
+    /// as invalid input.
     pub(crate) fn push_flat(
         &mut self,
         len: usize,
@@ -545,19 +541,18 @@ impl<'a> BatchBuilder<'a> {
         select: bool,
         mut push: impl FnMut(usize, &mut TensorData, MissingValues) -> Result<(), ScalarError>,
         id_value: impl Fn(usize) -> Value,
-    ) -> Result<(), (Option<ScalarError>, ServeError)> {
+        wrong_kind: fn(String) -> ServeError,
+    ) -> Result<(), ServeError> {
         let (features, ids) = match (&self.selection, select) {
             (Some(selection), true) => selection
                 .split(len)
-                .map_err(|message| (None, ServeError::InvalidInput(format!("{at}: {message}"))))?,
+                .map_err(|message| ServeError::InvalidInput(format!("{at}: {message}")))?,
             _ => ((0..len).collect(), Vec::new()),
         };
         if select && let Some(store) = &mut self.ids {
             store.push(ids.iter().map(|&i| id_value(i)).collect());
         }
-        let widths = self
-            .flat_widths(features.len(), at)
-            .map_err(|error| (None, error))?;
+        let widths = self.flat_widths(features.len(), at)?;
         let missing = self.missing;
         let mut next = 0;
         for (input, width) in widths.into_iter().enumerate() {
@@ -577,7 +572,10 @@ impl<'a> BatchBuilder<'a> {
                         column.spec.name,
                         error.message(column.spec.element_type.name())
                     );
-                    return Err((Some(error), ServeError::InvalidInput(message)));
+                    return Err(match error {
+                        ScalarError::Kind { .. } => wrong_kind(message),
+                        _ => ServeError::InvalidInput(message),
+                    });
                 }
                 next += 1;
             }

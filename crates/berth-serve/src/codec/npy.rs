@@ -269,9 +269,14 @@ pub(crate) fn decode_npy(body: &[u8], batch: &mut BatchBuilder<'_>) -> Result<()
         let push =
             |i: usize, data: &mut TensorData, missing| array.push(row * row_len + i, data, missing);
         if row_shape.len() <= 1 && batch.layout.takes_flat_rows() {
-            batch
-                .push_flat(row_len, &at, true, push, |_| Value::Null)
-                .map_err(|(_, error)| error)?;
+            batch.push_flat(
+                row_len,
+                &at,
+                true,
+                push,
+                |_| Value::Null,
+                ServeError::InvalidInput,
+            )?;
         } else {
             batch.push_shaped(row_shape, &at, push)?;
         }
