@@ -1312,3 +1312,87 @@ fn a_failing_warm_up_inference_is_named_as_such() {
     );
     assert!(error.contains("Reshape"), "{stderr}");
 }
+
+/// Over a real socket, berth answers right or refuses: columns matched by name whatever their
+/// order, a row in another layout than the model's, a missing value, a value beyond float32,
+/// and a `.npy` body as SageMaker's Python SDK sends it.
+#[test]
+fn wrong_answers_are_refused_over_the_wire() {
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("expected.json")).unwrap())
+            .unwrap();
+    let named = fixtures().join("mixed_columns.onnx");
+    let server = Server::start(&[named.to_str().unwrap()], &[]);
+    let url = server.url("/invocations");
+    let want = document["models"]["mixed_columns"]["expected"]["label"].to_string();
+    let in_order = post(
+        &url,
+        "text/csv",
+        "red,6.5,1.0\nblue,2.0,0.25\ngreen,5.5,2.0\npurple,4.0,0.5",
+    );
+    let reordered = post(
+        &url,
+        "text/csv",
+        "weight,size,colour\n1.0,6.5,red\n0.25,2.0,blue\n2.0,5.5,green\n0.5,4.0,purple",
+    );
+    for answer in [&in_order, &reordered] {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(answer.body, format!("{{\"predictions\":{want}}}"));
+    }
+    let unknown = post(&url, "text/csv", "colour,size,height\nred,1,2");
+    assert_eq!(unknown.status, 400, "{}", unknown.body);
+    assert!(
+        unknown.body.contains("unknown [\\\"height\\\"]"),
+        "{}",
+        unknown.body
+    );
+    drop(server);
+
+    let image = fixtures().join("image_nchw.onnx");
+    let server = Server::start(&[image.to_str().unwrap()], &[]);
+    let channels_last = "[[[[0,4,8],[1,5,9]],[[2,6,10],[3,7,11]]]]";
+    let answer = post(
+        &server.url("/invocations"),
+        "application/json",
+        channels_last,
+    );
+    assert_eq!(answer.status, 400, "{}", answer.body);
+    assert!(
+        answer.body.contains("takes rows of shape [3, 2, 2]"),
+        "{}",
+        answer.body
+    );
+    drop(server);
+
+    let logreg = fixtures().join("iris_logreg_nozipmap.onnx");
+    let server = Server::start(&[logreg.to_str().unwrap()], &[]);
+    let url = server.url("/invocations");
+    for (content_type, body, says) in [
+        ("text/csv", "5.1,,1.4,0.2", "MISSING_VALUES=nan"),
+        (
+            "application/json",
+            "[[5.1,null,1.4,0.2]]",
+            "MISSING_VALUES=nan",
+        ),
+        ("text/csv", "5.1,1e39,1.4,0.2", "not a finite"),
+        ("text/csv", "5.1;3.5;1.4;0.2", "CSV_DELIMITER=;"),
+    ] {
+        let answer = post(&url, content_type, body);
+        assert_eq!(answer.status, 400, "{body}: {}", answer.body);
+        assert!(answer.body.contains(says), "{body}: {}", answer.body);
+    }
+    let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+    let mut header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 4), }".to_owned();
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    npy.extend_from_slice(&u16::try_from(header.len()).unwrap().to_le_bytes());
+    npy.extend_from_slice(header.as_bytes());
+    for x in [5.1f64, 3.5, 1.4, 0.2] {
+        npy.extend_from_slice(&x.to_le_bytes());
+    }
+    let answer = post(&url, "application/x-npy", npy);
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    assert_eq!(answer.body, r#"{"predictions":[0]}"#);
+}
