@@ -2,31 +2,14 @@
 //!
 //! The models and `expected.json` come from `tests/fixtures/make_fixtures.py` (`make fixtures`).
 
-use std::path::PathBuf;
+mod common;
 
-use berth_engine::library::LibraryLocator;
 use berth_engine::{
-    ElementType, InputTensor, MapKeys, Model, ModelSource, OutputValue, Runtime, SessionOptions,
+    ElementType, InputTensor, MapKeys, Model, ModelSource, OutputValue, SessionOptions,
     TensorData,
 };
+use common::{fixtures, runtime};
 use serde_json::Value;
-
-fn fixtures() -> PathBuf {
-    let dir = std::env::var_os("BERTH_FIXTURES").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/models"),
-        PathBuf::from,
-    );
-    assert!(
-        dir.join("expected.json").is_file(),
-        "fixture models missing in {}: run `make fixtures`",
-        dir.display()
-    );
-    dir
-}
-
-fn runtime() -> Runtime {
-    Runtime::load(&LibraryLocator::from_env()).expect("ONNX Runtime library (make onnxruntime)")
-}
 
 fn tensor(element_type: ElementType, rows: &[Value]) -> (Vec<usize>, TensorData) {
     let width = rows[0].as_array().map_or(1, Vec::len);

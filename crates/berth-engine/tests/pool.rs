@@ -3,32 +3,16 @@
 //!
 //! The models come from `tests/fixtures/make_fixtures.py` (`make fixtures`).
 
-use std::path::PathBuf;
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use berth_engine::library::LibraryLocator;
 use berth_engine::{
     EngineError, InferencePool, InputTensor, ModelSource, OutputValue, PoolOptions, RunObserver,
-    Runtime, SessionOptions, TensorData,
+    SessionOptions, TensorData,
 };
-
-fn fixtures() -> PathBuf {
-    let dir = std::env::var_os("BERTH_FIXTURES").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/models"),
-        PathBuf::from,
-    );
-    assert!(
-        dir.join("expected.json").is_file(),
-        "fixture models missing in {}: run `make fixtures`",
-        dir.display()
-    );
-    dir
-}
-
-fn runtime() -> Runtime {
-    Runtime::load(&LibraryLocator::from_env()).expect("ONNX Runtime library (make onnxruntime)")
-}
+use common::{fixtures, runtime};
 
 fn options(max_batch_rows: usize, on_run: Option<RunObserver>) -> PoolOptions {
     PoolOptions {
