@@ -5,8 +5,7 @@
 mod common;
 
 use berth_engine::{
-    ElementType, InputTensor, MapKeys, Model, ModelSource, OutputValue, SessionOptions,
-    TensorData,
+    ElementType, InputTensor, MapKeys, Model, ModelSource, OutputValue, SessionOptions, TensorData,
 };
 use common::{fixtures, runtime};
 use serde_json::Value;
