@@ -49,6 +49,8 @@ COPY crates crates
 COPY bench/reference-server bench/reference-server
 COPY scripts scripts
 COPY docs docs
+# A test checks the README's settings table against the command line.
+COPY README.md README.md
 COPY examples/analyze examples/analyze
 COPY tests tests
 # The trained models depend on OpenBLAS's kernel choice. Where the host pins it (as this project's
