@@ -44,7 +44,9 @@ struct Array<'b> {
     /// Bytes per element.
     size: usize,
     little_endian: bool,
-    fortran: bool,
+    /// Column-major strides of the elements, in elements, for a Fortran-ordered array (empty in
+    /// C order, where the element at row-major index `i` is the `i`th).
+    fortran_strides: Vec<usize>,
     shape: Vec<usize>,
     data: &'b [u8],
 }
@@ -128,11 +130,23 @@ impl Array<'_> {
                 data.len()
             )));
         }
+        let fortran_strides = if fortran {
+            shape
+                .iter()
+                .scan(1usize, |stride, &dim| {
+                    let this = *stride;
+                    *stride *= dim;
+                    Some(this)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(Array {
             kind,
             size,
             little_endian,
-            fortran,
+            fortran_strides,
             shape,
             data,
         })
@@ -140,23 +154,17 @@ impl Array<'_> {
 
     /// The bytes of the element at `index` in C (row-major) order.
     fn bytes(&self, index: usize) -> &[u8] {
-        let position = if self.fortran {
+        let position = if self.fortran_strides.is_empty() {
+            index
+        } else {
             // Row-major index -> column-major position.
             let mut rest = index;
             let mut position = 0;
-            let mut stride = 1;
-            let mut strides = vec![0; self.shape.len()];
-            for (axis, &dim) in self.shape.iter().enumerate() {
-                strides[axis] = stride;
-                stride *= dim;
-            }
-            for (axis, &dim) in self.shape.iter().enumerate().rev() {
-                position += (rest % dim) * strides[axis];
+            for (&dim, &stride) in self.shape.iter().zip(&self.fortran_strides).rev() {
+                position += (rest % dim) * stride;
                 rest /= dim;
             }
             position
-        } else {
-            index
         };
         &self.data[position * self.size..(position + 1) * self.size]
     }
