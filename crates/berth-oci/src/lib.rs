@@ -1,0 +1,17 @@
+//! OCI images without a daemon, for `berth package`.
+//!
+//! This crate owns turning "a base image and some model files" into a new image: reading the base
+//! by digest (from a registry or an OCI layout), writing one reproducible layer with the model,
+//! deriving the config and manifest (and an index, for a multi-platform base) from the base's, and
+//! writing the result to a registry, an OCI layout or a `docker load` archive.
+//!
+//! It knows nothing of ONNX (checking that a model can be served is the binary's job, with
+//! `berth-engine`) and nothing of HTTP serving.
+
+mod error;
+pub mod registry;
+
+pub use error::OciError;
+
+/// Result type of this crate.
+pub type Result<T, E = OciError> = std::result::Result<T, E>;

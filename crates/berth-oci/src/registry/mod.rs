@@ -1,0 +1,1 @@
+//! A client for the OCI distribution API (placeholder; filled in by the registry work).
