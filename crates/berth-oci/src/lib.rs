@@ -8,15 +8,23 @@
 //! It knows nothing of ONNX (checking that a model can be served is the binary's job, with
 //! `berth-engine`) and nothing of HTTP serving.
 
+mod archive;
 mod digest;
 mod error;
 pub mod image;
 mod layer;
+pub mod layout;
+mod package;
 pub mod registry;
 
 pub use digest::{sha256_digest, sha256_hex};
 pub use error::OciError;
 pub use layer::{GZIP_LEVEL, LayerCompression, LayerDigests, LayerFile, LayerSpec, write_layer};
+pub use package::{
+    ImageReport, Location, MODEL_DIRECTORY, PackageOptions, PackageReport, package, parse_reference,
+};
 
 /// Result type of this crate.
 pub type Result<T, E = OciError> = std::result::Result<T, E>;
+
+pub use oci_spec::distribution::Reference;

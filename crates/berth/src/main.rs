@@ -10,6 +10,8 @@ mod healthcheck;
 #[cfg(feature = "dockerfile-tools")]
 mod lint;
 mod logging;
+#[cfg(feature = "package")]
+mod package;
 #[cfg(test)]
 mod readme_settings;
 mod serve;
@@ -49,6 +51,14 @@ enum Command {
     /// configuration or I/O errors.
     #[cfg(feature = "dockerfile-tools")]
     Lint(lint::LintArgs),
+    /// Package an ONNX model into a runnable image and push it, with no daemon.
+    ///
+    /// The model is checked with ONNX Runtime first (one inference); a model berth cannot serve
+    /// is never packaged. The image is the berth runner (--base) plus one layer holding the
+    /// model under /opt/ml/model; the same model, base and options give the same digest. The
+    /// digest is printed on stdout, the layers' sizes on stderr.
+    #[cfg(feature = "package")]
+    Package(Box<package::PackageArgs>),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +70,8 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze::run(&args),
         #[cfg(feature = "dockerfile-tools")]
         Command::Lint(args) => lint::run(&args),
+        #[cfg(feature = "package")]
+        Command::Package(args) => package::run(&args),
     };
     match result {
         Ok(code) => code,

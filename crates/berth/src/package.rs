@@ -1,0 +1,348 @@
+//! `berth package`: check the model with ONNX Runtime, then hand the model's files, the base and
+//! the options to `berth-oci`, and print what was made.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use berth_engine::library::LibraryLocator;
+use berth_engine::{Runtime, WarmUp};
+use berth_oci::registry::{CredentialSource, RegistryOptions};
+use berth_oci::{LayerCompression, LayerFile, Location, PackageOptions, Platform};
+use clap::{Args, ValueEnum};
+
+/// The base when `--base` is not given: the runner image of this berth version. A build may
+/// name another with `BERTH_RUNNER_IMAGE` (a mirror, a private registry).
+const DEFAULT_BASE: &str = match option_env!("BERTH_RUNNER_IMAGE") {
+    Some(image) => image,
+    None => concat!("ghcr.io/berth-dev/berth-runner:", env!("CARGO_PKG_VERSION")),
+};
+
+#[derive(Debug, Args)]
+pub(crate) struct PackageArgs {
+    /// The ONNX model file (its external-data files, if any, are found and packaged with it),
+    /// or a directory holding exactly one `.onnx` file.
+    #[arg(value_name = "MODEL")]
+    model: PathBuf,
+
+    /// The image's name: REGISTRY/REPOSITORY[:TAG]. It is pushed there unless --output says
+    /// otherwise.
+    #[arg(short = 't', long = "tag", value_name = "REF")]
+    tag: String,
+
+    /// The berth runner image to build on: a registry reference (a digest pins it) or
+    /// oci:DIR[:NAME].
+    #[arg(long, env = "BERTH_BASE_IMAGE", value_name = "REF", default_value = DEFAULT_BASE)]
+    base: String,
+
+    /// Only this platform of a multi-platform base (OS/ARCH[/VARIANT]); without it every
+    /// platform gets the model, in an index.
+    #[arg(long, value_name = "OS/ARCH")]
+    platform: Option<String>,
+
+    /// Write the image to oci:DIR[:NAME] (an OCI layout) or docker-archive:FILE (for `docker
+    /// load`) instead of pushing it.
+    #[arg(long, value_name = "DEST")]
+    output: Option<String>,
+
+    /// Also write the image's digest to this file.
+    #[arg(long, value_name = "FILE")]
+    digest_file: Option<PathBuf>,
+
+    /// A label for the image's config, KEY=VALUE (repeatable).
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    labels: Vec<String>,
+
+    /// An environment variable for the server, KEY=VALUE (repeatable), such as
+    /// MISSING_VALUES=nan.
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    env: Vec<String>,
+
+    /// The model's name in the image (the file becomes NAME.onnx; KServe's v2 protocol serves it
+    /// as NAME). Default: the model file's name.
+    #[arg(long, value_name = "NAME")]
+    model_name: Option<String>,
+
+    /// How the model layer is stored: none (a plain tar: fastest to package, push and pull for
+    /// float weights, which gzip shrinks by a few percent) or gzip.
+    #[arg(long, value_enum, default_value_t = Compression::None)]
+    compression: Compression,
+
+    /// Talk plain HTTP to a registry that is not on the loopback interface.
+    #[arg(long)]
+    insecure: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Compression {
+    None,
+    Gzip,
+}
+
+pub(crate) fn run(args: &PackageArgs) -> anyhow::Result<ExitCode> {
+    // Everything the user typed is checked before the model is loaded.
+    let tag = berth_oci::parse_reference(&args.tag)?;
+    let output = match &args.output {
+        None => Location::Registry(tag.clone()),
+        Some(text) => match Location::parse(text)? {
+            Location::Registry(_) => bail!(
+                "invalid --output {text:?}: expected oci:DIR[:NAME] or docker-archive:FILE (to \
+                 push, leave --output out and name the registry in -t)"
+            ),
+            other => other,
+        },
+    };
+    let base = Location::parse(&args.base).context("invalid --base")?;
+    let platform = args
+        .platform
+        .as_deref()
+        .map(str::parse::<Platform>)
+        .transpose()?;
+    let labels = key_values("--label", &args.labels, |_| true)?;
+    let env = key_values("--env", &args.env, |key| {
+        key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && !key.starts_with(|c: char| c.is_ascii_digit())
+    })?;
+    let model_path = find_model(&args.model)?;
+    let model_name = match &args.model_name {
+        Some(name) => check_model_name(name)?,
+        None => model_path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "model".to_owned()),
+    };
+    let created = source_date_epoch()?;
+
+    let files = berth_engine::model_files(&model_path)?;
+    let runtime = Runtime::load(&LibraryLocator::from_env())?;
+    let checked = berth_engine::check_model(&runtime, &model_path).with_context(|| {
+        format!(
+            "berth cannot serve {}, so it does not package it",
+            model_path.display()
+        )
+    })?;
+    eprintln!(
+        "model: {} checked with ONNX Runtime {} ({} input(s), {} output(s), one inference{})",
+        model_path.display(),
+        runtime.version(),
+        checked.signature.inputs.len(),
+        checked.signature.outputs.len(),
+        match &checked.warm_up {
+            WarmUp::Ran => String::new(),
+            WarmUp::Refused(why) => format!(" of zeros, refused as a client error: {why}"),
+        },
+    );
+
+    let model_file = format!("{model_name}.onnx");
+    let mut layer_files = vec![LayerFile {
+        source: model_path.clone(),
+        name: model_file.clone(),
+    }];
+    for relative in &files.external_data {
+        layer_files.push(LayerFile {
+            source: files.directory().join(relative),
+            name: relative.to_string_lossy().into_owned(),
+        });
+    }
+    let mut all_labels = vec![
+        (
+            "dev.berth.version".to_owned(),
+            env!("CARGO_PKG_VERSION").to_owned(),
+        ),
+        ("dev.berth.model.file".to_owned(), model_file.clone()),
+        (
+            "dev.berth.model.sha256".to_owned(),
+            checked.signature.sha256.clone(),
+        ),
+    ];
+    all_labels.extend(labels);
+    let mut all_env = vec![("MODEL_FILENAME".to_owned(), model_file.clone())];
+    all_env.extend(env);
+    let options = PackageOptions {
+        files: layer_files,
+        base,
+        tag: tag.clone(),
+        output: output.clone(),
+        platform,
+        labels: all_labels,
+        env: all_env,
+        created,
+        compression: match args.compression {
+            Compression::None => LayerCompression::None,
+            Compression::Gzip => LayerCompression::Gzip,
+        },
+        registry: RegistryOptions {
+            insecure: args.insecure,
+            chunk_size: None,
+            credentials: CredentialSource::Environment,
+        },
+        created_by: format!("berth package {model_file}"),
+    };
+    let report = berth_oci::package(&options)?;
+
+    eprint!("{}", describe(&report));
+    let shown = match &output {
+        Location::Registry(reference) => format!(
+            "{}/{}@{}",
+            reference.registry(),
+            reference.repository(),
+            report.digest
+        ),
+        _ => report.digest.clone(),
+    };
+    println!("{shown}");
+    if let Some(file) = &args.digest_file {
+        std::fs::write(file, format!("{}\n", report.digest))
+            .with_context(|| format!("writing {}", file.display()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The size of every layer of every image, and what a push sent.
+fn describe(report: &berth_oci::PackageReport) -> String {
+    let mut text = String::new();
+    for image in &report.images {
+        let platform = image
+            .platform
+            .as_ref()
+            .map_or_else(|| "image".to_owned(), ToString::to_string);
+        let total: u64 = image.layers.iter().map(|(_, size, _)| size).sum();
+        let _ = writeln!(
+            text,
+            "{platform} {} ({} in {} layers)",
+            image.digest,
+            megabytes(total),
+            image.layers.len()
+        );
+        let last = image.layers.len().saturating_sub(1);
+        for (position, (digest, size, media_type)) in image.layers.iter().enumerate() {
+            let what = if position == last { "model" } else { "base" };
+            let _ = writeln!(
+                text,
+                "  {what:5} {:>10}  {digest}  {media_type}",
+                megabytes(*size)
+            );
+        }
+    }
+    if let Some(push) = &report.push {
+        let _ = writeln!(
+            text,
+            "pushed: {} blob(s) uploaded ({}), {} already there, {} mounted",
+            push.blobs_uploaded,
+            megabytes(push.bytes_uploaded),
+            push.blobs_present,
+            push.blobs_mounted
+        );
+    }
+    text
+}
+
+fn megabytes(bytes: u64) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let mb = bytes as f64 / 1e6;
+    format!("{mb:.1} MB")
+}
+
+/// The model file: MODEL itself, or the one `.onnx` of a directory.
+fn find_model(path: &Path) -> anyhow::Result<PathBuf> {
+    if path.is_dir() {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "onnx"))
+            .collect();
+        found.sort();
+        return match found.len() {
+            1 => Ok(found.remove(0)),
+            0 => bail!("{} holds no .onnx file", path.display()),
+            n => bail!(
+                "{} holds {n} .onnx files ({}); name the one to package",
+                path.display(),
+                found
+                    .iter()
+                    .filter_map(|p| p.file_name())
+                    .map(|n| n.to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+    }
+    if !path.is_file() {
+        bail!("no model at {}", path.display());
+    }
+    Ok(path.to_path_buf())
+}
+
+/// A model name: letters, digits, `-`, `_` and `.`, not starting with `.` (it becomes a file
+/// name and a URL path segment).
+fn check_model_name(name: &str) -> anyhow::Result<String> {
+    let name = name.strip_suffix(".onnx").unwrap_or(name);
+    let valid = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    if !valid {
+        bail!(
+            "invalid --model-name {name:?}: expected letters, digits, '-', '_' and '.', not \
+             starting with '.'"
+        );
+    }
+    Ok(name.to_owned())
+}
+
+/// KEY=VALUE pairs, each key checked.
+fn key_values(
+    flag: &str,
+    pairs: &[String],
+    valid_key: impl Fn(&str) -> bool,
+) -> anyhow::Result<Vec<(String, String)>> {
+    pairs
+        .iter()
+        .map(|pair| match pair.split_once('=') {
+            Some((key, value)) if !key.is_empty() && valid_key(key) => {
+                Ok((key.to_owned(), value.to_owned()))
+            }
+            _ => bail!("invalid {flag} {pair:?}: expected KEY=VALUE"),
+        })
+        .collect()
+}
+
+/// `SOURCE_DATE_EPOCH` (reproducible-builds.org), else 0: the image's times never come from
+/// the clock, so two runs give one digest.
+fn source_date_epoch() -> anyhow::Result<u64> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(value) if !value.trim().is_empty() => value.trim().parse().with_context(|| {
+            format!("invalid SOURCE_DATE_EPOCH={value:?}: expected seconds since 1970")
+        }),
+        _ => Ok(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_names_and_key_values_are_checked() {
+        assert_eq!(check_model_name("iris-v2").unwrap(), "iris-v2");
+        assert_eq!(check_model_name("iris.onnx").unwrap(), "iris");
+        for bad in ["", ".hidden", "a/b", "a b", "é"] {
+            assert!(check_model_name(bad).is_err(), "{bad}");
+        }
+        let ok = key_values("--env", &["A_1=x=y".into()], |_| true).unwrap();
+        assert_eq!(ok, [("A_1".to_owned(), "x=y".to_owned())]);
+        assert!(key_values("--env", &["=x".into()], |_| true).is_err());
+        assert!(key_values("--env", &["novalue".into()], |_| true).is_err());
+    }
+
+    #[test]
+    fn the_default_base_is_this_versions_runner() {
+        assert!(
+            DEFAULT_BASE.ends_with(env!("CARGO_PKG_VERSION"))
+                || option_env!("BERTH_RUNNER_IMAGE").is_some()
+        );
+        berth_oci::parse_reference(DEFAULT_BASE).unwrap();
+    }
+}
