@@ -7,6 +7,8 @@
 //! - [`Model`] and [`ModelSignature`]: a loaded session and the description of its inputs and
 //!   outputs (names, element types, shapes, sha256 of the file), and why a model would not load
 //!   (another format, a truncated file, an opset too new for the loaded ONNX Runtime);
+//! - [`model_files`]: which files make up a model (the `.onnx` file and the external-data files
+//!   its tensors name), for shipping it;
 //! - [`InputTensor`], [`TensorData`] and [`OutputValue`]: typed batches in and out, including
 //!   `seq(map(...))` outputs such as scikit-learn's ZipMap;
 //! - [`InferencePool`]: dedicated inference threads behind a bounded queue, so that inference never
@@ -23,6 +25,7 @@ mod diagnose;
 mod error;
 pub mod library;
 mod model;
+mod model_files;
 mod pool;
 mod probe;
 mod runtime;
@@ -31,6 +34,7 @@ mod tensor;
 
 pub use error::EngineError;
 pub use model::{Model, ModelSource, SessionOptions};
+pub use model_files::{ModelFiles, model_files};
 pub use pool::{InferencePool, PoolOptions, RunObserver};
 pub use runtime::Runtime;
 pub use signature::{ElementType, InputSpec, ModelSignature, OutputKind, OutputSpec};
