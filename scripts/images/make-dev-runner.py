@@ -42,6 +42,7 @@ import io
 import json
 import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -104,6 +105,14 @@ class Entry:
     target: str | None = None
 
 
+def run(command: list[str]) -> str:
+    """Runs `command`; its output, or a refusal that carries its error output."""
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise Refused(f"{' '.join(command)} failed: {done.stderr.strip()}")
+    return done.stdout
+
+
 def workspace_version() -> str:
     with open(REPO / "Cargo.toml", "rb") as f:
         return tomllib.load(f)["workspace"]["package"]["version"]
@@ -134,7 +143,7 @@ LDD_LINE = re.compile(r"^\s*(?:(\S+) => )?(\S+|not found) \(0x[0-9a-f]+\)$|^\s*(
 
 def shared_libraries(binary: Path) -> list[str]:
     """The shared libraries ldd says `binary` loads, at the paths the loader found them at."""
-    out = subprocess.run(["ldd", str(binary)], check=True, capture_output=True, text=True).stdout
+    out = run(["ldd", str(binary)])
     paths = []
     for line in out.splitlines():
         m = LDD_LINE.match(line)
@@ -156,7 +165,7 @@ def layer_entries(berth: Path, ort_lib: Path, work: Path) -> list[Entry]:
         raise Refused(f"--ort-lib {ort_lib}: expected the versioned library (libonnxruntime.so.X.Y.Z), "
                       f"found {ort_file.name}")
     stripped = work / "berth"
-    subprocess.run(["objcopy", "--strip-debug", str(berth), str(stripped)], check=True)
+    run(["objcopy", "--strip-debug", str(berth), str(stripped)])
 
     entries = {
         "usr/local/bin/berth": Entry("usr/local/bin/berth", "file", 0o755, source=stripped),
@@ -326,11 +335,22 @@ def make(args: argparse.Namespace) -> str:
         if not path.is_file():
             raise Refused(f"{name} {path}: no such file")
     platforms = parse_platforms(args.platforms)
-    media = MEDIA_TYPES[args.format]
     epoch = source_date_epoch()
-    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
+    interpreter(args.berth)  # refuses a file that is not ELF before anything is written
     out.mkdir(parents=True, exist_ok=True)
+    try:
+        return write_image(args, out, platforms, epoch)
+    except BaseException:
+        # Half a layout would make the next run refuse the directory: leave it as it was, empty.
+        shutil.rmtree(out)
+        out.mkdir()
+        raise
+
+
+def write_image(args: argparse.Namespace, out: Path, platforms: list[dict], epoch: int) -> str:
+    media = MEDIA_TYPES[args.format]
+    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
     layout = Layout(out)
     with tempfile.TemporaryDirectory(prefix="berth-dev-runner.") as work:
         entries = layer_entries(args.berth, args.ort_lib, Path(work))
