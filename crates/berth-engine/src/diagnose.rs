@@ -47,6 +47,36 @@ pub(crate) fn refusal<F: Read + Seek>(
     }
 }
 
+/// The explanation of a file that berth's own reading of the ONNX protobuf gave up on (listing a
+/// model's files, where ONNX Runtime has not been asked): the same words as for a refusal when the
+/// first bytes name another format, else `detail`, berth's reason.
+pub(crate) fn unreadable<F: Read + Seek>(name: &str, file: &mut F, detail: &str) -> EngineError {
+    let mut first = [0_u8];
+    let starts_like_onnx = file.seek(SeekFrom::Start(0)).is_ok()
+        && file.read_exact(&mut first).is_ok()
+        && first[0] == ONNX_FIRST_BYTE;
+    if file.seek(SeekFrom::Start(0)).is_ok()
+        && let Some(error) = recognise(name, file)
+    {
+        return error;
+    }
+    if starts_like_onnx {
+        EngineError::Corrupt {
+            name: name.to_owned(),
+            detail: detail.to_owned(),
+        }
+    } else {
+        EngineError::NotOnnx {
+            name: name.to_owned(),
+            found: format!("something else: its bytes do not read as ONNX protobuf ({detail})"),
+            todo: EXPORT_HINT.to_owned(),
+        }
+    }
+}
+
+/// An ONNX model starts with its IR version: field 1, varint (tag 0x08).
+const ONNX_FIRST_BYTE: u8 = 0x08;
+
 /// ONNX Runtime starts its load errors with `Load model from <full path> failed:`; the name is
 /// in berth's own message already, and full paths stay out of messages.
 fn strip_load_prefix(reason: &str) -> &str {
@@ -141,8 +171,7 @@ fn recognise<F: Read + Seek>(name: &str, file: &mut F) -> Option<EngineError> {
             &format!("a text file (it starts with {:?})", text_start(&head)),
             EXPORT_HINT,
         ),
-        // An ONNX model starts with its IR version: field 1, varint (tag 0x08).
-        [0x08, ..] => {
+        [ONNX_FIRST_BYTE, ..] => {
             let detail = ends_early(file)?;
             Some(EngineError::Corrupt {
                 name: name.to_owned(),

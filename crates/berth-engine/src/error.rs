@@ -82,6 +82,36 @@ pub enum EngineError {
         /// The loaded ONNX Runtime's version.
         onnxruntime: String,
     },
+    /// A tensor of the model keeps its data in a file outside the model's directory (an absolute
+    /// path, or one through `..`): a package ships the model's directory only.
+    #[error(
+        "model {model}: tensor '{tensor}' keeps its data at '{location}', {problem}; berth takes \
+         external data only from the model's directory: save the model with its data beside it \
+         (onnx.save_model(..., location=\"<file name>\"))"
+    )]
+    ExternalDataOutside {
+        /// The model's file name.
+        model: String,
+        /// The tensor that names the location.
+        tensor: String,
+        /// The location, as the model names it.
+        location: String,
+        /// What is wrong with it, e.g. `an absolute path`.
+        problem: String,
+    },
+    /// A tensor of the model keeps its data in a file that is not beside the model.
+    #[error(
+        "model {model}: tensor '{tensor}' keeps its data in '{location}', but there is no such \
+         file beside the model: copy it into the model's directory"
+    )]
+    ExternalDataMissing {
+        /// The model's file name.
+        model: String,
+        /// The tensor that names the location.
+        tensor: String,
+        /// The location, as the model names it.
+        location: String,
+    },
     /// The model uses a value type that berth cannot feed or return.
     #[error("model {name}: {what}")]
     UnsupportedModel {

@@ -4,8 +4,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use berth_engine::{
-    ElementType, EngineError, InferencePool, InputTensor, ModelSignature, ModelSource, PoolOptions,
-    Runtime, SessionOptions, TensorData,
+    ElementType, EngineError, InferencePool, ModelSignature, ModelSource, PoolOptions, Runtime,
+    SessionOptions, WarmUp,
 };
 
 use crate::codec::Layout;
@@ -123,16 +123,15 @@ impl AppState {
             );
         }
         check_inputs(config, pool.signature())?;
-        let warm_up = warm_up_inputs(pool.signature());
+        let warm_up = pool.signature().warm_up_inputs();
         let started = std::time::Instant::now();
         let warm_up_result = pool.run(warm_up).await;
         let warm_up_seconds = started.elapsed().as_secs_f64();
-        match warm_up_result {
-            Ok(_) => tracing::info!(elapsed = ?started.elapsed(), "warm-up inference ran"),
-            Err(error) if error.is_client_error() => {
+        match WarmUp::judge(warm_up_result).map_err(ServeError::WarmUp)? {
+            WarmUp::Ran => tracing::info!(elapsed = ?started.elapsed(), "warm-up inference ran"),
+            WarmUp::Refused(error) => {
                 tracing::warn!(%error, "the model refused the all-zero warm-up input; serving anyway");
             }
-            Err(error) => return Err(ServeError::WarmUp(error)),
         }
         self.0.metrics.count_runs();
         if self.0.model.set(LoadedModel { pool, plan, layout }).is_ok() {
@@ -227,30 +226,4 @@ fn has_float_values(output: &berth_engine::OutputSpec) -> bool {
             matches!(value_type, ElementType::Float32 | ElementType::Float64)
         }
     }
-}
-
-/// One row of zeros (empty strings, `false`) for every input.
-fn warm_up_inputs(signature: &ModelSignature) -> Vec<InputTensor> {
-    signature
-        .inputs
-        .iter()
-        .map(|input| {
-            let shape: Vec<usize> = input.shape.iter().map(|d| d.unwrap_or(1)).collect();
-            let shape = if shape.is_empty() { vec![1] } else { shape };
-            let count = shape.iter().product();
-            let data = match input.element_type {
-                ElementType::Float32 => TensorData::Float32(vec![0.0; count]),
-                ElementType::Float64 => TensorData::Float64(vec![0.0; count]),
-                ElementType::Int64 => TensorData::Int64(vec![0; count]),
-                ElementType::Int32 => TensorData::Int32(vec![0; count]),
-                ElementType::Bool => TensorData::Bool(vec![false; count]),
-                ElementType::String => TensorData::String(vec![String::new(); count]),
-            };
-            InputTensor {
-                name: input.name.clone(),
-                shape,
-                data,
-            }
-        })
-        .collect()
 }
