@@ -288,10 +288,8 @@ impl Transport {
             Some(Challenge::Basic) => Ok(self.credential()?.and_then(|c| c.basic_header())),
             Some(Challenge::Bearer { realm, service }) => {
                 let key = scopes.join(" ");
-                if !fresh {
-                    if let Some(token) = self.lock().tokens.get(&key) {
-                        return Ok(Some(format!("Bearer {token}")));
-                    }
+                if !fresh && let Some(token) = self.lock().tokens.get(&key) {
+                    return Ok(Some(format!("Bearer {token}")));
                 }
                 let token = self.fetch_token(&realm, service.as_deref(), scopes)?;
                 self.lock().tokens.insert(key, token.clone());

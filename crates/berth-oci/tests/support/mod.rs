@@ -18,11 +18,11 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 const START_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The user name and password the protected registries accept.
-pub const USER: &str = "berth";
-pub const PASSWORD: &str = "correct horse";
+pub(crate) const USER: &str = "berth";
+pub(crate) const PASSWORD: &str = "correct horse";
 
 /// How a test registry checks access.
-pub enum Access {
+pub(crate) enum Access {
     Open,
     /// htpasswd with [`USER`] and [`PASSWORD`].
     Basic,
@@ -32,15 +32,15 @@ pub enum Access {
 }
 
 /// A running `docker-registry`, stopped when dropped.
-pub struct Registry {
-    pub host: String,
+pub(crate) struct Registry {
+    pub(crate) host: String,
     child: Child,
     _token_server: Option<TokenServer>,
     dir: tempfile::TempDir,
 }
 
 impl Registry {
-    pub fn start(access: Access) -> Self {
+    pub(crate) fn start(access: Access) -> Self {
         let program = "docker-registry";
         if Command::new(program)
             .arg("--version")
@@ -141,7 +141,7 @@ impl Registry {
     }
 
     /// The registry's filesystem storage (its `rootdirectory`).
-    pub fn storage(&self) -> PathBuf {
+    pub(crate) fn storage(&self) -> PathBuf {
         self.dir.path().join("storage")
     }
 
@@ -158,7 +158,7 @@ impl Drop for Registry {
 }
 
 /// A port nothing listens on right now.
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -296,10 +296,10 @@ fn serve_token(
         if line.is_empty() {
             break;
         }
-        if let Some((name, value)) = line.split_once(':') {
-            if name.eq_ignore_ascii_case("authorization") {
-                authorization = Some(value.trim().to_string());
-            }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("authorization")
+        {
+            authorization = Some(value.trim().to_string());
         }
     }
     let target = request_line.split(' ').nth(1).unwrap_or("");
