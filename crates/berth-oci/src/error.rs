@@ -84,16 +84,6 @@ pub enum OciError {
         message: String,
     },
 
-    /// Plain HTTP asked for a registry that is not on the loopback interface.
-    #[error(
-        "registry {registry} is not on the loopback interface: berth talks plain HTTP only to \
-         127.0.0.1/localhost, or with --insecure"
-    )]
-    InsecureRefused {
-        /// `host[:port]`.
-        registry: String,
-    },
-
     /// The registry refused the credentials (or asked for some and none were found).
     #[error("registry {registry} refused access to {repository}: {message}")]
     Unauthorized {
@@ -116,6 +106,16 @@ pub enum OciError {
         status: u16,
         /// The registry's error body, shortened.
         message: String,
+    },
+
+    /// The source of a blob being uploaded failed or ended before the blob's size.
+    #[error("reading the blob to send to {url}: {source}")]
+    BlobSource {
+        /// The upload URL.
+        url: String,
+        /// What the source said.
+        #[source]
+        source: std::io::Error,
     },
 
     /// A credentials file or credential helper that could not be used.
