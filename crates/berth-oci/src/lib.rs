@@ -27,4 +27,5 @@ pub use package::{
 /// Result type of this crate.
 pub type Result<T, E = OciError> = std::result::Result<T, E>;
 
+pub use image::Platform;
 pub use oci_spec::distribution::Reference;
