@@ -11,7 +11,7 @@ use berth_oci::OciError;
 use berth_oci::registry::{
     CredentialLookup, CredentialSource, RegistryClient, RegistryOptions, sha256_digest,
 };
-use support::{Access, PASSWORD, Registry, USER};
+use support::{Access, BodyLimitProxy, PASSWORD, Registry, USER};
 
 /// Bytes that do not compress or repeat, the same on every run.
 fn blob_bytes(len: usize, seed: u64) -> Vec<u8> {
@@ -138,6 +138,24 @@ fn a_forced_chunked_push_arrives_whole() {
     // An empty blob is a session closed at once.
     push(&client, b"").unwrap();
     assert!(client.has_blob(&sha256_digest(b"")).unwrap());
+}
+
+#[test]
+fn a_body_refused_as_too_large_is_sent_again_in_chunks() {
+    let registry = Registry::start(Access::Open);
+    let limit = 1024 * 1024;
+    let proxy = BodyLimitProxy::start(&registry.host, limit);
+    let client = RegistryClient::new(&proxy.host, "team/big", &RegistryOptions::default()).unwrap();
+    // nginx's default limit; the fallback chunks (1 MiB) pass it, the whole blob does not.
+    let bytes = blob_bytes(2 * limit as usize + 500_000, 6);
+    let digest = sha256_digest(&bytes);
+    let opened = push(&client, &bytes).unwrap();
+    assert_eq!(
+        opened, 2,
+        "opened for the refused PUT, then again for the chunks"
+    );
+    assert_eq!(proxy.refused.load(std::sync::atomic::Ordering::Relaxed), 1);
+    assert_eq!(read_blob(&client, &digest), bytes);
 }
 
 #[test]

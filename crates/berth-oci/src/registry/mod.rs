@@ -4,8 +4,8 @@
 //!
 //! This module owns the transport rules (which registries talk plain HTTP, timeouts, how errors
 //! are reported) and the upload strategy (HEAD, then one streamed PUT, chunks when asked or when
-//! the registry refuses a large body). [`auth`] owns credentials and the challenge flow;
-//! [`verify`](VerifyingReader) owns digest checks.
+//! the registry refuses a large body). Its submodules: `auth` owns credentials and the challenge
+//! flow, `transport` sending one request, `upload` the upload strategy, `verify` digest checks.
 //!
 //! Written on `ureq` rather than with an OCI client crate: those are async (tokio) and berth's
 //! packaging path is synchronous and streams layers from files.
@@ -55,7 +55,8 @@ pub enum CredentialSource {
     /// The auth files and credential helpers the process environment points to: in order
     /// `$REGISTRY_AUTH_FILE`, `$XDG_RUNTIME_DIR/containers/auth.json`,
     /// `$XDG_CONFIG_HOME/containers/auth.json` (or `~/.config/...`), then `$DOCKER_CONFIG/config.json`
-    /// (or `~/.docker/config.json`).
+    /// (or `~/.docker/config.json`); in each, `credHelpers` and `credsStore` name a
+    /// `docker-credential-<name>` program on `PATH`. Looked up on the first 401 only.
     #[default]
     Environment,
     /// The same search, in the files and helpers the given variables point to.

@@ -14,9 +14,9 @@ use super::auth::percent_encode;
 use super::transport::{Call, Payload, Streamed};
 use crate::{OciError, Result};
 
-/// Chunk size when chunks are a fallback and the caller chose none. Small enough to pass the
-/// usual proxy body limits, large enough that round trips do not dominate.
-const FALLBACK_CHUNK_SIZE: u64 = 8 << 20;
+/// Chunk size when chunks are a fallback and the caller chose none: 1 MiB passes nginx's default
+/// `client_max_body_size`, the most common limit behind a 413 in front of a registry.
+const FALLBACK_CHUNK_SIZE: u64 = 1 << 20;
 
 /// How one upload attempt ended.
 enum Attempt {

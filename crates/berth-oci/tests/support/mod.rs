@@ -2,7 +2,7 @@
 //! 127.0.0.1 port with its storage in a temporary directory, optionally behind htpasswd Basic
 //! auth or behind a token server that this module runs on another 127.0.0.1 port.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -392,4 +392,101 @@ fn percent_decode(text: &str) -> String {
         }
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A reverse proxy with a request body limit, in front of a registry: a request whose
+/// Content-Length exceeds the limit gets 413 without its body being read (as nginx's
+/// `client_max_body_size` does); every other request is passed on, one per connection.
+pub(crate) struct BodyLimitProxy {
+    pub(crate) host: String,
+    /// How many requests were refused.
+    pub(crate) refused: Arc<std::sync::atomic::AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl BodyLimitProxy {
+    pub(crate) fn start(upstream: &str, limit: u64) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let host = listener.local_addr().unwrap().to_string();
+        let stop = Arc::new(AtomicBool::new(false));
+        let refused = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let thread = {
+            let (stop, refused, upstream) = (stop.clone(), refused.clone(), upstream.to_string());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    match listener.accept() {
+                        Ok((client, _)) => {
+                            let _ = proxy_one(client, &upstream, limit, &refused);
+                        }
+                        Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                    }
+                }
+            })
+        };
+        Self {
+            host,
+            refused,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for BodyLimitProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn proxy_one(
+    client: TcpStream,
+    upstream: &str,
+    limit: u64,
+    refused: &std::sync::atomic::AtomicUsize,
+) -> std::io::Result<()> {
+    client.set_nonblocking(false)?;
+    client.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let mut reader = BufReader::new(client.try_clone()?);
+    let mut head = String::new();
+    let mut content_length = 0u64;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        if line.trim_end().is_empty() {
+            break;
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(value) = lower.strip_prefix("content-length:") {
+            content_length = value.trim().parse().unwrap_or(0);
+        }
+        // One request per connection, and no 100-continue dance to relay.
+        if lower.starts_with("connection:") || lower.starts_with("expect:") {
+            continue;
+        }
+        head.push_str(&line);
+    }
+    let mut client = client;
+    if content_length > limit {
+        refused.fetch_add(1, Ordering::Relaxed);
+        let body = "request entity too large";
+        write!(
+            client,
+            "HTTP/1.1 413 Request Entity Too Large\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )?;
+        return client.flush();
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    let mut server = TcpStream::connect(upstream)?;
+    server.write_all(head.as_bytes())?;
+    std::io::copy(&mut (&mut reader).take(content_length), &mut server)?;
+    std::io::copy(&mut server, &mut client)?;
+    Ok(())
 }
