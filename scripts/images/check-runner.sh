@@ -26,7 +26,7 @@ echo "no model mounted: exit 1, $(grep -m 1 -o 'no model to serve: .* not found:
 
 t0=$(date +%s.%N)
 podman run -d --pull=never --name "$name" -e HOST=127.0.0.1 -e PORT="$port" \
-  -e BERTH_HEALTHCHECK_URL="http://127.0.0.1:$port/ping" "$image" serve --demo >/dev/null 2>"/tmp/$name.err" ||
+  "$image" serve --demo >/dev/null 2>"/tmp/$name.err" ||
   { cat "/tmp/$name.err" >&2; exit 1; }
 rm -f "/tmp/$name.err"
 if ! wait_http "http://127.0.0.1:$port/ping" 20; then podman logs "$name" >&2; exit 1; fi
@@ -40,7 +40,9 @@ pid=$(podman inspect --format '{{.State.Pid}}' "$name")
 uid=$(ps -o uid= -p "$pid" | tr -d ' ')
 echo "process: $(ps -o user=,uid=,args= -p "$pid")"
 [ "$uid" = 10001 ] || { echo "runs as uid $uid, not 10001" >&2; exit 1; }
-podman healthcheck run "$name" 2>/dev/null && echo "healthcheck: healthy (berth healthcheck)"
+# The image's own HEALTHCHECK, with no override: it must follow PORT.
+health=$(podman healthcheck run "$name" 2>/dev/null) || { echo "healthcheck: ${health:-failed}" >&2; exit 1; }
+echo "healthcheck: healthy (berth healthcheck on PORT=$port)"
 t0=$(date +%s.%N)
 podman stop -t 10 "$name" >/dev/null 2>&1
 printf 'stopped on SIGTERM in %.1f s, exit code %s\n' "$(echo "$(date +%s.%N) - $t0" | bc)" \

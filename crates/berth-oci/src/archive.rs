@@ -43,17 +43,16 @@ pub(crate) fn write_archive(
     let mut builder = tar::Builder::new(BufWriter::with_capacity(1 << 20, temporary.as_file()));
     let config_name = format!("{}.json", sha256_hex(&config.digest)?);
     let mut layer_names = Vec::with_capacity(layers.len());
-    let append =
-        |builder: &mut tar::Builder<_>, name: &str, size: u64, reader: &mut dyn Read| {
-            let mut header = tar::Header::new_ustar();
-            header.set_entry_type(tar::EntryType::Regular);
-            header.set_mode(0o644);
-            header.set_size(size);
-            header.set_mtime(0);
-            builder
-                .append_data(&mut header, name, reader)
-                .map_err(OciError::io(path))
-        };
+    let append = |builder: &mut tar::Builder<_>, name: &str, size: u64, reader: &mut dyn Read| {
+        let mut header = tar::Header::new_ustar();
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_mode(0o644);
+        header.set_size(size);
+        header.set_mtime(0);
+        builder
+            .append_data(&mut header, name, reader)
+            .map_err(OciError::io(path))
+    };
     append(
         &mut builder,
         &config_name,

@@ -151,7 +151,7 @@ pub struct PackageReport {
 
 /// Where the base's documents and blobs come from.
 enum BaseStore {
-    Registry(RegistryClient),
+    Registry(Box<RegistryClient>),
     Layout(Layout),
 }
 
@@ -399,7 +399,7 @@ fn open_base(base: &Location, options: &RegistryOptions) -> Result<(BaseStore, S
                 reference.tag().unwrap_or("latest")
             );
             Ok((
-                BaseStore::Registry(client),
+                BaseStore::Registry(Box::new(client)),
                 name,
                 Top {
                     media_type: fetched.media_type,

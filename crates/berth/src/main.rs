@@ -65,7 +65,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => serve::run(*args),
-        Command::Healthcheck(args) => Ok(healthcheck::run(&args)),
+        Command::Healthcheck(args) => healthcheck::run(&args),
         #[cfg(feature = "dockerfile-tools")]
         Command::Analyze(args) => analyze::run(&args),
         #[cfg(feature = "dockerfile-tools")]

@@ -238,10 +238,15 @@ fn describe(report: &berth_oci::PackageReport) -> String {
     text
 }
 
+/// A size in decimal units, as registries and `docker images` show them.
 fn megabytes(bytes: u64) -> String {
     #[allow(clippy::cast_precision_loss)]
-    let mb = bytes as f64 / 1e6;
-    format!("{mb:.1} MB")
+    let bytes = bytes as f64;
+    if bytes < 1e6 {
+        format!("{:.1} kB", bytes / 1e3)
+    } else {
+        format!("{:.1} MB", bytes / 1e6)
+    }
 }
 
 /// The model file: MODEL itself, or the one `.onnx` of a directory.

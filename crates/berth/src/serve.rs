@@ -87,9 +87,9 @@ pub(crate) struct ServeArgs {
 }
 
 /// SageMaker tells a container its port through this variable; `PORT`/`--port` win over it.
-const SAGEMAKER_PORT: &str = "SAGEMAKER_BIND_TO_PORT";
+pub(crate) const SAGEMAKER_PORT: &str = "SAGEMAKER_BIND_TO_PORT";
 
-fn resolve_port(flag: Option<u16>, sagemaker: Option<&str>) -> anyhow::Result<u16> {
+pub(crate) fn resolve_port(flag: Option<u16>, sagemaker: Option<&str>) -> anyhow::Result<u16> {
     if let Some(port) = flag {
         return Ok(port);
     }

@@ -32,7 +32,10 @@ fn repo_root() -> PathBuf {
 
 fn fixtures() -> PathBuf {
     let dir = repo_root().join("tests/fixtures/models");
-    assert!(dir.join("expected.json").is_file(), "run `make fixtures` first");
+    assert!(
+        dir.join("expected.json").is_file(),
+        "run `make fixtures` first"
+    );
     dir
 }
 
@@ -57,8 +60,9 @@ fn require(tool: &str) {
 }
 
 fn run(command: &mut Command) -> Output {
-    let output = command.output().unwrap_or_else(|e| panic!("{command:?}: {e}"));
-    output
+    command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"))
 }
 
 fn run_ok(command: &mut Command) -> String {
@@ -119,7 +123,8 @@ fn world() -> &'static World {
             "copy",
             "--quiet",
             "--dest-tls-verify=false",
-            &format!("oci:{}:latest", docker_base.display()),
+            // skopeo 1.9 finds a docker-format image in a layout only without a name.
+            &format!("oci:{}", docker_base.display()),
             &format!("docker://{}/base/runner:latest", registry.host),
         ]));
         let auth_home = dir.path().join("auth");
@@ -152,16 +157,25 @@ fn berth_package(args: &[&str]) -> Output {
 fn packaged(args: &[&str]) -> (String, String) {
     let output = berth_package(args);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "berth package {args:?} failed: {stderr}");
+    assert!(
+        output.status.success(),
+        "berth package {args:?} failed: {stderr}"
+    );
     let stdout = String::from_utf8(output.stdout).unwrap();
     let line = stdout.trim().to_owned();
     let digest = line.rsplit('@').next().unwrap().to_owned();
-    assert!(digest.starts_with("sha256:") && digest.len() == 71, "{line}");
+    assert!(
+        digest.starts_with("sha256:") && digest.len() == 71,
+        "{line}"
+    );
     (digest, stderr)
 }
 
 fn model(name: &str) -> String {
-    fixtures().join(format!("{name}.onnx")).display().to_string()
+    fixtures()
+        .join(format!("{name}.onnx"))
+        .display()
+        .to_string()
 }
 
 fn skopeo_json(args: &[&str]) -> Value {
@@ -203,7 +217,11 @@ struct Container {
 
 impl Drop for Container {
     fn drop(&mut self) {
-        let mut command = if self.engine == "podman" { podman() } else { Command::new("docker") };
+        let mut command = if self.engine == "podman" {
+            podman()
+        } else {
+            Command::new("docker")
+        };
         let _ = command.args(["rm", "-f", &self.name]).output();
     }
 }
@@ -213,7 +231,11 @@ impl Container {
     fn start(engine: &'static str, image: &str) -> Self {
         let port = free_port();
         let name = format!("berth-package-test-{port}");
-        let mut command = if engine == "podman" { podman() } else { Command::new("docker") };
+        let mut command = if engine == "podman" {
+            podman()
+        } else {
+            Command::new("docker")
+        };
         command.args(["run", "-d", "--name", &name, "--network", "host"]);
         if engine == "podman" {
             command.arg("--tls-verify=false");
@@ -232,15 +254,20 @@ impl Container {
     fn wait_ready(&self) {
         let deadline = Instant::now() + START_TIMEOUT;
         while Instant::now() < deadline {
-            if ureq::get(&self.url("/ping")).call().is_ok() {
+            // /ping answers as soon as the server listens; /ready once the model is loaded.
+            if ureq::get(&self.url("/ready")).call().is_ok() {
                 return;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        let mut logs = if self.engine == "podman" { podman() } else { Command::new("docker") };
+        let mut logs = if self.engine == "podman" {
+            podman()
+        } else {
+            Command::new("docker")
+        };
         let logs = run(logs.args(["logs", &self.name]));
         panic!(
-            "{} did not answer /ping within {START_TIMEOUT:?}: {}{}",
+            "{} did not answer /ready within {START_TIMEOUT:?}: {}{}",
             self.name,
             String::from_utf8_lossy(&logs.stdout),
             String::from_utf8_lossy(&logs.stderr)
@@ -254,13 +281,21 @@ impl Container {
             .send(body)
             .unwrap();
         let mut text = String::new();
-        response.body_mut().as_reader().read_to_string(&mut text).unwrap();
+        response
+            .body_mut()
+            .as_reader()
+            .read_to_string(&mut text)
+            .unwrap();
         serde_json::from_str(&text).unwrap()
     }
 
     /// The user the server runs as, from the engine's view of the container's config.
     fn user(&self) -> String {
-        let mut command = if self.engine == "podman" { podman() } else { Command::new("docker") };
+        let mut command = if self.engine == "podman" {
+            podman()
+        } else {
+            Command::new("docker")
+        };
         run_ok(command.args(["inspect", "--format", "{{.Config.User}}", &self.name]))
             .trim()
             .to_owned()
@@ -283,13 +318,23 @@ fn check_external_weights(container: &Container) {
         })
         .collect();
     let answer = container.invoke_csv(&csv.join("\n"));
-    let got = answer["predictions"].as_array().unwrap_or_else(|| panic!("{answer}"));
+    let got = answer["predictions"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}"));
     let want = expected["expected"]["y"].as_array().unwrap();
     assert_eq!(got.len(), want.len(), "{answer}");
     for (got_row, want_row) in got.iter().zip(want) {
-        for (g, w) in got_row.as_array().unwrap().iter().zip(want_row.as_array().unwrap()) {
+        for (g, w) in got_row
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(want_row.as_array().unwrap())
+        {
             let (g, w) = (g.as_f64().unwrap(), w.as_f64().unwrap());
-            assert!((g - w).abs() <= 1e-5 * w.abs().max(1.0), "{answer} vs {want:?}");
+            assert!(
+                (g - w).abs() <= 1e-5 * w.abs().max(1.0),
+                "{answer} vs {want:?}"
+            );
         }
     }
 }
@@ -298,7 +343,10 @@ fn check_external_weights(container: &Container) {
 fn check_iris_label(container: &Container) {
     let expected = expected("iris_logreg");
     let row = expected["check_inputs"]["features"][0].as_array().unwrap();
-    let csv: Vec<String> = row.iter().map(|v| v.as_f64().unwrap().to_string()).collect();
+    let csv: Vec<String> = row
+        .iter()
+        .map(|v| v.as_f64().unwrap().to_string())
+        .collect();
     let answer = container.invoke_csv(&csv.join(","));
     assert_eq!(
         answer["predictions"][0], expected["expected"]["output_label"][0],
@@ -307,11 +355,25 @@ fn check_iris_label(container: &Container) {
 }
 
 fn registry_manifest(reference: &str) -> Value {
-    skopeo_json(&["inspect", "--raw", "--tls-verify=false", &format!("docker://{reference}")])
+    skopeo_json(&[
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        &format!("docker://{reference}"),
+    ])
 }
 
-fn registry_config(reference: &str) -> Value {
-    skopeo_json(&["inspect", "--config", "--tls-verify=false", &format!("docker://{reference}")])
+/// The config blob as stored (`skopeo inspect --config` reads it as an OCI config, which has no
+/// healthcheck).
+fn registry_config(host: &str, repository: &str, manifest: &Value) -> Value {
+    let digest = manifest["config"]["digest"].as_str().unwrap();
+    let text = ureq::get(&format!("http://{host}/v2/{repository}/blobs/{digest}"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_string()
+        .unwrap();
+    serde_json::from_str(&text).unwrap()
 }
 
 #[test]
@@ -337,25 +399,56 @@ fn a_pushed_image_runs_with_podman_and_answers_as_onnxruntime() {
     );
     let layers = manifest["layers"].as_array().unwrap();
     assert_eq!(layers.len(), base["layers"].as_array().unwrap().len() + 1);
-    assert_eq!(layers[..layers.len() - 1], base["layers"].as_array().unwrap()[..]);
-    let config = registry_config(&target);
+    assert_eq!(
+        layers[..layers.len() - 1],
+        base["layers"].as_array().unwrap()[..]
+    );
+    let config = registry_config(host, "models/external", &manifest);
     let labels = &config["config"]["Labels"];
     assert_eq!(labels["dev.berth.model.file"], "weights-demo.onnx");
-    assert_eq!(labels["dev.berth.model.sha256"], expected("external_weights")["sha256"]);
-    assert_eq!(labels["org.opencontainers.image.base.name"], format!("{host}/base/runner:latest"));
-    assert!(labels["org.opencontainers.image.base.digest"].as_str().unwrap().starts_with("sha256:"));
+    assert_eq!(
+        labels["dev.berth.model.sha256"],
+        expected("external_weights")["sha256"]
+    );
+    assert_eq!(
+        labels["org.opencontainers.image.base.name"],
+        format!("{host}/base/runner:latest")
+    );
+    assert!(
+        labels["org.opencontainers.image.base.digest"]
+            .as_str()
+            .unwrap()
+            .starts_with("sha256:")
+    );
     assert_eq!(config["created"], "1970-01-01T00:00:00Z");
-    assert!(config["config"]["Healthcheck"]["Test"].is_array(), "{config}");
-    let env: Vec<&str> = config["config"]["Env"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(
+        config["config"]["Healthcheck"]["Test"].is_array(),
+        "{config}"
+    );
+    let env: Vec<&str> = config["config"]["Env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
     assert!(env.contains(&"MODEL_FILENAME=weights-demo.onnx"), "{env:?}");
 
     let container = Container::start("podman", &format!("{host}/models/external@{digest}"));
     assert_eq!(container.user(), "10001:10001");
     check_external_weights(&container);
     let health = run(podman().args(["healthcheck", "run", &container.name]));
-    assert!(health.status.success(), "healthcheck: {}", String::from_utf8_lossy(&health.stderr));
+    assert!(
+        health.status.success(),
+        "healthcheck: {}",
+        String::from_utf8_lossy(&health.stderr)
+    );
     let models: Value = serde_json::from_str(
-        &ureq::get(&container.url("/v2/models/weights-demo")).call().unwrap().body_mut().read_to_string().unwrap(),
+        &ureq::get(&container.url("/v2/models/weights-demo"))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_string()
+            .unwrap(),
     )
     .unwrap();
     assert_eq!(models["name"], "weights-demo");
@@ -374,12 +467,23 @@ fn two_runs_give_one_digest_and_a_new_model_changes_and_uploads_only_its_layer()
     let before = registry_manifest(&target);
 
     let target_v2 = format!("{host}/models/iris:2");
-    let (changed, report) = packaged(&[&model("iris_mlp"), "-t", &target_v2, "--base", &base, "--model-name", "iris_logreg"]);
+    let (changed, report) = packaged(&[
+        &model("iris_mlp"),
+        "-t",
+        &target_v2,
+        "--base",
+        &base,
+        "--model-name",
+        "iris_logreg",
+    ]);
     assert_ne!(first, changed);
     // Only the model layer and the config are new: one layer of ~the model's size, one config.
     assert!(report.contains("pushed: 2 blob(s) uploaded"), "{report}");
     let after = registry_manifest(&target_v2);
-    let (old, new) = (before["layers"].as_array().unwrap(), after["layers"].as_array().unwrap());
+    let (old, new) = (
+        before["layers"].as_array().unwrap(),
+        after["layers"].as_array().unwrap(),
+    );
     assert_eq!(old.len(), new.len());
     assert_eq!(old[..old.len() - 1], new[..new.len() - 1]);
     assert_ne!(old.last(), new.last());
@@ -400,18 +504,29 @@ fn an_index_base_gives_an_index_with_the_model_layer_in_every_platform() {
         &format!("oci:{}", out.display()),
     ]);
     let index = skopeo_json(&["inspect", "--raw", &format!("oci:{}:1", out.display())]);
-    assert_eq!(index["mediaType"], "application/vnd.oci.image.index.v1+json");
+    assert_eq!(
+        index["mediaType"],
+        "application/vnd.oci.image.index.v1+json"
+    );
     let manifests = index["manifests"].as_array().unwrap();
-    let platforms: Vec<&str> = manifests.iter().map(|m| m["platform"]["architecture"].as_str().unwrap()).collect();
+    let platforms: Vec<&str> = manifests
+        .iter()
+        .map(|m| m["platform"]["architecture"].as_str().unwrap())
+        .collect();
     assert_eq!(platforms, ["amd64", "arm64"]);
     let mut model_layers = Vec::new();
     for entry in manifests {
-        let blob = out.join("blobs/sha256").join(&entry["digest"].as_str().unwrap()[7..]);
+        let blob = out
+            .join("blobs/sha256")
+            .join(&entry["digest"].as_str().unwrap()[7..]);
         let manifest: Value = serde_json::from_slice(&std::fs::read(blob).unwrap()).unwrap();
         model_layers.push(manifest["layers"].as_array().unwrap().last().unwrap()["digest"].clone());
     }
     assert_eq!(model_layers[0], model_layers[1]);
-    let digest_of_index = format!("sha256:{}", sha256_hex_of(&std::fs::read(out.join("blobs/sha256").join(&digest[7..])).unwrap()));
+    let digest_of_index = format!(
+        "sha256:{}",
+        sha256_hex_of(&std::fs::read(out.join("blobs/sha256").join(&digest[7..])).unwrap())
+    );
     assert_eq!(digest_of_index, digest);
 
     // One platform asked for: one manifest, not an index; umoci reads the model back.
@@ -427,14 +542,32 @@ fn an_index_base_gives_an_index_with_the_model_layer_in_every_platform() {
         "--output",
         &format!("oci:{}:amd64", single.display()),
     ]);
-    let manifest = skopeo_json(&["inspect", "--raw", &format!("oci:{}:amd64", single.display())]);
-    assert_eq!(manifest["mediaType"], "application/vnd.oci.image.manifest.v1+json");
+    let manifest = skopeo_json(&[
+        "inspect",
+        "--raw",
+        &format!("oci:{}:amd64", single.display()),
+    ]);
+    assert_eq!(
+        manifest["mediaType"],
+        "application/vnd.oci.image.manifest.v1+json"
+    );
     let bundle = dir.path().join("bundle");
-    run_ok(Command::new("umoci").args(["unpack", "--rootless", "--image"]).arg(format!("{}:amd64", single.display())).arg(&bundle));
+    run_ok(
+        Command::new("umoci")
+            .args(["unpack", "--rootless", "--image"])
+            .arg(format!("{}:amd64", single.display()))
+            .arg(&bundle),
+    );
     let unpacked = bundle.join("rootfs/opt/ml/model/iris_logreg.onnx");
-    assert_eq!(std::fs::read(&unpacked).unwrap(), std::fs::read(model("iris_logreg")).unwrap());
+    assert_eq!(
+        std::fs::read(&unpacked).unwrap(),
+        std::fs::read(model("iris_logreg")).unwrap()
+    );
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&unpacked).unwrap().permissions().mode() & 0o777, 0o444);
+    assert_eq!(
+        std::fs::metadata(&unpacked).unwrap().permissions().mode() & 0o777,
+        0o444
+    );
 
     let missing = berth_package(&[
         &model("iris_logreg"),
@@ -449,12 +582,18 @@ fn an_index_base_gives_an_index_with_the_model_layer_in_every_platform() {
     ]);
     let stderr = String::from_utf8_lossy(&missing.stderr);
     assert!(!missing.status.success());
-    assert!(stderr.contains("has no platform linux/s390x (it has: linux/amd64, linux/arm64)"), "{stderr}");
+    assert!(
+        stderr.contains("has no platform linux/s390x (it has: linux/amd64, linux/arm64)"),
+        "{stderr}"
+    );
 }
 
 fn sha256_hex_of(bytes: &[u8]) -> String {
     use sha2::Digest as _;
-    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[test]
@@ -485,7 +624,13 @@ fn a_docker_archive_loads_and_runs_in_docker_and_the_registry_image_pulls() {
     // The same image through the registry, pulled by the Docker Engine (loopback registries are
     // insecure registries to it by default).
     let pushed = format!("{}/models/docker-pull:1", world.registry.host);
-    packaged(&[&model("iris_logreg"), "-t", &pushed, "--base", &format!("{}/base/runner:latest", world.registry.host)]);
+    packaged(&[
+        &model("iris_logreg"),
+        "-t",
+        &pushed,
+        "--base",
+        &format!("{}/base/runner:latest", world.registry.host),
+    ]);
     run_ok(Command::new("docker").args(["pull", "-q", &pushed]));
     let _guard = Image(pushed.clone());
     let container = Container::start("docker", &pushed);
@@ -518,29 +663,100 @@ fn failures_say_what_is_wrong_and_leave_nothing_half_done() {
     // Not a model.
     let not_onnx = dir.path().join("model.onnx");
     std::fs::write(&not_onnx, b"PK\x03\x04 a zip, not ONNX").unwrap();
-    refused(&[not_onnx.to_str().unwrap(), "-t", "m/x:1", "--base", &base, "--output", &out_arg], "does not package it");
+    refused(
+        &[
+            not_onnx.to_str().unwrap(),
+            "-t",
+            "m/x:1",
+            "--base",
+            &base,
+            "--output",
+            &out_arg,
+        ],
+        "is not an ONNX file: it is a zip archive",
+    );
     // A model ONNX Runtime cannot run.
-    refused(&[&model("fails_at_run"), "-t", "m/x:1", "--base", &base, "--output", &out_arg], "does not package it");
+    refused(
+        &[
+            &model("fails_at_run"),
+            "-t",
+            "m/x:1",
+            "--base",
+            &base,
+            "--output",
+            &out_arg,
+        ],
+        "does not package it",
+    );
     // Not a reference.
-    refused(&[&model("iris_logreg"), "-t", "Models/UPPER:1", "--base", &base, "--output", &out_arg], "invalid image reference");
+    refused(
+        &[
+            &model("iris_logreg"),
+            "-t",
+            "Models/UPPER:1",
+            "--base",
+            &base,
+            "--output",
+            &out_arg,
+        ],
+        "invalid image reference",
+    );
     // Not a runner: the index base's arm64 entry is fine, but a layout of something else is not.
     let other = dir.path().join("other");
     write_non_runner_layout(&other);
-    refused(&[&model("iris_logreg"), "-t", "m/x:1", "--base", &format!("oci:{}", other.display()), "--output", &out_arg], "is not a berth runner image");
+    refused(
+        &[
+            &model("iris_logreg"),
+            "-t",
+            "m/x:1",
+            "--base",
+            &format!("oci:{}", other.display()),
+            "--output",
+            &out_arg,
+        ],
+        "is not a berth runner image",
+    );
     // An unreachable registry, in bounded time.
     let closed = free_port();
     let started = Instant::now();
-    refused(&[&model("iris_logreg"), "-t", &format!("127.0.0.1:{closed}/m/x:1"), "--base", &base], "unreachable");
-    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    refused(
+        &[
+            &model("iris_logreg"),
+            "-t",
+            &format!("127.0.0.1:{closed}/m/x:1"),
+            "--base",
+            &base,
+        ],
+        "unreachable",
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
     // Bad credentials: nothing is pushed.
     let protected = Registry::start(Access::Basic);
     let auth = dir.path().join("docker");
     std::fs::create_dir_all(&auth).unwrap();
     use base64::Engine as _;
     let token = base64::engine::general_purpose::STANDARD.encode("berth:wrong password");
-    std::fs::write(auth.join("config.json"), format!(r#"{{"auths":{{"{}":{{"auth":"{token}"}}}}}}"#, protected.host)).unwrap();
+    std::fs::write(
+        auth.join("config.json"),
+        format!(
+            r#"{{"auths":{{"{}":{{"auth":"{token}"}}}}}}"#,
+            protected.host
+        ),
+    )
+    .unwrap();
     let output = run(Command::new(BERTH)
-        .args(["package", &model("iris_logreg"), "-t", &format!("{}/m/x:1", protected.host), "--base", &base])
+        .args([
+            "package",
+            &model("iris_logreg"),
+            "-t",
+            &format!("{}/m/x:1", protected.host),
+            "--base",
+            &base,
+        ])
         .env("DOCKER_CONFIG", &auth)
         .env("REGISTRY_AUTH_FILE", auth.join("none.json"))
         .env("XDG_RUNTIME_DIR", &auth)
@@ -548,8 +764,18 @@ fn failures_say_what_is_wrong_and_leave_nothing_half_done() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     assert!(stderr.contains("refused access"), "{stderr}");
-    let tags = run(Command::new("skopeo").args(["list-tags", "--tls-verify=false", "--creds", &format!("{}:{}", registry_support::USER, registry_support::PASSWORD), &format!("docker://{}/m/x", protected.host)]));
-    assert!(!tags.status.success(), "a tag was pushed: {}", String::from_utf8_lossy(&tags.stdout));
+    let tags = run(Command::new("skopeo").args([
+        "list-tags",
+        "--tls-verify=false",
+        "--creds",
+        &format!("{}:{}", registry_support::USER, registry_support::PASSWORD),
+        &format!("docker://{}/m/x", protected.host),
+    ]));
+    assert!(
+        !tags.status.success(),
+        "a tag was pushed: {}",
+        String::from_utf8_lossy(&tags.stdout)
+    );
 }
 
 /// An OCI layout whose image runs a shell, not berth.
