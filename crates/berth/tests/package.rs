@@ -461,11 +461,18 @@ fn two_runs_give_one_digest_and_a_new_model_changes_and_uploads_only_its_layer()
     let base = format!("{host}/base/runner:latest");
     let target = format!("{host}/models/iris:1");
     let (first, _) = packaged(&[&model("iris_logreg"), "-t", &target, "--base", &base]);
+    let uploads_after_first = world.registry.completed_uploads("models/iris");
     let (second, report) = packaged(&[&model("iris_logreg"), "-t", &target, "--base", &base]);
     assert_eq!(first, second);
     assert!(report.contains("pushed: 0 blob(s) uploaded"), "{report}");
+    assert_eq!(
+        world.registry.completed_uploads("models/iris"),
+        uploads_after_first,
+        "the registry received blobs on a re-push of the same image"
+    );
     let before = registry_manifest(&target);
 
+    // Another model, same name in the image: only its layer and the config are new.
     let target_v2 = format!("{host}/models/iris:2");
     let (changed, report) = packaged(&[
         &model("iris_mlp"),
@@ -477,7 +484,6 @@ fn two_runs_give_one_digest_and_a_new_model_changes_and_uploads_only_its_layer()
         "iris_logreg",
     ]);
     assert_ne!(first, changed);
-    // Only the model layer and the config are new: one layer of ~the model's size, one config.
     assert!(report.contains("pushed: 2 blob(s) uploaded"), "{report}");
     let after = registry_manifest(&target_v2);
     let (old, new) = (
@@ -487,6 +493,23 @@ fn two_runs_give_one_digest_and_a_new_model_changes_and_uploads_only_its_layer()
     assert_eq!(old.len(), new.len());
     assert_eq!(old[..old.len() - 1], new[..new.len() - 1]);
     assert_ne!(old.last(), new.last());
+    let received: Vec<String> = world
+        .registry
+        .completed_uploads("models/iris")
+        .into_iter()
+        .skip(uploads_after_first.len())
+        .collect();
+    let mut expected_uploads = vec![
+        new.last().unwrap()["digest"].as_str().unwrap().to_owned(),
+        after["config"]["digest"].as_str().unwrap().to_owned(),
+    ];
+    let mut received_sorted = received.clone();
+    received_sorted.sort();
+    expected_uploads.sort();
+    assert_eq!(
+        received_sorted, expected_uploads,
+        "the registry received {received:?}"
+    );
 }
 
 #[test]

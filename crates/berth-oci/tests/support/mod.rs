@@ -84,7 +84,7 @@ impl Registry {
             }
         };
         let config = format!(
-            "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: true\nstorage:\n  \
+            "version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: false\nstorage:\n  \
              filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: \
              {host}\n{auth}",
             dir.path().join("storage").display()
@@ -143,6 +143,23 @@ impl Registry {
     /// The registry's filesystem storage (its `rootdirectory`).
     pub(crate) fn storage(&self) -> PathBuf {
         self.dir.path().join("storage")
+    }
+
+    /// The blob uploads the registry completed for `repository` (from its access log: a PUT
+    /// that closed an upload session with 201), as `digest` values.
+    pub fn completed_uploads(&self, repository: &str) -> Vec<String> {
+        let prefix = format!("\"PUT /v2/{repository}/blobs/uploads/");
+        self.log()
+            .lines()
+            .filter(|line| line.contains(&prefix) && line.contains("\" 201 "))
+            .filter_map(|line| {
+                let digest = line.split("digest=").nth(1)?;
+                let end = digest
+                    .find(|c: char| c == '&' || c == ' ')
+                    .unwrap_or(digest.len());
+                Some(digest[..end].replace("%3A", ":"))
+            })
+            .collect()
     }
 
     fn log(&self) -> String {
