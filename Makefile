@@ -133,8 +133,13 @@ test-integration: onnxruntime fixtures ## Integration tests (crates/*/tests), ro
 test-e2e: onnxruntime fixtures ## End-to-end: the real binary on a free port, over HTTP
 	$(CARGO) test --locked -p berth --test e2e
 
+# The tools the tests of `berth package` read back and run images with (installed when missing).
+.PHONY: test-tools
+test-tools:
+	@scripts/images/install-tools.sh
+
 .PHONY: test
-test: onnxruntime fixtures lint openapi-check ## Everything CI runs: lint, unit, integration, end-to-end, lint parity
+test: onnxruntime fixtures lint openapi-check test-tools ## Everything CI runs: lint, unit, integration, end-to-end, lint parity
 	scripts/test-summary.sh $(CARGO) test --workspace --locked
 	scripts/lint-repo-dockerfiles.sh
 	scripts/analyze-repo-dockerfiles.sh

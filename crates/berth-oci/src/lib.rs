@@ -9,20 +9,21 @@
 //! `berth-engine`) and nothing of HTTP serving.
 
 mod archive;
+mod base;
 mod digest;
 mod error;
 pub mod image;
 mod layer;
 pub mod layout;
+mod location;
 mod package;
 pub mod registry;
 
 pub use digest::{sha256_digest, sha256_hex};
 pub use error::OciError;
 pub use layer::{GZIP_LEVEL, LayerCompression, LayerDigests, LayerFile, LayerSpec, write_layer};
-pub use package::{
-    ImageReport, Location, MODEL_DIRECTORY, PackageOptions, PackageReport, package, parse_reference,
-};
+pub use location::{Location, parse_reference};
+pub use package::{ImageReport, MODEL_DIRECTORY, PackageOptions, PackageReport, package};
 
 /// Result type of this crate.
 pub type Result<T, E = OciError> = std::result::Result<T, E>;

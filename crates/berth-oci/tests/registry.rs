@@ -116,6 +116,11 @@ fn a_monolithic_push_is_seen_by_head_and_not_repeated() {
     assert_eq!(stats.bytes_uploaded, bytes.len() as u64);
     assert_eq!(stats.blobs_present, 1);
     assert_eq!(stats.blobs_mounted, 0);
+    assert_eq!(
+        registry.completed_uploads("team/model"),
+        [digest],
+        "the registry's own log: one upload"
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@
 //! removed by a guard, and every wait is bounded.
 
 #[path = "../../berth-oci/tests/support/mod.rs"]
-#[allow(dead_code, unreachable_pub)]
+#[allow(dead_code)]
 mod registry_support;
 
 use std::io::Read;

@@ -147,7 +147,7 @@ impl Registry {
 
     /// The blob uploads the registry completed for `repository` (from its access log: a PUT
     /// that closed an upload session with 201), as `digest` values.
-    pub fn completed_uploads(&self, repository: &str) -> Vec<String> {
+    pub(crate) fn completed_uploads(&self, repository: &str) -> Vec<String> {
         let prefix = format!("\"PUT /v2/{repository}/blobs/uploads/");
         self.log()
             .lines()
@@ -155,7 +155,7 @@ impl Registry {
             .filter_map(|line| {
                 let digest = line.split("digest=").nth(1)?;
                 let end = digest
-                    .find(|c: char| c == '&' || c == ' ')
+                    .find(['&', ' '])
                     .unwrap_or(digest.len());
                 Some(digest[..end].replace("%3A", ":"))
             })
