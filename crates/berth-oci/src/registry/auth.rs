@@ -6,6 +6,10 @@
 //! than through a crate: the docker-credential crates either shell out the same way or pull in an
 //! async runtime. The token request is a plain GET (or, with an identity token, the OAuth2
 //! refresh-token POST) sent with the client's own `ureq` agent.
+//!
+//! One module past 500 lines because it is one question, "what goes in the Authorization header
+//! for this registry": the files, the helpers and the challenge answer one another (a challenge
+//! says which credentials to send, the files say which exist), and their tests share fixtures.
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};

@@ -8,7 +8,10 @@
 //! flow, `transport` sending one request, `upload` the upload strategy, `verify` digest checks.
 //!
 //! Written on `ureq` rather than with an OCI client crate: those are async (tokio) and berth's
-//! packaging path is synchronous and streams layers from files.
+//! packaging path is synchronous and streams layers from files. `oci-client` in particular takes
+//! a pushed blob as one byte slice (a 1 GB model would sit in memory), asks for no pull scope on
+//! the source repository of a mount (token registries then refuse the mount), reads no docker or
+//! podman credentials, and writes manifests without their `mediaType`.
 
 mod auth;
 mod transport;

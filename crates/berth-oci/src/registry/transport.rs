@@ -1,6 +1,10 @@
 //! Sending one request to a registry: the `ureq` agent and its timeouts, the `Authorization`
 //! header (Basic, or a Bearer token fetched and cached per scope set), answering a 401 challenge
 //! once, and turning transport failures and unexpected statuses into [`OciError`]s.
+//!
+//! One module past 500 lines because every request goes through the same few steps (send, read a
+//! 401 challenge, fetch a token, send again, map the failure), and splitting them would spread
+//! one retry rule over several files.
 
 use std::collections::HashMap;
 use std::io::Read;

@@ -154,9 +154,7 @@ impl Registry {
             .filter(|line| line.contains(&prefix) && line.contains("\" 201 "))
             .filter_map(|line| {
                 let digest = line.split("digest=").nth(1)?;
-                let end = digest
-                    .find(['&', ' '])
-                    .unwrap_or(digest.len());
+                let end = digest.find(['&', ' ']).unwrap_or(digest.len());
                 Some(digest[..end].replace("%3A", ":"))
             })
             .collect()
