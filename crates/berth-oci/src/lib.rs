@@ -23,7 +23,9 @@ pub use digest::{sha256_digest, sha256_hex};
 pub use error::OciError;
 pub use layer::{GZIP_LEVEL, LayerCompression, LayerDigests, LayerFile, LayerSpec, write_layer};
 pub use location::{Location, parse_reference};
-pub use package::{ImageReport, MODEL_DIRECTORY, PackageOptions, PackageReport, package};
+pub use package::{
+    ImageReport, MODEL_DIRECTORY, PackageOptions, PackageReport, Prepared, package, prepare,
+};
 
 /// Result type of this crate.
 pub type Result<T, E = OciError> = std::result::Result<T, E>;

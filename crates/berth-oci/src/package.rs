@@ -32,6 +32,9 @@ pub const MODEL_DIRECTORY: &str = "opt/ml/model";
 pub struct PackageOptions {
     /// The model's files (the `.onnx` and its external data).
     pub files: Vec<LayerFile>,
+    /// The name of the `.onnx` among them: labelled with its sha256 (`dev.berth.model.file`,
+    /// `dev.berth.model.sha256`).
+    pub model_file: String,
     /// The base image.
     pub base: Location,
     /// The image's name: where it is pushed, or its name in a layout or archive.
@@ -92,12 +95,35 @@ struct BuiltImage {
     layer_media_type: String,
 }
 
-/// Builds the image and writes it where `options.output` says.
+/// Builds the image and writes it where `options.output` says: [`prepare`], then
+/// [`Prepared::write`].
 ///
 /// # Errors
 /// Every [`OciError`]: the base cannot be read or is not a berth runner, the platform is
 /// missing, a model file cannot be read, the registry refuses, the output cannot be written.
 pub fn package(options: &PackageOptions) -> Result<PackageReport> {
+    prepare(options)?.write()
+}
+
+/// An image read, built and checked, not yet written anywhere: the caller may still drop it
+/// (its spooled layer goes with it), for example when another check of the model fails.
+pub struct Prepared<'a> {
+    options: &'a PackageOptions,
+    store: BaseStore,
+    base_digest: String,
+    built: Vec<BuiltImage>,
+    /// The new index, for an index base.
+    index: Option<Document>,
+    layer: LayerDigests,
+    spool: tempfile::NamedTempFile,
+}
+
+/// Reads and checks the base, writes the model layer to a spool file and derives the new
+/// documents; writes nothing to the output.
+///
+/// # Errors
+/// As [`package`], but for the output's own errors.
+pub fn prepare(options: &PackageOptions) -> Result<Prepared<'_>> {
     let (store, base_name, top) = open_base(&options.base, &options.registry)?;
     let wanted = match (&options.platform, &options.output) {
         (Some(platform), _) => Some(platform.clone()),
@@ -106,16 +132,16 @@ pub fn package(options: &PackageOptions) -> Result<PackageReport> {
     };
     let images = read_base_images(&store, &base_name, &top, wanted.as_ref())?;
 
-    // The model layer, spooled next to where it ends up (a rename, not a copy, for layouts).
-    let spool_dir = match &options.output {
-        Location::Layout { dir, .. } => {
-            Layout::create(dir)?;
-            dir.join("blobs").join("sha256")
-        }
-        Location::DockerArchive(file) => file
-            .parent()
+    // The model layer, spooled beside where it ends up (on the same filesystem, a layout takes
+    // it with a rename), without creating the output yet.
+    let beside = |path: &Path| {
+        path.parent()
             .filter(|p| !p.as_os_str().is_empty())
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    };
+    let spool_dir = match &options.output {
+        Location::Layout { dir, .. } => beside(dir),
+        Location::DockerArchive(file) => beside(file),
         Location::Registry(_) => std::env::temp_dir(),
     };
     let mut spool =
@@ -153,7 +179,7 @@ pub fn package(options: &PackageOptions) -> Result<PackageReport> {
             layer_media_type,
         });
     }
-    let top_document = if is_index(&top.media_type) && !single_platform_output(options) {
+    let index = if is_index(&top.media_type) && !single_platform_output(options) {
         let index = parse_document("the base's index", &top.bytes)?;
         let replaced: Vec<(String, &Document)> = built
             .iter()
@@ -163,88 +189,116 @@ pub fn package(options: &PackageOptions) -> Result<PackageReport> {
     } else {
         None
     };
-    let top_out = top_document
-        .as_ref()
-        .unwrap_or_else(|| &built[0].manifest)
-        .clone();
+    Ok(Prepared {
+        options,
+        store,
+        base_digest: top.digest,
+        built,
+        index,
+        layer,
+        spool,
+    })
+}
 
-    let push = match &options.output {
-        Location::Registry(target) => Some(push(
-            &store,
-            target,
-            &built,
-            top_document.as_ref(),
-            &layer,
-            spool.path(),
-            &options.registry,
-        )?),
-        Location::Layout { dir, name } => {
-            let layout = Layout::open(dir)?;
-            for image in &built {
-                for (digest, _, _) in &image.base_layers {
-                    if !layout.has_blob(digest) {
-                        layout.write_blob(digest, store.blob(digest)?)?;
+impl Prepared<'_> {
+    /// Writes the image where the options say: blobs first, the tag last.
+    ///
+    /// # Errors
+    /// The output's: the registry refuses, a file cannot be written.
+    pub fn write(self) -> Result<PackageReport> {
+        let Self {
+            options,
+            store,
+            base_digest,
+            built,
+            index,
+            layer,
+            spool,
+        } = self;
+        let top_document = index;
+        let top_out = top_document
+            .as_ref()
+            .unwrap_or_else(|| &built[0].manifest)
+            .clone();
+
+        let push = match &options.output {
+            Location::Registry(target) => Some(push(
+                &store,
+                target,
+                &built,
+                top_document.as_ref(),
+                &layer,
+                spool.path(),
+                &options.registry,
+            )?),
+            Location::Layout { dir, name } => {
+                let layout = Layout::create(dir)?;
+                for image in &built {
+                    for (digest, _, _) in &image.base_layers {
+                        if !layout.has_blob(digest) {
+                            layout.write_blob(digest, store.blob(digest)?)?;
+                        }
                     }
+                    layout.write_document(&image.config)?;
+                    layout.write_document(&image.manifest)?;
                 }
-                layout.write_document(&image.config)?;
-                layout.write_document(&image.manifest)?;
+                layout.adopt_blob(&layer.digest, spool)?;
+                if let Some(index) = &top_document {
+                    layout.write_document(index)?;
+                }
+                let name = name
+                    .clone()
+                    .unwrap_or_else(|| options.tag.tag().unwrap_or("latest").to_owned());
+                layout.tag(&top_out, &name)?;
+                None
             }
-            layout.adopt_blob(&layer.digest, spool)?;
-            if let Some(index) = &top_document {
-                layout.write_document(index)?;
-            }
-            let name = name
-                .clone()
-                .unwrap_or_else(|| options.tag.tag().unwrap_or("latest").to_owned());
-            layout.tag(&top_out, &name)?;
-            None
-        }
-        Location::DockerArchive(file) => {
-            let image = &built[0];
-            let mut layers: Vec<ArchiveLayer<'_>> = image
-                .base_layers
-                .iter()
-                .map(|(digest, size, _)| {
-                    let digest = digest.clone();
-                    let store = &store;
-                    ArchiveLayer {
-                        digest: digest.clone(),
-                        size: *size,
-                        open: Box::new(move || store.blob(&digest)),
-                    }
-                })
-                .collect();
-            let spool_path = spool.path().to_path_buf();
-            layers.push(ArchiveLayer {
-                digest: layer.digest.clone(),
-                size: layer.size,
-                open: Box::new(move || crate::archive::open_file(&spool_path)),
-            });
-            write_archive(file, &familiar_name(&options.tag), &image.config, layers)?;
-            None
-        }
-    };
-
-    Ok(PackageReport {
-        digest: top_out.digest.clone(),
-        media_type: top_out.media_type.clone(),
-        base_digest: top.digest.clone(),
-        images: built
-            .iter()
-            .map(|b| ImageReport {
-                platform: b.platform.clone(),
-                digest: b.manifest.digest.clone(),
-                layers: b
+            Location::DockerArchive(file) => {
+                let image = &built[0];
+                let mut layers: Vec<ArchiveLayer<'_>> = image
                     .base_layers
                     .iter()
-                    .cloned()
-                    .chain([(layer.digest.clone(), layer.size, b.layer_media_type.clone())])
-                    .collect(),
-            })
-            .collect(),
-        model_layer: layer,
-        push,
-    })
+                    .map(|(digest, size, _)| {
+                        let digest = digest.clone();
+                        let store = &store;
+                        ArchiveLayer {
+                            digest: digest.clone(),
+                            size: *size,
+                            open: Box::new(move || store.blob(&digest)),
+                        }
+                    })
+                    .collect();
+                let spool_path = spool.path().to_path_buf();
+                layers.push(ArchiveLayer {
+                    digest: layer.digest.clone(),
+                    size: layer.size,
+                    open: Box::new(move || crate::archive::open_file(&spool_path)),
+                });
+                write_archive(file, &familiar_name(&options.tag), &image.config, layers)?;
+                None
+            }
+        };
+
+        Ok(PackageReport {
+            digest: top_out.digest.clone(),
+            media_type: top_out.media_type.clone(),
+            base_digest,
+            images: built
+                .iter()
+                .map(|b| ImageReport {
+                    platform: b.platform.clone(),
+                    digest: b.manifest.digest.clone(),
+                    layers: b
+                        .base_layers
+                        .iter()
+                        .cloned()
+                        .chain([(layer.digest.clone(), layer.size, b.layer_media_type.clone())])
+                        .collect(),
+                })
+                .collect(),
+            model_layer: layer,
+            push,
+        })
+    }
 }
 
 /// A docker archive holds one image: an index base gives its host (or chosen) platform.
@@ -275,8 +329,19 @@ fn additions(
         "org.opencontainers.image.created".to_owned(),
         created.clone(),
     ));
+    let model_sha256 = layer
+        .files
+        .iter()
+        .find(|(name, _)| *name == options.model_file)
+        .map(|(_, digest)| digest.trim_start_matches("sha256:").to_owned());
+    labels.push((
+        "dev.berth.model.file".to_owned(),
+        options.model_file.clone(),
+    ));
+    if let Some(sha256) = model_sha256 {
+        labels.push(("dev.berth.model.sha256".to_owned(), sha256));
+    }
     labels.extend(options.labels.iter().cloned());
-    let _ = layer;
     Additions {
         labels,
         annotations: Vec::new(),

@@ -59,6 +59,10 @@ enum Command {
     /// digest is printed on stdout, the layers' sizes on stderr.
     #[cfg(feature = "package")]
     Package(Box<package::PackageArgs>),
+    /// The model check of `berth package`, run by it in a child process.
+    #[cfg(feature = "package")]
+    #[command(hide = true)]
+    PackageCheck(package::CheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -72,6 +76,8 @@ fn main() -> ExitCode {
         Command::Lint(args) => lint::run(&args),
         #[cfg(feature = "package")]
         Command::Package(args) => package::run(&args),
+        #[cfg(feature = "package")]
+        Command::PackageCheck(args) => package::check(&args),
     };
     match result {
         Ok(code) => code,

@@ -1,5 +1,12 @@
 //! `berth package`: check the model with ONNX Runtime, then hand the model's files, the base and
 //! the options to `berth-oci`, and print what was made.
+//!
+//! The check runs in a child process (this binary's hidden `package-check` subcommand) while the
+//! parent reads the base and writes the model layer, and nothing is written to the output until
+//! it has passed. A child, because ONNX Runtime holds the whole model while it checks it: that
+//! memory goes back to the system when the child exits, before a push of a large model starts,
+//! and a crash inside ONNX Runtime on a hostile model is reported as such instead of ending
+//! berth without a word.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -11,6 +18,7 @@ use berth_engine::{Runtime, WarmUp};
 use berth_oci::registry::{CredentialSource, RegistryOptions};
 use berth_oci::{LayerCompression, LayerFile, Location, PackageOptions, Platform};
 use clap::{Args, ValueEnum};
+use serde::{Deserialize, Serialize};
 
 /// The base when `--base` is not given: the runner image of this berth version. A build may
 /// name another with `BERTH_RUNNER_IMAGE` (a mirror, a private registry).
@@ -74,6 +82,79 @@ pub(crate) struct PackageArgs {
     insecure: bool,
 }
 
+/// `berth package-check MODEL`: the model check of `berth package`, run in a child process.
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// The ONNX model file.
+    #[arg(value_name = "MODEL")]
+    model: PathBuf,
+}
+
+/// What the check found, from the child to the parent (one JSON line on stdout).
+#[derive(Debug, Serialize, Deserialize)]
+struct CheckReport {
+    onnxruntime: String,
+    inputs: usize,
+    outputs: usize,
+    /// The warm-up's error when the model refused it as a client error (served anyway).
+    warm_up_refused: Option<String>,
+}
+
+/// Loads the model with ONNX Runtime and runs the warm-up inference, as `berth serve` does.
+pub(crate) fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    let runtime = Runtime::load(&LibraryLocator::from_env())?;
+    let checked = berth_engine::check_model(&runtime, &args.model)?;
+    let report = CheckReport {
+        onnxruntime: runtime.version().to_owned(),
+        inputs: checked.signature.inputs.len(),
+        outputs: checked.signature.outputs.len(),
+        warm_up_refused: match checked.warm_up {
+            WarmUp::Ran => None,
+            WarmUp::Refused(error) => Some(error.to_string()),
+        },
+    };
+    println!("{}", serde_json::to_string(&report)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Starts the check of `model` in a child process.
+fn spawn_check(model: &Path) -> anyhow::Result<std::process::Child> {
+    let exe = std::env::current_exe().context("finding berth's own executable")?;
+    std::process::Command::new(exe)
+        .arg("package-check")
+        .arg(model)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .context("starting the model check")
+}
+
+/// The check's verdict: its report, or why berth does not package the model.
+fn finish_check(child: std::process::Child, model: &Path) -> anyhow::Result<CheckReport> {
+    use std::os::unix::process::ExitStatusExt as _;
+    let output = child
+        .wait_with_output()
+        .context("waiting for the model check")?;
+    let refusal = |why: String| {
+        anyhow::anyhow!(
+            "berth cannot serve {}, so it does not package it: {why}",
+            model.display()
+        )
+    };
+    if let Some(signal) = output.status.signal() {
+        return Err(refusal(format!(
+            "ONNX Runtime crashed while loading or running it (signal {signal})"
+        )));
+    }
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let message = stderr.trim().trim_start_matches("error: ");
+        return Err(refusal(message.to_owned()));
+    }
+    serde_json::from_slice(&output.stdout).context("reading the model check's report")
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Compression {
     None,
@@ -115,24 +196,7 @@ pub(crate) fn run(args: &PackageArgs) -> anyhow::Result<ExitCode> {
     let created = source_date_epoch()?;
 
     let files = berth_engine::model_files(&model_path)?;
-    let runtime = Runtime::load(&LibraryLocator::from_env())?;
-    let checked = berth_engine::check_model(&runtime, &model_path).with_context(|| {
-        format!(
-            "berth cannot serve {}, so it does not package it",
-            model_path.display()
-        )
-    })?;
-    eprintln!(
-        "model: {} checked with ONNX Runtime {} ({} input(s), {} output(s), one inference{})",
-        model_path.display(),
-        runtime.version(),
-        checked.signature.inputs.len(),
-        checked.signature.outputs.len(),
-        match &checked.warm_up {
-            WarmUp::Ran => String::new(),
-            WarmUp::Refused(why) => format!(" of zeros, refused as a client error: {why}"),
-        },
-    );
+    let check = spawn_check(&model_path)?;
 
     let model_file = format!("{model_name}.onnx");
     let mut layer_files = vec![LayerFile {
@@ -145,22 +209,16 @@ pub(crate) fn run(args: &PackageArgs) -> anyhow::Result<ExitCode> {
             name: relative.to_string_lossy().into_owned(),
         });
     }
-    let mut all_labels = vec![
-        (
-            "dev.berth.version".to_owned(),
-            env!("CARGO_PKG_VERSION").to_owned(),
-        ),
-        ("dev.berth.model.file".to_owned(), model_file.clone()),
-        (
-            "dev.berth.model.sha256".to_owned(),
-            checked.signature.sha256.clone(),
-        ),
-    ];
+    let mut all_labels = vec![(
+        "dev.berth.version".to_owned(),
+        env!("CARGO_PKG_VERSION").to_owned(),
+    )];
     all_labels.extend(labels);
     let mut all_env = vec![("MODEL_FILENAME".to_owned(), model_file.clone())];
     all_env.extend(env);
     let options = PackageOptions {
         files: layer_files,
+        model_file: model_file.clone(),
         base,
         tag: tag.clone(),
         output: output.clone(),
@@ -179,7 +237,23 @@ pub(crate) fn run(args: &PackageArgs) -> anyhow::Result<ExitCode> {
         },
         created_by: format!("berth package {model_file}"),
     };
-    let report = berth_oci::package(&options)?;
+    // The base is read and the layer written while the child checks the model; the model's
+    // verdict comes first, and nothing reaches the output before it.
+    let prepared = berth_oci::prepare(&options);
+    let checked = finish_check(check, &model_path)?;
+    eprintln!(
+        "model: {} checked with ONNX Runtime {} ({} input(s), {} output(s), one inference{})",
+        model_path.display(),
+        checked.onnxruntime,
+        checked.inputs,
+        checked.outputs,
+        checked
+            .warm_up_refused
+            .map_or_else(String::new, |why| format!(
+                " of zeros, refused as a client error: {why}"
+            )),
+    );
+    let report = prepared?.write()?;
 
     eprint!("{}", describe(&report));
     let shown = match &output {
