@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use oci_spec::distribution::Reference;
 
 use crate::archive::{ArchiveLayer, write_archive};
-use crate::base::{BaseStore, open_base, read_base_images};
+use crate::base::{BaseImage, BaseStore, open_base, read_base_images};
 use crate::image::{
     Additions, Document, ManifestFormat, Platform, derive_config, derive_index, derive_manifest,
     is_index, parse_document, rfc3339,
@@ -50,7 +50,8 @@ pub struct PackageOptions {
     /// Seconds since the epoch for every time in the image (`SOURCE_DATE_EPOCH`, else 0).
     pub created: u64,
     /// How the model layer is stored.
-    pub compression: LayerCompression,
+    /// `None`: by the base's format (gzip for docker schema 2, a plain tar for OCI).
+    pub compression: Option<LayerCompression>,
     /// Registry settings (for the base and the output).
     pub registry: RegistryOptions,
     /// The `created_by` of the history entry.
@@ -132,6 +133,9 @@ pub fn prepare(options: &PackageOptions) -> Result<Prepared<'_>> {
     };
     let images = read_base_images(&store, &base_name, &top, wanted.as_ref())?;
 
+    let compression = options
+        .compression
+        .unwrap_or_else(|| auto_compression(&images));
     // The model layer, spooled beside where it ends up (on the same filesystem, a layout takes
     // it with a rename), without creating the output yet.
     let beside = |path: &Path| {
@@ -151,7 +155,7 @@ pub fn prepare(options: &PackageOptions) -> Result<Prepared<'_>> {
             directory: MODEL_DIRECTORY,
             files: &options.files,
             mtime: options.created,
-            compression: options.compression,
+            compression,
         },
         std::io::BufWriter::with_capacity(1 << 20, spool.as_file_mut()),
     )?;
@@ -160,7 +164,7 @@ pub fn prepare(options: &PackageOptions) -> Result<Prepared<'_>> {
     let mut built = Vec::with_capacity(images.len());
     for image in images {
         let format = ManifestFormat::of(&image.media_type).expect("checked when read");
-        let layer_media_type = format.layer_media_type(options.compression).to_owned();
+        let layer_media_type = format.layer_media_type(compression).to_owned();
         let config = derive_config(&image.config, &image.config_media_type, &layer, &additions)?;
         let manifest = derive_manifest(
             &image.manifest,
@@ -298,6 +302,20 @@ impl Prepared<'_> {
             model_layer: layer,
             push,
         })
+    }
+}
+
+/// The layer storage that fits the images' format: gzip for docker schema 2, whose spec names
+/// only gzip layers (registries such as Quay refuse others), a plain tar for OCI, whose spec
+/// names both (ONNX weights hardly compress: docs/package.md).
+fn auto_compression(images: &[BaseImage]) -> LayerCompression {
+    let docker = images
+        .iter()
+        .any(|image| ManifestFormat::of(&image.media_type) == Some(ManifestFormat::Docker));
+    if docker {
+        LayerCompression::Gzip
+    } else {
+        LayerCompression::None
     }
 }
 

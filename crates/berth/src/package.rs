@@ -72,9 +72,10 @@ pub(crate) struct PackageArgs {
     #[arg(long, value_name = "NAME")]
     model_name: Option<String>,
 
-    /// How the model layer is stored: none (a plain tar: fastest to package, push and pull for
-    /// float weights, which gzip shrinks by a few percent) or gzip.
-    #[arg(long, value_enum, default_value_t = Compression::None)]
+    /// How the model layer is stored: auto (gzip in a docker-format image, whose spec names
+    /// only gzip layers; a plain tar in an OCI image, the fastest to package, push and pull for
+    /// float weights, which gzip shrinks by a few percent), none or gzip.
+    #[arg(long, value_enum, default_value_t = Compression::Auto)]
     compression: Compression,
 
     /// Talk plain HTTP to a registry that is not on the loopback interface.
@@ -157,6 +158,7 @@ fn finish_check(child: std::process::Child, model: &Path) -> anyhow::Result<Chec
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Compression {
+    Auto,
     None,
     Gzip,
 }
@@ -227,8 +229,9 @@ pub(crate) fn run(args: &PackageArgs) -> anyhow::Result<ExitCode> {
         env: all_env,
         created,
         compression: match args.compression {
-            Compression::None => LayerCompression::None,
-            Compression::Gzip => LayerCompression::Gzip,
+            Compression::Auto => None,
+            Compression::None => Some(LayerCompression::None),
+            Compression::Gzip => Some(LayerCompression::Gzip),
         },
         registry: RegistryOptions {
             insecure: args.insecure,

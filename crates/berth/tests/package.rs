@@ -400,6 +400,11 @@ fn a_pushed_image_runs_with_podman_and_answers_as_onnxruntime() {
     let layers = manifest["layers"].as_array().unwrap();
     assert_eq!(layers.len(), base["layers"].as_array().unwrap().len() + 1);
     assert_eq!(
+        layers.last().unwrap()["mediaType"],
+        "application/vnd.docker.image.rootfs.diff.tar.gzip",
+        "docker schema 2 names only gzip layers"
+    );
+    assert_eq!(
         layers[..layers.len() - 1],
         base["layers"].as_array().unwrap()[..]
     );
@@ -546,6 +551,20 @@ fn an_index_base_gives_an_index_with_the_model_layer_in_every_platform() {
         model_layers.push(manifest["layers"].as_array().unwrap().last().unwrap()["digest"].clone());
     }
     assert_eq!(model_layers[0], model_layers[1]);
+    assert_eq!(model_layers.len(), 2);
+    let first: Value = serde_json::from_slice(
+        &std::fs::read(
+            out.join("blobs/sha256")
+                .join(&manifests[0]["digest"].as_str().unwrap()[7..]),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        first["layers"].as_array().unwrap().last().unwrap()["mediaType"],
+        "application/vnd.oci.image.layer.v1.tar",
+        "an OCI image keeps the model layer as a plain tar"
+    );
     let digest_of_index = format!(
         "sha256:{}",
         sha256_hex_of(&std::fs::read(out.join("blobs/sha256").join(&digest[7..])).unwrap())
@@ -633,6 +652,9 @@ fn a_docker_archive_loads_and_runs_in_docker_and_the_registry_image_pulls() {
         &format!("oci:{}:latest", world.docker_base.display()),
         "--output",
         &format!("docker-archive:{}", archive.display()),
+        // A plain-tar layer in a docker-format image: the engine loads it all the same.
+        "--compression",
+        "none",
     ]);
     let loaded = run_ok(Command::new("docker").args(["load", "-i"]).arg(&archive));
     assert!(loaded.contains(&name), "{loaded}");
