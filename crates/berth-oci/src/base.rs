@@ -250,16 +250,7 @@ pub(crate) fn read_base_images(
             .to_owned();
         let config = parse_document("the base's config", &store.config(&config_digest)?)?;
         check_runner(shown, &config)?;
-        let platform = listed_platform.or_else(|| {
-            Some(Platform {
-                os: config.get("os")?.as_str()?.to_owned(),
-                architecture: config.get("architecture")?.as_str()?.to_owned(),
-                variant: config
-                    .get("variant")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned),
-            })
-        });
+        let platform = listed_platform.or_else(|| Platform::of_object(&config));
         if !is_index(&top.media_type)
             && let (Some(wanted), Some(actual)) = (wanted, &platform)
             && !wanted.selects(actual)

@@ -98,7 +98,12 @@ impl Platform {
 
     /// The platform of an index entry's `platform` object.
     pub(crate) fn of_descriptor(descriptor: &Value) -> Option<Self> {
-        let platform = descriptor.get("platform")?;
+        Self::of_object(descriptor.get("platform")?)
+    }
+
+    /// The platform named by an object's `os`, `architecture` and `variant` fields (an index
+    /// entry's `platform`, or an image config).
+    pub(crate) fn of_object(platform: &Value) -> Option<Self> {
         Some(Self {
             os: platform.get("os")?.as_str()?.to_owned(),
             architecture: platform.get("architecture")?.as_str()?.to_owned(),
