@@ -99,6 +99,8 @@ struct CheckReport {
     outputs: usize,
     /// The warm-up's error when the model refused it as a client error (served anyway).
     warm_up_refused: Option<String>,
+    /// The check process's peak resident memory, when the system tells.
+    peak_memory_bytes: Option<u64>,
 }
 
 /// Loads the model with ONNX Runtime and runs the warm-up inference, as `berth serve` does.
@@ -113,9 +115,18 @@ pub(crate) fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             WarmUp::Ran => None,
             WarmUp::Refused(error) => Some(error.to_string()),
         },
+        peak_memory_bytes: peak_memory(),
     };
     println!("{}", serde_json::to_string(&report)?);
     Ok(ExitCode::SUCCESS)
+}
+
+/// This process's peak resident memory (Linux's `VmHWM`), in bytes.
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kilobytes: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kilobytes * 1024)
 }
 
 /// Starts the check of `model` in a child process.
@@ -259,6 +270,13 @@ pub(crate) fn run(args: &PackageArgs) -> anyhow::Result<ExitCode> {
     let report = prepared?.write()?;
 
     eprint!("{}", describe(&report));
+    if let (Some(packaging), Some(check)) = (peak_memory(), checked.peak_memory_bytes) {
+        eprintln!(
+            "peak memory: {} packaging, {} in the ONNX Runtime check (its own process)",
+            megabytes(packaging),
+            megabytes(check)
+        );
+    }
     let shown = match &output {
         Location::Registry(reference) => format!(
             "{}/{}@{}",
