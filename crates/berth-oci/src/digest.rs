@@ -37,10 +37,11 @@ pub fn sha256_hex(digest: &str) -> Result<&str> {
         })
 }
 
-/// A writer that hashes and counts what it passes on.
+/// A writer that hashes (unless made with [`HashingWriter::counting`]) and counts what it
+/// passes on.
 pub(crate) struct HashingWriter<W> {
     inner: W,
-    hasher: Sha256,
+    hasher: Option<Sha256>,
     written: u64,
 }
 
@@ -48,25 +49,38 @@ impl<W: Write> HashingWriter<W> {
     pub(crate) fn new(inner: W) -> Self {
         Self {
             inner,
-            hasher: Sha256::new(),
+            hasher: Some(Sha256::new()),
             written: 0,
         }
     }
 
-    /// The inner writer, the `sha256:` digest and the byte count of everything written.
+    /// A writer that only counts: for bytes whose digest is known otherwise (a plain tar layer
+    /// is its own `diff_id`), so that a large layer is not hashed twice.
+    pub(crate) fn counting(inner: W) -> Self {
+        Self {
+            inner,
+            hasher: None,
+            written: 0,
+        }
+    }
+
+    /// The inner writer, the `sha256:` digest (empty for a counting writer) and the byte count
+    /// of everything written.
     pub(crate) fn finish(self) -> (W, String, u64) {
-        (
-            self.inner,
-            format!("sha256:{}", hex(&self.hasher.finalize())),
-            self.written,
-        )
+        let digest = self
+            .hasher
+            .map(|h| format!("sha256:{}", hex(&h.finalize())))
+            .unwrap_or_default();
+        (self.inner, digest, self.written)
     }
 }
 
 impl<W: Write> Write for HashingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
+        if let Some(hasher) = &mut self.hasher {
+            hasher.update(&buf[..n]);
+        }
         self.written += n as u64;
         Ok(n)
     }

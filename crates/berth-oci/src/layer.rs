@@ -134,14 +134,14 @@ pub fn write_layer(spec: &LayerSpec<'_>, out: impl Write) -> Result<LayerDigests
         .collect();
     entries.sort_by(|a, b| a.0.cmp(&b.0));
 
-    let compressed = HashingWriter::new(out);
     let encoder = match spec.compression {
-        LayerCompression::None => Encoder::Plain(compressed),
+        // The blob is the tar: its digest is the diff_id, hashed once below.
+        LayerCompression::None => Encoder::Plain(HashingWriter::counting(out)),
         LayerCompression::Gzip => Encoder::Gzip(
             GzBuilder::new()
                 .mtime(0)
                 .operating_system(GZIP_OS_UNKNOWN)
-                .write(compressed, Compression::new(GZIP_LEVEL)),
+                .write(HashingWriter::new(out), Compression::new(GZIP_LEVEL)),
         ),
     };
     let uncompressed = HashingWriter::new(io::BufWriter::with_capacity(1 << 20, encoder));
@@ -194,6 +194,11 @@ pub fn write_layer(spec: &LayerSpec<'_>, out: impl Write) -> Result<LayerDigests
     })?;
     let compressed = encoder.finish().map_err(OciError::io("model layer"))?;
     let (mut out, digest, size) = compressed.finish();
+    let digest = if digest.is_empty() {
+        diff_id.clone()
+    } else {
+        digest
+    };
     out.flush().map_err(OciError::io("model layer"))?;
     Ok(LayerDigests {
         diff_id,
@@ -310,6 +315,8 @@ mod tests {
         let (plain, digests) = layer_with(&files, 0, LayerCompression::None);
         let (gzip, gzip_digests) = layer(&files, 0);
         assert_eq!(digests.digest, digests.diff_id);
+        assert_eq!(digests.digest, crate::digest::sha256_digest(&plain));
+        assert_eq!(digests.size, plain.len() as u64);
         assert_eq!(gzip_digests.diff_id, digests.diff_id);
         let mut tar_bytes = Vec::new();
         flate2::read::GzDecoder::new(&gzip[..])
