@@ -392,6 +392,10 @@ fn a_pushed_image_runs_with_podman_and_answers_as_onnxruntime() {
         &format!("{host}/base/runner:latest"),
         "--model-name",
         "weights-demo",
+        "--label",
+        "org.example.team=ml",
+        "--env",
+        "MAX_RECORDS=100",
     ]);
     assert!(report.contains("mounted"), "{report}");
     let manifest = registry_manifest(&target);
@@ -440,6 +444,8 @@ fn a_pushed_image_runs_with_podman_and_answers_as_onnxruntime() {
         .filter_map(Value::as_str)
         .collect();
     assert!(env.contains(&"MODEL_FILENAME=weights-demo.onnx"), "{env:?}");
+    assert!(env.contains(&"MAX_RECORDS=100"), "{env:?}");
+    assert_eq!(labels["org.example.team"], "ml");
 
     let container = Container::start("podman", &format!("{host}/models/external@{digest}"));
     assert_eq!(container.user(), "10001:10001");
@@ -576,19 +582,40 @@ fn an_index_base_gives_an_index_with_the_model_layer_in_every_platform() {
     );
     assert_eq!(digest_of_index, digest);
 
-    // One platform asked for: one manifest, not an index; umoci reads the model back.
+    // One platform asked for: one manifest, not an index; umoci reads the model back. The time
+    // comes from SOURCE_DATE_EPOCH, the digest goes to --digest-file too.
     let single = dir.path().join("single");
-    packaged(&[
-        &model("iris_logreg"),
-        "-t",
-        "models/iris:1",
-        "--base",
-        &format!("oci:{}:latest", world.index_base.display()),
-        "--platform",
-        "linux/amd64",
-        "--output",
+    let digest_file = dir.path().join("digest");
+    let output = run(Command::new(BERTH)
+        .arg("package")
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .env("DOCKER_CONFIG", &world.auth_home)
+        .args([
+            &model("iris_logreg"),
+            "-t",
+            "models/iris:1",
+            "--base",
+            &format!("oci:{}:latest", world.index_base.display()),
+            "--platform",
+            "linux/amd64",
+            "--output",
+            &format!("oci:{}:amd64", single.display()),
+            "--digest-file",
+            digest_file.to_str().unwrap(),
+        ]));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(std::fs::read_to_string(&digest_file).unwrap(), printed);
+    let config = skopeo_json(&[
+        "inspect",
+        "--config",
         &format!("oci:{}:amd64", single.display()),
     ]);
+    assert_eq!(config["created"], "2023-11-14T22:13:20Z");
     let manifest = skopeo_json(&[
         "inspect",
         "--raw",
