@@ -80,7 +80,6 @@ fn run_ok(command: &mut Command) -> String {
 
 /// Settings shared by every test: the base layouts and the registry holding the base.
 struct World {
-    _dir: tempfile::TempDir,
     /// A docker-format, single-platform runner-like base (what `make push` pushes).
     docker_base: PathBuf,
     /// An OCI index with linux/amd64 and linux/arm64.
@@ -96,12 +95,15 @@ fn world() -> &'static World {
         for tool in ["skopeo", "umoci", "podman", "docker", "python3"] {
             require(tool);
         }
-        let dir = tempfile::tempdir().unwrap();
+        // Under test_home, not a temporary directory: the world lives in a static, which is never
+        // dropped, so a temporary directory would be left behind by every run.
+        let dir = test_home().join("world");
+        std::fs::create_dir_all(&dir).unwrap();
         let ort = berth_engine::library::LibraryLocator::from_env()
             .locate()
             .expect("the ONNX Runtime library (make onnxruntime)");
         let make_base = |name: &str, extra: &[&str]| {
-            let out = dir.path().join(name);
+            let out = dir.join(name);
             run_ok(
                 Command::new("python3")
                     .arg(repo_root().join("scripts/images/make-dev-runner.py"))
@@ -129,10 +131,9 @@ fn world() -> &'static World {
             &format!("oci:{}", docker_base.display()),
             &format!("docker://{}/base/runner:latest", registry.host),
         ]));
-        let auth_home = dir.path().join("auth");
+        let auth_home = dir.join("auth");
         std::fs::create_dir_all(&auth_home).unwrap();
         World {
-            _dir: dir,
             docker_base,
             index_base,
             registry,
@@ -184,12 +185,23 @@ fn skopeo_json(args: &[&str]) -> Value {
     serde_json::from_str(&run_ok(Command::new("skopeo").args(args))).unwrap()
 }
 
+/// The directory of this test binary's shared state (the bases, podman's store), emptied at its
+/// first use in a run.
+fn test_home() -> &'static Path {
+    static HOME: OnceLock<PathBuf> = OnceLock::new();
+    HOME.get_or_init(|| {
+        let home = PathBuf::from("/var/tmp/berth-package-tests");
+        let _ = std::fs::remove_dir_all(&home);
+        std::fs::create_dir_all(&home).unwrap();
+        home
+    })
+}
+
 /// podman with a store of its own (vfs: no mounts left behind) and the machine's settings.
 fn podman() -> Command {
     static HOME: OnceLock<PathBuf> = OnceLock::new();
     let home = HOME.get_or_init(|| {
-        let home = PathBuf::from("/var/tmp/berth-package-tests");
-        let _ = std::fs::remove_dir_all(&home);
+        let home = test_home().join("podman");
         std::fs::create_dir_all(&home).unwrap();
         std::fs::write(
             home.join("containers.conf"),

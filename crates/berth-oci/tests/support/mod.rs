@@ -92,10 +92,18 @@ impl Registry {
         let config_path = dir.path().join("config.yml");
         std::fs::write(&config_path, config).unwrap();
         let log = std::fs::File::create(dir.path().join("registry.log")).unwrap();
-        let child = Command::new(program)
-            .arg("serve")
+        // The registry runs under a shell that stops it when its stdin closes: at this guard's
+        // drop, and also when the test process ends without dropping it (a registry kept in a
+        // `static` for a whole test binary is never dropped), so that no registry outlives the
+        // tests.
+        let child = Command::new("sh")
+            .args([
+                "-c",
+                "\"$0\" serve \"$1\" & registry=$!; read -r _; kill \"$registry\"; wait \"$registry\"",
+                program,
+            ])
             .arg(&config_path)
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
@@ -167,7 +175,8 @@ impl Registry {
 
 impl Drop for Registry {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // Closing the shell's stdin stops the registry, then the shell.
+        drop(self.child.stdin.take());
         let _ = self.child.wait();
     }
 }
