@@ -48,15 +48,11 @@ impl ManifestFormat {
     /// The media type of a layer stored with `compression` in this format.
     #[must_use]
     pub fn layer_media_type(self, compression: LayerCompression) -> &'static str {
-        match (self, compression) {
-            (Self::Oci, LayerCompression::None) => "application/vnd.oci.image.layer.v1.tar",
-            (Self::Oci, LayerCompression::Gzip) => "application/vnd.oci.image.layer.v1.tar+gzip",
-            (Self::Docker, LayerCompression::None) => {
-                "application/vnd.docker.image.rootfs.diff.tar"
-            }
-            (Self::Docker, LayerCompression::Gzip) => {
-                "application/vnd.docker.image.rootfs.diff.tar.gzip"
-            }
+        match (self, compression.is_gzip()) {
+            (Self::Oci, false) => "application/vnd.oci.image.layer.v1.tar",
+            (Self::Oci, true) => "application/vnd.oci.image.layer.v1.tar+gzip",
+            (Self::Docker, false) => "application/vnd.docker.image.rootfs.diff.tar",
+            (Self::Docker, true) => "application/vnd.docker.image.rootfs.diff.tar.gzip",
         }
     }
 }

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 use flate2::{Compression, GzBuilder};
 
 use crate::digest::{HashingReader, HashingWriter};
+use crate::stored_gzip::StoredGzip;
 use crate::{OciError, Result};
 
 /// The gzip level of a compressed model layer. Model weights are mostly incompressible floats:
@@ -36,8 +37,19 @@ pub enum LayerCompression {
     /// digest is its `diff_id`.
     #[default]
     None,
+    /// gzip whose deflate stream is stored blocks (no compression): the gzip a docker-format
+    /// image requires, at the cost of a copy.
+    Store,
     /// gzip at [`GZIP_LEVEL`].
     Gzip,
+}
+
+impl LayerCompression {
+    /// True when the blob is gzip (whether or not its blocks are compressed).
+    #[must_use]
+    pub fn is_gzip(self) -> bool {
+        matches!(self, Self::Store | Self::Gzip)
+    }
 }
 
 /// Mode of every directory of the layer.
@@ -137,6 +149,7 @@ pub fn write_layer(spec: &LayerSpec<'_>, out: impl Write) -> Result<LayerDigests
     let encoder = match spec.compression {
         // The blob is the tar: its digest is the diff_id, hashed once below.
         LayerCompression::None => Encoder::Plain(HashingWriter::counting(out)),
+        LayerCompression::Store => Encoder::Stored(StoredGzip::new(HashingWriter::new(out))),
         LayerCompression::Gzip => Encoder::Gzip(
             GzBuilder::new()
                 .mtime(0)
@@ -212,6 +225,7 @@ pub fn write_layer(spec: &LayerSpec<'_>, out: impl Write) -> Result<LayerDigests
 /// The stage between the tar and the output.
 enum Encoder<W: Write> {
     Plain(HashingWriter<W>),
+    Stored(StoredGzip<HashingWriter<W>>),
     Gzip(flate2::write::GzEncoder<HashingWriter<W>>),
 }
 
@@ -219,6 +233,7 @@ impl<W: Write> Encoder<W> {
     fn finish(self) -> io::Result<HashingWriter<W>> {
         match self {
             Self::Plain(inner) => Ok(inner),
+            Self::Stored(encoder) => encoder.finish(),
             Self::Gzip(encoder) => encoder.finish(),
         }
     }
@@ -228,6 +243,7 @@ impl<W: Write> Write for Encoder<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Self::Plain(inner) => inner.write(buf),
+            Self::Stored(encoder) => encoder.write(buf),
             Self::Gzip(encoder) => encoder.write(buf),
         }
     }
@@ -235,6 +251,7 @@ impl<W: Write> Write for Encoder<W> {
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Self::Plain(inner) => inner.flush(),
+            Self::Stored(encoder) => encoder.flush(),
             Self::Gzip(encoder) => encoder.flush(),
         }
     }
@@ -306,6 +323,22 @@ mod tests {
         )
         .unwrap();
         (out, digests)
+    }
+
+    #[test]
+    fn a_stored_gzip_layer_decodes_to_the_same_tar() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = write_files(dir.path(), &[("model.onnx", &[7u8; 200_000])]);
+        let (stored, digests) = layer_with(&files, 0, LayerCompression::Store);
+        let (plain, plain_digests) = layer_with(&files, 0, LayerCompression::None);
+        assert_eq!(digests.diff_id, plain_digests.diff_id);
+        assert_eq!(digests.digest, crate::digest::sha256_digest(&stored));
+        assert!(stored.len() > plain.len(), "stored blocks compress nothing");
+        let mut tar_bytes = Vec::new();
+        flate2::read::GzDecoder::new(&stored[..])
+            .read_to_end(&mut tar_bytes)
+            .unwrap();
+        assert_eq!(tar_bytes, plain);
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod layout;
 mod location;
 mod package;
 pub mod registry;
+mod stored_gzip;
 
 pub use digest::{sha256_digest, sha256_hex};
 pub use error::OciError;

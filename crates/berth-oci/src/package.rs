@@ -50,7 +50,8 @@ pub struct PackageOptions {
     /// Seconds since the epoch for every time in the image (`SOURCE_DATE_EPOCH`, else 0).
     pub created: u64,
     /// How the model layer is stored.
-    /// `None`: by the base's format (gzip for docker schema 2, a plain tar for OCI).
+    /// `None`: by the base's format (gzip of stored blocks for docker schema 2, a plain tar for
+    /// OCI).
     pub compression: Option<LayerCompression>,
     /// Registry settings (for the base and the output).
     pub registry: RegistryOptions,
@@ -305,15 +306,16 @@ impl Prepared<'_> {
     }
 }
 
-/// The layer storage that fits the images' format: gzip for docker schema 2, whose spec names
-/// only gzip layers (registries such as Quay refuse others), a plain tar for OCI, whose spec
-/// names both (ONNX weights hardly compress: docs/package.md).
+/// The layer storage that fits the images' format: a plain tar for OCI, whose spec names it;
+/// gzip of stored blocks for docker schema 2, whose spec names only gzip layers. Neither
+/// compresses: ONNX weights hardly shrink, and compressing costs more at push and at every pull
+/// than the bytes it saves (docs/package-benchmark.md).
 fn auto_compression(images: &[BaseImage]) -> LayerCompression {
     let docker = images
         .iter()
         .any(|image| ManifestFormat::of(&image.media_type) == Some(ManifestFormat::Docker));
     if docker {
-        LayerCompression::Gzip
+        LayerCompression::Store
     } else {
         LayerCompression::None
     }

@@ -72,9 +72,11 @@ pub(crate) struct PackageArgs {
     #[arg(long, value_name = "NAME")]
     model_name: Option<String>,
 
-    /// How the model layer is stored: auto (gzip in a docker-format image, whose spec names
-    /// only gzip layers; a plain tar in an OCI image, the fastest to package, push and pull for
-    /// float weights, which gzip shrinks by a few percent), none or gzip.
+    /// How the model layer is stored. auto: uncompressed, as the image's format allows it (a
+    /// plain tar in an OCI image; gzip of stored blocks in a docker-format image, whose spec
+    /// names only gzip layers): float weights shrink by a few percent with gzip, which costs
+    /// more at push and at every pull than it saves. none: a plain tar. store: gzip of stored
+    /// blocks. gzip: gzip level 1.
     #[arg(long, value_enum, default_value_t = Compression::Auto)]
     compression: Compression,
 
@@ -171,6 +173,7 @@ fn finish_check(child: std::process::Child, model: &Path) -> anyhow::Result<Chec
 enum Compression {
     Auto,
     None,
+    Store,
     Gzip,
 }
 
@@ -242,6 +245,7 @@ pub(crate) fn run(args: &PackageArgs) -> anyhow::Result<ExitCode> {
         compression: match args.compression {
             Compression::Auto => None,
             Compression::None => Some(LayerCompression::None),
+            Compression::Store => Some(LayerCompression::Store),
             Compression::Gzip => Some(LayerCompression::Gzip),
         },
         registry: RegistryOptions {

@@ -720,6 +720,9 @@ fn a_docker_archive_loads_and_runs_in_docker_and_the_registry_image_pulls() {
         &pushed,
         "--base",
         &format!("{}/base/runner:latest", world.registry.host),
+        // Compressed for real this time: the engine decompresses what flate2 wrote.
+        "--compression",
+        "gzip",
     ]);
     run_ok(Command::new("docker").args(["pull", "-q", &pushed]));
     let _guard = Image(pushed.clone());
