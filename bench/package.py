@@ -478,10 +478,19 @@ class Bench:
     # -- clean-up ----------------------------------------------------------------------------
 
     def clean(self) -> list[str]:
+        # A second Ctrl-C or SIGTERM does not cut the clean-up short.
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(signum, signal.SIG_IGN)
         problems = []
         try:
             if self.docker_base:
                 self.docker_images.append(self.docker_base)
+            if self.host:
+                # Also what a build cut short may have tagged after its client was stopped.
+                listed = subprocess.run(["docker", "images", "--format", "{{.ID}}", "--filter",
+                                         f"reference={self.host}/*/*"],
+                                        capture_output=True, text=True, timeout=60)
+                self.docker_images += listed.stdout.split()
             self.remove_docker_images()
         except Exception as error:  # noqa: BLE001 - the rest must still be cleaned
             problems.append(f"docker images: {error}")
@@ -1080,4 +1089,10 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (KeyboardInterrupt, Interrupted) as stop:
+        # main's clean-up has run by now.
+        print(f"package benchmark: stopped ({stop or 'interrupted'}), everything it made removed",
+              file=sys.stderr)
+        sys.exit(130)
