@@ -94,6 +94,17 @@ def on_signal(signum, _frame):
     raise Interrupted(f"signal {signum}")
 
 
+def kill_group(process: subprocess.Popen) -> None:
+    """Stops the process group `process` leads when `process` was not reaped yet (its id, and so
+    its group's, cannot have been reused), then reaps it."""
+    if process.returncode is None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    process.wait()
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
@@ -136,10 +147,23 @@ class Bench:
 
     def run(self, command: list, *, env: dict | None = None, cwd: Path | None = None,
             check: bool = True) -> subprocess.CompletedProcess:
-        done = subprocess.run([str(c) for c in command], env=env, cwd=cwd, capture_output=True,
-                              text=True, timeout=self.remaining())
+        command = [str(c) for c in command]
+        # A process group of its own: a time-out or an interruption stops the command and
+        # whatever it started (GNU time's child, strace's tracee), not just the first process.
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   start_new_session=True)
+        try:
+            stdout, stderr = process.communicate(timeout=self.remaining())
+        except subprocess.TimeoutExpired:
+            kill_group(process)
+            stdout, stderr = process.communicate()
+            raise SystemExit(f"{' '.join(command)} timed out:\n{stdout}{stderr}") from None
+        finally:
+            kill_group(process)
+        done = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
         if check and done.returncode != 0:
-            raise SystemExit(f"{' '.join(map(str, command))} failed ({done.returncode}):\n"
+            raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n"
                              f"{done.stdout}{done.stderr}")
         return done
 
@@ -154,8 +178,9 @@ class Bench:
         limit = self.remaining()
         started = time.monotonic()
         process = subprocess.Popen(command, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        watchdog = threading.Timer(limit, process.kill)
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   start_new_session=True)
+        watchdog = threading.Timer(limit, kill_group, (process,))
         watchdog.start()
         stdout_parts: list[str] = []
         reader = threading.Thread(target=lambda: stdout_parts.append(process.stdout.read()))
@@ -171,9 +196,7 @@ class Bench:
             seconds = time.monotonic() - started
         finally:
             watchdog.cancel()
-            if process.poll() is None:
-                process.kill()
-                process.wait()
+            kill_group(process)
             reader.join()
         stdout, stderr = "".join(stdout_parts), "".join(stderr_lines)
         if process.returncode != 0:
