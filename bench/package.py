@@ -950,6 +950,11 @@ def goals(summary: dict, nonroot: list[dict]) -> list[dict]:
                                         if "berth-gzip" in rows),
                   "met": all(rows[t]["one_digest"] for rows in summary.values()
                              for t in ("berth", "berth-gzip") if t in rows)})
+    same = [n["same_digest_as_root"] for n in nonroot if "same_digest_as_root" in n]
+    if same:
+        found[-1]["measured"] += (f"; as nobody, {'the same' if all(same) else 'another'} "
+                                  f"digest as root's runs")
+        found[-1]["met"] = found[-1]["met"] and all(same)
     ran = [n for n in nonroot if "seconds" in n]
     found.append({"goal": "as a user without root, user namespaces or a storage driver",
                   "measured": ", ".join(f"{SIZE_LABELS[n['size']]}: {fmt_s(n['seconds'])} s as "
