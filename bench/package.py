@@ -1096,8 +1096,8 @@ def main() -> int:
             "machine": info, "versions": versions(berth),
             "settings": {"runs": runs, "sizes": sizes, "quick": args.quick, "seed": SEED},
             "base": base,
-            "models": {s: {k: (str(v) if isinstance(v, Path) else v) for k, v in m.items()
-                           if k != "context"} for s, m in models.items()},
+            "models": {s: {k: v for k, v in m.items() if k not in ("path", "context")}
+                       for s, m in models.items()},
             "runs": results, "layout_runs": layouts, "summary": summary, "nonroot": nonroot,
             "pull_size": pull_size, "pulls": pulls, "compression": compression,
         }
