@@ -20,8 +20,9 @@ What it sets up, all under one temporary directory and all on 127.0.0.1:
   docker    the base pulled into the engine from the registry, so that the engine, like buildah
             and berth, knows the base layer is already in that registry and mounts it
 
-Then, per model size, N rounds (default 5; the order of the tools turns from round to round),
-each tool pushing to a repository of its own that nothing was ever pushed to:
+After one round on the 1 MB model that is not counted (everything warm), per model size, N
+rounds (default 5; the order of the tools turns from round to round), each tool pushing to a
+repository of its own that nothing was ever pushed to:
   berth        berth package MODEL -t REG/bench/berth-SIZE-I:1 --base REG/base/runner:latest
   berth-gzip   the same with --compression gzip
   buildah      buildah bud --pull=never --isolation chroot of the two-line Dockerfile
@@ -29,7 +30,11 @@ each tool pushing to a repository of its own that nothing was ever pushed to:
   docker       docker build --no-cache of the same Dockerfile, then docker push
 The time of each is wall time from the first command's start to the end of the push; the peak
 memory is GNU time's %M (the largest process: for buildah and docker that is the client, and the
-Docker Engine's work happens in its daemon, which is not counted). Every pushed digest is kept.
+Docker Engine's work happens in its daemon, which is not counted). Every pushed digest is kept,
+and the registry's access log says what each push uploaded and what it mounted. Each round also
+runs berth with --output oci:DIR (the base read from its layout), which stops before the push:
+with the line berth prints after its model check, that splits berth's time into check, layer
+and push.
 
 Then berth once more per size as the user nobody (setpriv: no root, no capabilities, no
 supplementary groups, no new privileges), from copies of the binary and the ONNX Runtime library
