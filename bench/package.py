@@ -3,7 +3,7 @@
 image, in one run on this machine.
 
   bench/package.py [--quick] [--runs N] [--berth FILE] [--out-json FILE] [--out-md FILE]
-                   [--out-svg FILE]
+                   [--out-svg FILE] [--render JSON]
 
 Run it with the project's venv (`make bench-package` does: it builds target/release/berth first);
 it needs the `onnx` and `onnxruntime` packages to make the models, and skopeo, buildah, the Docker
@@ -990,12 +990,21 @@ def main() -> int:
     parser.add_argument("--out-json", type=Path)
     parser.add_argument("--out-md", type=Path)
     parser.add_argument("--out-svg", type=Path)
+    parser.add_argument("--render", type=Path, metavar="JSON",
+                        help="measure nothing: write the report and the chart again from the "
+                             "results in JSON (after editing bench/package-notes.md)")
     args = parser.parse_args()
     out_dir, md_dir = (ROOT / "bench" / "out", ROOT / "bench" / "out") if args.quick else \
         (ROOT / "bench" / "results", ROOT / "docs")
     args.out_json = (args.out_json or out_dir / ("package-quick.json" if args.quick else "package.json")).resolve()
     args.out_md = (args.out_md or md_dir / ("package-quick.md" if args.quick else "package-benchmark.md")).resolve()
     args.out_svg = (args.out_svg or md_dir / ("package-quick.svg" if args.quick else "package-benchmark.svg")).resolve()
+    if args.render:
+        document = json.loads(args.render.read_text())
+        args.out_md.write_text(report(document["machine"], document))
+        args.out_svg.write_text(svg_chart(document["summary"], document["settings"]["sizes"]))
+        print(f"wrote {args.out_md} and {args.out_svg} from {args.render}")
+        return 0
     runs = 1 if args.quick else args.runs
     if runs < 1:
         raise SystemExit("--runs: at least 1")
