@@ -584,7 +584,7 @@ def versions(berth: Path) -> dict:
         "docker_storage_driver": first_line(["docker", "info", "--format", "{{.Driver}}"]),
         "docker_builder": ("BuildKit (buildx)" if subprocess.run(
             ["docker", "buildx", "version"], capture_output=True).returncode == 0
-            else "the legacy builder (no buildx component installed)"),
+            else "legacy builder, no buildx component installed"),
         "skopeo": first_line(["skopeo", "--version"]).removeprefix("skopeo version "),
         "docker_registry": first_line(["docker-registry", "--version"]).removeprefix("docker-registry "),
         "python": platform.python_version(),
@@ -711,7 +711,7 @@ def report(info: dict, document: dict) -> str:
         "Dockerfile (`FROM` the base, `COPY model.onnx /opt/ml/model/model.onnx`) then "
         "`buildah push --tls-verify=false`, on a private overlay store;",
         f"- **docker**: `docker build --no-cache` of the same Dockerfile then `docker push`, on the "
-        f"machine's engine ({document['versions']['docker_builder']}, storage driver "
+        f"machine's engine ({document['versions']['docker_builder']}; storage driver "
         f"{document['versions']['docker_storage_driver']}); its images are removed after each "
         f"round.",
         "",
@@ -829,8 +829,9 @@ def report(info: dict, document: dict) -> str:
               "every tool, so its size matters little here, but a tool that had to upload it "
               "would pay for it.",
               "- The registry is on the loopback interface: no network, no TLS, no authentication. "
-              "Over a real network the upload of the model layer, the same bytes for every tool "
-              "with gzip, weighs more, and the share of each tool's own work less.",
+              "Over a real network every tool takes longer to upload the model layer, so each "
+              "tool's own work is a smaller share of the total, and gzip's few percent fewer bytes "
+              "count for more.",
               "- Each tool pushes to a repository it never pushed to; a push to a repository that "
               "already holds the model layer (the same model again) skips it with every tool.",
               "- buildah and the Docker Engine are given the base by a pull from the same registry "
