@@ -12,7 +12,7 @@ PORT ?= 8080
 
 .PHONY: help
 help: ## List the targets
-	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
 .PHONY: onnxruntime
 onnxruntime: ## Fetch and verify the pinned ONNX Runtime library into the cache
@@ -107,6 +107,17 @@ bench: bench-build ## berth vs the FastAPI baseline and a bare axum server: docs
 .PHONY: bench-quick
 bench-quick: bench-build ## The benchmark harness end to end with 1 s runs (a smoke test, not figures)
 	$(PYTHON) bench/run.py --quick --kit $(BENCH_KIT) --baseline-venv $(BENCH_VENV) --models $(BENCH_MODELS) --out-json bench/out/quick.json
+
+# `berth package` against `buildah bud` + push and `docker build` + push on a local registry.
+.PHONY: bench-package
+bench-package: onnxruntime venv ## berth package vs buildah and docker, to pushed: docs/package-benchmark.md
+	$(CARGO) build --release --locked -p berth
+	$(VENV)/bin/python bench/package.py
+
+.PHONY: bench-package-quick
+bench-package-quick: onnxruntime venv ## The package benchmark end to end, one round, 1 MB model (a smoke test)
+	$(CARGO) build --release --locked -p berth
+	$(VENV)/bin/python bench/package.py --quick
 
 .PHONY: fmt
 fmt: ## Format the code
