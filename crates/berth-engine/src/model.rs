@@ -93,7 +93,6 @@ impl Model {
     /// [`EngineError::UnsupportedModel`] when an input or output has a type berth cannot handle.
     pub fn load(runtime: &Runtime, source: &ModelSource, options: &SessionOptions) -> Result<Self> {
         let name = source.display_name();
-        let sha256 = source.sha256()?;
         let load_error = |e: &dyn std::fmt::Display| EngineError::ModelLoad {
             name: name.clone(),
             reason: e.to_string(),
@@ -116,12 +115,22 @@ impl Model {
             .map_err(|e| load_error(&e))?
             .with_inter_op_spinning(false)
             .map_err(|e| load_error(&e))?;
-        // From the path, not from bytes: ONNX Runtime resolves external data (weights saved
-        // beside the model) relative to the model file, and with bytes it has no file.
-        let committed = match source {
-            ModelSource::File(path) => builder.commit_from_file(path),
-            ModelSource::Embedded { bytes, .. } => builder.commit_from_memory(bytes),
-        };
+        // The file is hashed on another thread while ONNX Runtime loads it: for a large model
+        // the two reads take about as long as each other, and the second comes from the page
+        // cache. From the path, not from bytes: ONNX Runtime resolves external data (weights
+        // saved beside the model) relative to the model file, and with bytes it has no file.
+        let (sha256, committed) = std::thread::scope(|scope| {
+            let hashing = scope.spawn(|| source.sha256());
+            let committed = match source {
+                ModelSource::File(path) => builder.commit_from_file(path),
+                ModelSource::Embedded { bytes, .. } => builder.commit_from_memory(bytes),
+            };
+            let sha256 = hashing
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (sha256, committed)
+        });
+        let sha256 = sha256?;
         let session = committed.map_err(|e| {
             let reason = e.message();
             match source {
