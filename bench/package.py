@@ -74,6 +74,10 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# The serving benchmark beside this file: one description of the machine for both.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import run as run_bench  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261129
 # W's shape per model (rows x columns of float32): 1,000,000 and 200,000,000 bytes of weights.
@@ -566,16 +570,10 @@ def first_line(command: list[str]) -> str:
 
 
 def machine() -> dict:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem = Path("/proc/meminfo").read_text().splitlines()[0].split()[1]
-    return {"cpu": cpu, "nproc": int(first_line(["nproc"])),
-            "memory_gib": round(int(mem) / 1024 / 1024, 1), "kernel": platform.release(),
-            "loadavg_at_start": Path("/proc/loadavg").read_text().split()[:3],
-            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    """The machine, as the serving benchmark (bench/run.py) describes it, and its core count."""
+    info = run_bench.machine()
+    info["nproc"] = info["cores"]
+    return info
 
 
 def versions(berth: Path) -> dict:
