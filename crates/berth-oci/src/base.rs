@@ -34,14 +34,7 @@ impl BaseStore {
                     .blob(digest)?
                     .read_to_end(&mut bytes)
                     .map_err(OciError::io(format!("blob {digest}")))?;
-                let actual = crate::digest::sha256_digest(&bytes);
-                if actual != digest {
-                    return Err(OciError::DigestMismatch {
-                        what: "the base's config".to_owned(),
-                        expected: digest.to_owned(),
-                        actual,
-                    });
-                }
+                crate::verify::verify_bytes("the base's config", digest, &bytes)?;
                 Ok(bytes)
             }
             Self::Layout(layout) => layout.read_blob(digest),

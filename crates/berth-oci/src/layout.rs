@@ -148,14 +148,7 @@ impl Layout {
     pub fn read_blob(&self, digest: &str) -> Result<Vec<u8>> {
         let path = self.blob_path(digest)?;
         let bytes = fs::read(&path).map_err(OciError::io(&path))?;
-        let actual = crate::digest::sha256_digest(&bytes);
-        if actual != digest {
-            return Err(OciError::DigestMismatch {
-                what: path.display().to_string(),
-                expected: digest.to_owned(),
-                actual,
-            });
-        }
+        crate::verify::verify_bytes(&path.display().to_string(), digest, &bytes)?;
         Ok(bytes)
     }
 

@@ -19,6 +19,7 @@ mod location;
 mod package;
 pub mod registry;
 mod stored_gzip;
+mod verify;
 
 pub use digest::{sha256_digest, sha256_hex};
 pub use error::OciError;

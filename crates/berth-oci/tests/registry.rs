@@ -12,9 +12,8 @@ use std::io::Read;
 use std::time::{Duration, Instant};
 
 use berth_oci::OciError;
-use berth_oci::registry::{
-    CredentialLookup, CredentialSource, RegistryClient, RegistryOptions, sha256_digest,
-};
+use berth_oci::registry::{CredentialLookup, CredentialSource, RegistryClient, RegistryOptions};
+use berth_oci::sha256_digest;
 use support::{Access, BodyLimitProxy, PASSWORD, Registry, USER};
 
 /// Bytes that do not compress or repeat, the same on every run.

@@ -54,20 +54,19 @@ fn local_url(
 }
 
 fn probe(url: &str, timeout: Duration) -> ExitCode {
-    let args = (url, timeout);
     let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(args.1))
+        .timeout_global(Some(timeout))
         .http_status_as_error(false)
         .build()
         .into();
-    match agent.get(args.0).call() {
+    match agent.get(url).call() {
         Ok(response) if response.status() == 200 => ExitCode::SUCCESS,
         Ok(response) => {
-            eprintln!("unhealthy: {} answered {}", args.0, response.status());
+            eprintln!("unhealthy: {url} answered {}", response.status());
             ExitCode::FAILURE
         }
         Err(error) => {
-            eprintln!("unhealthy: {}: {error}", args.0);
+            eprintln!("unhealthy: {url}: {error}");
             ExitCode::FAILURE
         }
     }

@@ -351,24 +351,20 @@ fn megabytes(bytes: u64) -> String {
 /// The model file: MODEL itself, or the one `.onnx` of a directory.
 fn find_model(path: &Path) -> anyhow::Result<PathBuf> {
     if path.is_dir() {
-        let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+        // The same reading of a directory as `berth serve`'s refusal messages.
+        let onnx: Vec<String> = crate::serve::entries(path)
             .with_context(|| format!("reading {}", path.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "onnx"))
+            .into_iter()
+            .filter(|name| crate::serve::is_onnx(name))
             .collect();
-        found.sort();
-        return match found.len() {
-            1 => Ok(found.remove(0)),
-            0 => bail!("{} holds no .onnx file", path.display()),
-            n => bail!(
-                "{} holds {n} .onnx files ({}); name the one to package",
+        return match onnx.as_slice() {
+            [only] => Ok(path.join(only)),
+            [] => bail!("{} holds no .onnx file", path.display()),
+            _ => bail!(
+                "{} holds {} .onnx files ({}); name the one to package",
                 path.display(),
-                found
-                    .iter()
-                    .filter_map(|p| p.file_name())
-                    .map(|n| n.to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                onnx.len(),
+                crate::serve::listing(&onnx)
             ),
         };
     }

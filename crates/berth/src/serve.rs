@@ -160,7 +160,7 @@ fn resolve_model(args: &ServeArgs) -> anyhow::Result<ModelSource> {
 /// How many directory entries a refusal message lists before it says "and N more".
 const LISTED_ENTRIES: usize = 5;
 
-fn is_onnx(name: &str) -> bool {
+pub(crate) fn is_onnx(name: &str) -> bool {
     !name.ends_with('/')
         && std::path::Path::new(name)
             .extension()
@@ -168,7 +168,7 @@ fn is_onnx(name: &str) -> bool {
 }
 
 /// The names in `dir`, sorted, directories marked with a trailing `/`.
-fn entries(dir: &std::path::Path) -> std::io::Result<Vec<String>> {
+pub(crate) fn entries(dir: &std::path::Path) -> std::io::Result<Vec<String>> {
     let mut names = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
@@ -182,7 +182,7 @@ fn entries(dir: &std::path::Path) -> std::io::Result<Vec<String>> {
     Ok(names)
 }
 
-fn listing(names: &[String]) -> String {
+pub(crate) fn listing(names: &[String]) -> String {
     let shown = names
         .iter()
         .take(LISTED_ENTRIES)

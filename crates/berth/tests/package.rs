@@ -144,16 +144,26 @@ fn world() -> &'static World {
 
 /// `berth package` with the machine's credentials and SOURCE_DATE_EPOCH kept out.
 fn berth_package(args: &[&str]) -> Output {
-    let world = world();
-    run(Command::new(BERTH)
+    berth_package_with(args, &world().auth_home, None)
+}
+
+/// `berth package` with its credentials files under `auth_home` only, and SOURCE_DATE_EPOCH
+/// as given (unset when `None`).
+fn berth_package_with(args: &[&str], auth_home: &Path, source_date_epoch: Option<&str>) -> Output {
+    let mut command = Command::new(BERTH);
+    command
         .arg("package")
         .args(args)
         .env_remove("SOURCE_DATE_EPOCH")
         .env_remove("BERTH_BASE_IMAGE")
-        .env("DOCKER_CONFIG", &world.auth_home)
-        .env("REGISTRY_AUTH_FILE", world.auth_home.join("auth.json"))
-        .env("XDG_RUNTIME_DIR", &world.auth_home)
-        .env("XDG_CONFIG_HOME", &world.auth_home))
+        .env("DOCKER_CONFIG", auth_home)
+        .env("REGISTRY_AUTH_FILE", auth_home.join("auth.json"))
+        .env("XDG_RUNTIME_DIR", auth_home)
+        .env("XDG_CONFIG_HOME", auth_home);
+    if let Some(epoch) = source_date_epoch {
+        command.env("SOURCE_DATE_EPOCH", epoch);
+    }
+    run(&mut command)
 }
 
 /// The digest `berth package` printed, after checking it succeeded.
@@ -598,11 +608,8 @@ fn an_index_base_gives_an_index_with_the_model_layer_in_every_platform() {
     // comes from SOURCE_DATE_EPOCH, the digest goes to --digest-file too.
     let single = dir.path().join("single");
     let digest_file = dir.path().join("digest");
-    let output = run(Command::new(BERTH)
-        .arg("package")
-        .env("SOURCE_DATE_EPOCH", "1700000000")
-        .env("DOCKER_CONFIG", &world.auth_home)
-        .args([
+    let output = berth_package_with(
+        &[
             &model("iris_logreg"),
             "-t",
             "models/iris:1",
@@ -614,7 +621,10 @@ fn an_index_base_gives_an_index_with_the_model_layer_in_every_platform() {
             &format!("oci:{}:amd64", single.display()),
             "--digest-file",
             digest_file.to_str().unwrap(),
-        ]));
+        ],
+        &world.auth_home,
+        Some("1700000000"),
+    );
     assert!(
         output.status.success(),
         "{}",
@@ -842,19 +852,17 @@ fn failures_say_what_is_wrong_and_leave_nothing_half_done() {
         ),
     )
     .unwrap();
-    let output = run(Command::new(BERTH)
-        .args([
-            "package",
+    let output = berth_package_with(
+        &[
             &model("iris_logreg"),
             "-t",
             &format!("{}/m/x:1", protected.host),
             "--base",
             &base,
-        ])
-        .env("DOCKER_CONFIG", &auth)
-        .env("REGISTRY_AUTH_FILE", auth.join("none.json"))
-        .env("XDG_RUNTIME_DIR", &auth)
-        .env("XDG_CONFIG_HOME", &auth));
+        ],
+        &auth,
+        None,
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
     assert!(stderr.contains("refused access"), "{stderr}");

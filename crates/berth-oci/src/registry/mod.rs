@@ -5,7 +5,8 @@
 //! This module owns the transport rules (which registries talk plain HTTP, timeouts, how errors
 //! are reported) and the upload strategy (HEAD, then one streamed PUT, chunks when asked or when
 //! the registry refuses a large body). Its submodules: `auth` owns credentials and the challenge
-//! flow, `transport` sending one request, `upload` the upload strategy, `verify` digest checks.
+//! flow, `transport` sending one request, `upload` the upload strategy;
+//! digests are checked with the crate's `verify`, as for every other source.
 //!
 //! Written on `ureq` rather than with an OCI client crate: those are async (tokio) and berth's
 //! packaging path is synchronous and streams layers from files. `oci-client` in particular takes
@@ -16,7 +17,6 @@
 mod auth;
 mod transport;
 mod upload;
-mod verify;
 
 use std::io::Read;
 use std::net::IpAddr;
@@ -24,8 +24,10 @@ use std::sync::Mutex;
 
 use ureq::http::Method;
 
+use crate::digest::sha256_digest;
+use crate::verify;
+pub use crate::verify::VerifyingReader;
 pub use auth::CredentialLookup;
-pub use verify::{VerifyingReader, sha256_digest};
 
 use crate::{OciError, Result};
 use transport::{Call, Payload};

@@ -1,33 +1,18 @@
 //! Shared helpers of the router tests: fixture models, a loaded app, one-shot requests.
 #![allow(dead_code, unreachable_pub)]
 
-use std::path::PathBuf;
-
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
-use berth_engine::library::LibraryLocator;
-use berth_engine::{ModelSource, Runtime};
+use berth_engine::ModelSource;
 use berth_serve::{AppState, ServeConfig, router};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-pub fn fixtures() -> PathBuf {
-    let dir = std::env::var_os("BERTH_FIXTURES").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/models"),
-        PathBuf::from,
-    );
-    assert!(
-        dir.join("expected.json").is_file(),
-        "fixture models missing in {}: run `make fixtures`",
-        dir.display()
-    );
-    dir
-}
-
-pub fn runtime() -> Runtime {
-    Runtime::load(&LibraryLocator::from_env()).expect("ONNX Runtime library (make onnxruntime)")
-}
+// Where the fixtures are and how the library is loaded: the engine tests' helpers, shared.
+#[path = "../../../berth-engine/tests/common/mod.rs"]
+mod engine;
+pub use engine::{fixtures, runtime};
 
 /// The app serving fixture `model`, loaded and warmed up.
 pub async fn app_with(model: &str, config: ServeConfig) -> (Router, AppState) {

@@ -1,20 +1,13 @@
-//! Checking bytes against the digest they were asked for: the sha256 digest of a byte slice, and
-//! a reader that hashes a blob while it streams and fails at its end when the digest differs.
+//! Checking bytes against the digest they were asked for, whatever their source (a registry, a
+//! layout): a digest's syntax, a whole document, and a reader that hashes a blob while it streams
+//! and fails at its end when the digest differs.
 
 use std::io::Read;
 
 use sha2::{Digest, Sha256, Sha512};
 
 use crate::OciError;
-
-/// `sha256:<hex>` of `bytes`.
-pub fn sha256_digest(bytes: &[u8]) -> String {
-    format!("sha256:{}", hex(&Sha256::digest(bytes)))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
+use crate::digest::hex;
 
 /// The running hash of one of the algorithms OCI registers for digests.
 enum Hasher {
@@ -134,6 +127,7 @@ impl<R: Read> Read for VerifyingReader<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::digest::sha256_digest;
 
     const HELLO_SHA256: &str =
         "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
