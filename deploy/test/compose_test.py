@@ -86,23 +86,45 @@ class Project:
     def __call__(self, *args: str, check: bool = True) -> str:
         return run(*self.compose, *args, env=self.env, check=check)
 
-    def containers(self) -> list[str]:
-        label = "com.docker.compose.project" if self.engine == "docker" else "io.podman.compose.project"
-        return run(self.engine, "ps", "--all", "--quiet", "--filter", f"label={label}={self.name}").split()
+    def containers(self, *service: str) -> list[str]:
+        # Both tools label what they start with the Compose project and service.
+        filters = ["--filter", f"label=com.docker.compose.project={self.name}"]
+        filters += [f for s in service for f in ("--filter", f"label=com.docker.compose.service={s}")]
+        return run(self.engine, "ps", "--all", "--quiet", *filters, env=self.env).split()
 
     def leftovers(self) -> list[str]:
         left = [f"container {c}" for c in self.containers()]
-        volumes = run(self.engine, "volume", "ls", "--quiet").split()
+        volumes = run(self.engine, "volume", "ls", "--quiet", env=self.env).split()
         left += [f"volume {v}" for v in volumes if v.startswith(self.name)]
-        networks = run(self.engine, "network", "ls", "--format", "{{.Name}}").split()
+        networks = run(self.engine, "network", "ls", "--format", "{{.Name}}", env=self.env).split()
         left += [f"network {n}" for n in networks if n.startswith(self.name)]
         return left
 
     def health(self, service: str) -> str:
-        ids = run(*self.compose, "ps", "--quiet", service, env=self.env).split()
+        ids = self.containers(service)
         if not ids:
             return "absent"
-        return run(self.engine, "inspect", "--format", "{{.State.Health.Status}}", ids[0]).strip()
+        if self.engine == "podman":
+            # podman schedules health checks with systemd timers, and this machine has no
+            # systemd: run the service's own check once, as the timer would.
+            done = subprocess.run([self.engine, "healthcheck", "run", ids[0]], env=self.env,
+                                  capture_output=True, text=True, timeout=60)
+            return "healthy" if done.returncode == 0 else f"unhealthy: {done.stdout}{done.stderr}"
+        return run(self.engine, "inspect", "--format", "{{.State.Health.Status}}", ids[0], env=self.env).strip()
+
+
+def podman_settings(home: Path) -> dict:
+    """podman with a store of its own (vfs: nothing mounted to leave behind) and this machine's
+    settings (scripts/images/env.sh says why each); a bridge network, unlike the image tests,
+    since Compose services find each other by name."""
+    home.mkdir(parents=True)
+    (home / "storage.conf").write_text(
+        f'[storage]\ndriver = "vfs"\nrunroot = "{home}/run"\ngraphroot = "{home}/storage"\n')
+    (home / "containers.conf").write_text(
+        '[containers]\ndefault_ulimits = []\n[engine]\nruntime = "runc"\n'
+        'cgroup_manager = "cgroupfs"\nevents_logger = "file"\n')
+    return {"CONTAINERS_STORAGE_CONF": str(home / "storage.conf"),
+            "CONTAINERS_CONF": str(home / "containers.conf"), "BUILDAH_ISOLATION": "chroot"}
 
 
 def main() -> int:
@@ -121,19 +143,21 @@ def main() -> int:
     berth_port, prometheus_port = free_port(), free_port()
     env = dict(os.environ, BERTH_IMAGE=model_image, PROMETHEUS_IMAGE=prometheus_image,
                BERTH_PORT=str(berth_port), PROMETHEUS_PORT=str(prometheus_port))
-    project = Project(engine, args.tools, env)
 
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory(dir="/var/tmp") as scratch:
         scratch = Path(scratch)
+        if engine == "podman":
+            env.update(podman_settings(scratch / "podman"))
+        project = Project(engine, args.tools, env)
         run(sys.executable, str(ROOT / "scripts/images/make-dev-runner.py"), "--berth", args.berth,
             "--ort-lib", args.ort_lib, "--out", str(scratch / "runner"), "--format", "docker")
         archive = scratch / "iris.tar"
         run(args.berth, "package", str(args.fixtures / "iris_logreg.onnx"), "--model-name", "iris",
             "--base", f"oci:{scratch / 'runner'}:latest", "-t", model_image,
             "--output", f"docker-archive:{archive}")
-        run(engine, "load", "--input", str(archive))
+        run(engine, "load", "--input", str(archive), env=env)
         print(run(str(ROOT / "deploy/test/prometheus-image/make-image.sh"), prometheus_image,
-                  env=dict(os.environ, ENGINE=engine)).strip())
+                  env=dict(env, ENGINE=engine)).strip())
         try:
             project("up", "--detach")
             print(f"{engine}: compose up, berth on :{berth_port}, prometheus on :{prometheus_port}")
@@ -170,7 +194,7 @@ def main() -> int:
         finally:
             project("down", "--volumes", "--timeout", "30", check=False)
             left = project.leftovers()
-            run(engine, "rmi", "--force", model_image, prometheus_image, check=False)
+            run(engine, "rmi", "--force", model_image, prometheus_image, env=env, check=False)
         if left:
             raise SystemExit(f"FAIL: compose down left {', '.join(left)}")
         print(f"{engine}: compose down left nothing of {project.name}")
