@@ -158,6 +158,11 @@ def main() -> int:
         run(engine, "load", "--input", str(archive), env=env)
         print(run(str(ROOT / "deploy/test/prometheus-image/make-image.sh"), prometheus_image,
                   env=dict(env, ENGINE=engine)).strip())
+        config = ROOT / "deploy/compose/prometheus.yml"
+        checked = run(engine, "run", "--rm", "--entrypoint", "promtool", "--volume",
+                      f"{config}:/etc/prometheus/prometheus.yml:ro", prometheus_image,
+                      "check", "config", "/etc/prometheus/prometheus.yml", env=env)
+        print(f"promtool: {checked.strip().splitlines()[-1].strip()}")
         try:
             project("up", "--detach")
             print(f"{engine}: compose up, berth on :{berth_port}, prometheus on :{prometheus_port}")

@@ -22,6 +22,7 @@ import argparse
 import copy
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -296,6 +297,19 @@ def containers_of(docs: list[dict]):
                 yield f"{kind}/{name}", c, doc["metadata"].get("annotations", {}), None
 
 
+def docs_name_what_is_checked() -> None:
+    """docs/deploy.md shows only what this test renders: every `kubectl kustomize DIR` is one of
+    KUSTOMIZATIONS, and every deploy/ path it names exists."""
+    text = (ROOT / "docs/deploy.md").read_text()
+    rendered = set(re.findall(r"kubectl kustomize (\S+)", text))
+    if not rendered or not rendered <= set(KUSTOMIZATIONS):
+        fail(f"docs/deploy.md renders {sorted(rendered)}; the test renders {KUSTOMIZATIONS}")
+    missing = [p for p in set(re.findall(r"`(deploy/[^`\s]*)`", text)) if not (ROOT / p).exists()]
+    if missing:
+        fail(f"docs/deploy.md names paths that do not exist: {missing}")
+    ok(f"docs/deploy.md renders only what is checked here: {', '.join(sorted(rendered))}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--berth", required=True)
@@ -313,6 +327,7 @@ def main() -> int:
         model_dir.mkdir()
         shutil.copy(args.fixtures / "iris_logreg.onnx", model_dir / "iris_logreg.onnx")
         (model_dir / "README.txt").write_text("not a model\n")
+        docs_name_what_is_checked()
         rendered = {name: render(kubectl, name) for name in KUSTOMIZATIONS}
         validators_refuse_misspelt_fields(rendered["deploy/kubernetes/overlays/packaged"], tool, scratch)
         for name, docs in rendered.items():
