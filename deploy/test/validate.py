@@ -50,6 +50,8 @@ CRD_SCHEMAS = {
 CORE_GROUPS = {"v1", "apps/v1", "policy/v1", "autoscaling/v2"}
 # KServe's default grace period for predictor pods (it sets none of its own).
 KUBERNETES_DEFAULT_GRACE_SECONDS = 30
+# The fixture model every container serves (tests/fixtures/make_fixtures.py).
+FIXTURE = "iris_logreg"
 # How long berth may take to load a fixture model and turn ready.
 READY_WITHIN_SECONDS = 60
 
@@ -180,6 +182,12 @@ def check_wiring(name: str, docs: list[dict]) -> None:
             if not drain < KUBERNETES_DEFAULT_GRACE_SECONDS:
                 fail(f"{name}: SHUTDOWN_TIMEOUT {drain} s is not under KServe's grace period")
         ok(f"{name}: runtime {runtime['metadata']['name']} selects onnx over v2 at priority > 1")
+    kserve_containers = [c for r in by_kind(docs, "ClusterServingRuntime") for c in r["spec"]["containers"]]
+    kserve_containers += [c for i in by_kind(docs, "InferenceService") for c in i["spec"]["predictor"].get("containers", [])]
+    for container in kserve_containers:
+        for port in container.get("ports", []):
+            if any(word in port.get("name", "").lower() for word in ("h2c", "grpc")):
+                fail(f"{name}: port {port['name']} would be routed as gRPC by KServe; berth speaks HTTP/1.1")
 
 
 def free_port() -> int:
@@ -218,9 +226,21 @@ def served_paths(container: dict, annotations: dict) -> list[tuple[str, int]]:
     return paths
 
 
+def tritonclient_answers(port: int, name: str, fixtures: Path) -> str:
+    """tests/kserve/tritonclient_check.py against the running berth: a real v2 client checks
+    liveness, readiness, the repository index, metadata and predictions under `name`."""
+    done = subprocess.run([sys.executable, str(ROOT / "tests/kserve/tritonclient_check.py"), "--url",
+                           f"127.0.0.1:{port}", "--model", FIXTURE, "--name", name, "--expected",
+                           str(fixtures / "expected.json")], capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        fail(f"tritonclient against the KServe runtime's berth: {done.stdout}{done.stderr}")
+    return f"; tritonclient got onnxruntime's answers from /v2/models/{name}"
+
+
 def run_container(berth: str, what: str, container: dict, annotations: dict, model_dir: Path,
-                  kserve_name: str | None) -> None:
-    """Start berth as `container` would, then GET every path the manifests point at."""
+                  kserve_name: str | None, fixtures: Path) -> None:
+    """Start berth as `container` would, then GET every path the manifests point at (and for a
+    KServe runtime, talk v2 to it with tritonclient)."""
     ports = [p["containerPort"] for p in container.get("ports", [])]
     if len(ports) != 1:
         fail(f"{what}: expected one container port, found {ports}")
@@ -270,6 +290,7 @@ def run_container(berth: str, what: str, container: dict, annotations: dict, mod
         for path, (_, body) in answers.items():
             if path == "/metrics" and b"berth_model_ready 1" not in body:
                 fail(f"{what}: {path} does not report berth_model_ready 1")
+        client = tritonclient_answers(local, kserve_name, fixtures) if kserve_name else ""
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -279,7 +300,7 @@ def run_container(berth: str, what: str, container: dict, annotations: dict, mod
             fail(f"{what}: berth did not stop on SIGTERM within 30 s")
     if process.returncode != 0:
         fail(f"{what}: berth exited {process.returncode} on SIGTERM")
-    ok(f"{what}: berth {' '.join(args)} answered 200 on {', '.join(sorted({p for p, _ in paths}))}")
+    ok(f"{what}: berth {' '.join(args)} answered 200 on {', '.join(sorted({p for p, _ in paths}))}{client}")
 
 
 def containers_of(docs: list[dict]):
@@ -325,7 +346,7 @@ def main() -> int:
         # beside files that are not models.
         model_dir = scratch / "models"
         model_dir.mkdir()
-        shutil.copy(args.fixtures / "iris_logreg.onnx", model_dir / "iris_logreg.onnx")
+        shutil.copy(args.fixtures / f"{FIXTURE}.onnx", model_dir / f"{FIXTURE}.onnx")
         (model_dir / "README.txt").write_text("not a model\n")
         docs_name_what_is_checked()
         rendered = {name: render(kubectl, name) for name in KUSTOMIZATIONS}
@@ -334,7 +355,8 @@ def main() -> int:
             validate(name, docs, tool, scratch)
             check_wiring(name, docs)
             for what, container, annotations, kserve_name in containers_of(docs):
-                run_container(args.berth, f"{name} {what}", container, annotations, model_dir, kserve_name)
+                run_container(args.berth, f"{name} {what}", container, annotations, model_dir, kserve_name,
+                              args.fixtures)
     return 0
 
 
