@@ -286,8 +286,7 @@ fn no_model_where_berth_looks_stops_start_up_saying_what_is_there() {
     let error = stderr.lines().last().unwrap_or_default();
     assert!(
         error.starts_with(&format!(
-            "error: no model to serve: {}/model.onnx not found: {} (SM_MODEL_DIR) does not exist",
-            missing.display(),
+            "error: no model to serve: {} (SM_MODEL_DIR) does not exist. Give the model file",
             missing.display()
         )),
         "{stderr}"
@@ -302,33 +301,73 @@ fn no_model_where_berth_looks_stops_start_up_saying_what_is_there() {
         "{stderr}"
     );
 
-    let other = scratch_dir("other-model-dir");
-    std::fs::copy(
-        fixtures().join("iris_forest.onnx"),
-        other.join("forest.onnx"),
+    let no_onnx = scratch_dir("no-onnx-model-dir");
+    std::fs::write(
+        no_onnx.join("notes.txt"),
+        "trained on Iris
+",
     )
     .unwrap();
-    std::fs::write(other.join("notes.txt"), "trained on Iris\n").unwrap();
-    let stderr = refused_start(&[], &[("SM_MODEL_DIR", other.to_str().unwrap())]);
+    std::fs::create_dir(no_onnx.join("old.onnx")).unwrap();
+    let stderr = refused_start(&[], &[("SM_MODEL_DIR", no_onnx.to_str().unwrap())]);
     assert!(
         stderr.contains(&format!(
-            "{} (SM_MODEL_DIR) holds forest.onnx, notes.txt; to serve forest.onnx, set \
-             MODEL_FILENAME=forest.onnx",
-            other.display()
+            "{} (SM_MODEL_DIR) holds no .onnx file (it holds notes.txt, old.onnx/)",
+            no_onnx.display()
         )),
         "{stderr}"
     );
-    // ... which is then served.
+
+    let two = scratch_dir("two-model-dir");
+    std::fs::copy(fixtures().join("iris_forest.onnx"), two.join("forest.onnx")).unwrap();
+    std::fs::copy(fixtures().join("iris_mlp.onnx"), two.join("mlp.onnx")).unwrap();
+    std::fs::write(
+        two.join("notes.txt"),
+        "trained on Iris
+",
+    )
+    .unwrap();
+    let stderr = refused_start(&[], &[("SM_MODEL_DIR", two.to_str().unwrap())]);
+    assert!(
+        stderr.contains(&format!(
+            "error: cannot choose the model: {} (SM_MODEL_DIR) holds 2 .onnx files (forest.onnx, \
+             mlp.onnx). Name the one to serve with MODEL_FILENAME (e.g. \
+             MODEL_FILENAME=forest.onnx, or --model-filename forest.onnx)",
+            two.display()
+        )),
+        "{stderr}"
+    );
+    // ... which then serves the file it names, and only that one.
     let server = Server::start(
         &[],
         &[
-            ("SM_MODEL_DIR", other.to_str().unwrap()),
+            ("SM_MODEL_DIR", two.to_str().unwrap()),
             ("MODEL_FILENAME", "forest.onnx"),
         ],
     );
     let answer = post(&server.url("/invocations"), "text/csv", "6.7,3.0,5.2,2.3");
     assert_eq!(answer.body, r#"{"predictions":[2]}"#);
+    assert_eq!(
+        get_json(&server.url("/metadata"))["model"]["name"],
+        "forest.onnx"
+    );
     drop(server);
+    let stderr = refused_start(
+        &[],
+        &[
+            ("SM_MODEL_DIR", two.to_str().unwrap()),
+            ("MODEL_FILENAME", "model.onnx"),
+        ],
+    );
+    assert!(
+        stderr.contains(&format!(
+            "error: no model to serve: {}/model.onnx (MODEL_FILENAME) not found: {} \
+             (SM_MODEL_DIR) holds forest.onnx, mlp.onnx, notes.txt.",
+            two.display(),
+            two.display()
+        )),
+        "{stderr}"
+    );
 
     // The demo is an alternative to a model file, never both.
     let model = fixtures().join("iris_forest.onnx");
@@ -339,13 +378,13 @@ fn no_model_where_berth_looks_stops_start_up_saying_what_is_there() {
         &[("BERTH_DEMO", "maybe")],
     );
     assert!(stderr.contains("BERTH_DEMO"), "{stderr}");
-    for dir in [empty, other] {
+    for dir in [empty, no_onnx, two] {
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
 
 #[test]
-fn a_directory_given_as_the_model_is_called_one_with_its_onnx_files() {
+fn a_directory_given_as_the_model_is_read_as_a_model_directory() {
     let dir = scratch_dir("model-arg-dir");
     std::fs::copy(fixtures().join("iris_forest.onnx"), dir.join("b.onnx")).unwrap();
     std::fs::copy(fixtures().join("iris_mlp.onnx"), dir.join("a.onnx")).unwrap();
@@ -353,12 +392,25 @@ fn a_directory_given_as_the_model_is_called_one_with_its_onnx_files() {
     let stderr = refused_start(&[dir.to_str().unwrap()], &[]);
     assert!(
         stderr.contains(&format!(
-            "MODEL {} is a directory, not a model file: it holds a.onnx, b.onnx",
+            "cannot choose the model: {} (MODEL) holds 2 .onnx files (a.onnx, b.onnx)",
             dir.display()
         )),
         "{stderr}"
     );
-    assert!(!stderr.contains("not found"), "{stderr}");
+    let server = Server::start(&[dir.to_str().unwrap()], &[("MODEL_FILENAME", "b.onnx")]);
+    assert_eq!(
+        get_json(&server.url("/metadata"))["model"]["name"],
+        "b.onnx"
+    );
+    drop(server);
+    std::fs::remove_file(dir.join("a.onnx")).unwrap();
+    let server = Server::start(&[dir.to_str().unwrap()], &[]);
+    assert_eq!(
+        get_json(&server.url("/metadata"))["model"]["name"],
+        "b.onnx"
+    );
+    assert_eq!(get_json(&server.url("/v2/models/b"))["name"], "b");
+    drop(server);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
