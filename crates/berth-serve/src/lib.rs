@@ -26,6 +26,7 @@ mod error;
 mod infer;
 mod kserve;
 mod metrics;
+mod model_name;
 mod negotiate;
 mod routes;
 mod state;
@@ -40,6 +41,7 @@ pub use config::{
     ResponseFormat, ResponseOutputs, ServeConfig, parse_duration,
 };
 pub use error::ServeError;
+pub use model_name::ModelName;
 pub use routes::{openapi_json, route_list, router};
 pub use state::AppState;
 

@@ -1,5 +1,7 @@
-//! Shared state of the server: settings, the model once it is loaded, versions.
+//! Shared state of the server: settings, the model's name and the model once it is loaded,
+//! versions.
 
+use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -12,7 +14,7 @@ use crate::codec::Layout;
 use crate::codec::encode::ResponsePlan;
 use crate::config::{ColumnSelection, MissingValues};
 use crate::metrics::Metrics;
-use crate::{ServeConfig, ServeError};
+use crate::{ModelName, ServeConfig, ServeError};
 
 /// What every handler shares, cheap to clone.
 #[derive(Debug, Clone)]
@@ -23,6 +25,9 @@ pub struct AppState(Arc<App>);
 pub(crate) struct App {
     /// Settings, fixed at start-up.
     pub(crate) config: ServeConfig,
+    /// The model's protocol name: `MODEL_NAME`, else named after the model when it is given to
+    /// [`AppState::load_model`].
+    model_name: OnceLock<ModelName>,
     /// The model: empty until it is loaded and warmed up, which is exactly what readiness
     /// reports.
     pub(crate) model: OnceLock<LoadedModel>,
@@ -43,9 +48,14 @@ impl AppState {
             features: config.tabular_feature_columns.clone(),
             ids: config.tabular_id_columns.clone(),
         };
+        let model_name = OnceLock::new();
+        if let Some(name) = &config.model_name {
+            let _ = model_name.set(name.clone());
+        }
         Self(Arc::new(App {
             columns,
             config,
+            model_name,
             model: OnceLock::new(),
             metrics: Metrics::new(&onnxruntime_version),
             onnxruntime_version,
@@ -62,6 +72,13 @@ impl AppState {
         self.0.model.get().is_some()
     }
 
+    /// The model's name in KServe's v2 protocol: `MODEL_NAME` when set, else the model file's
+    /// name without `.onnx` once the model is given to [`AppState::load_model`].
+    #[must_use]
+    pub fn model_name(&self) -> Option<&str> {
+        self.0.model_name.get().map(ModelName::as_str)
+    }
+
     /// The model's signature, once loaded.
     #[must_use]
     pub fn signature(&self) -> Option<&ModelSignature> {
@@ -71,6 +88,9 @@ impl AppState {
     /// Loads the model into the inference pool (on a blocking thread), runs one warm-up
     /// inference, then marks the server ready.
     ///
+    /// The model is named at once, when this is called, not when the returned future first runs:
+    /// the name is known (to the start-up log, to the v2 routes) while the model loads.
+    ///
     /// # Errors
     /// [`ServeError::ModelLoad`] when the model cannot be loaded, [`ServeError::InvalidSetting`]
     /// when an output setting names an output the model lacks or `FEATURE_NAMES` does not fit
@@ -78,11 +98,27 @@ impl AppState {
     /// for a row changes with the other rows of its batch (the pool's probe);
     /// [`ServeError::WarmUp`] when the warm-up inference fails. A warm-up that the model refuses
     /// as a client error (some models reject all-zero inputs) is logged, not fatal.
-    pub async fn load_model(
+    pub fn load_model(
         &self,
         runtime: Runtime,
         source: ModelSource,
-    ) -> Result<(), ServeError> {
+    ) -> impl Future<Output = Result<(), ServeError>> + Send + 'static {
+        self.0.model_name.get_or_init(|| {
+            let name = ModelName::of_source(&source);
+            if let Some(problem) = name.problem() {
+                tracing::warn!(
+                    %problem,
+                    "the model's file name is not a safe v2 model name: v2 clients must \
+                     percent-encode it; set MODEL_NAME to serve it under another name"
+                );
+            }
+            name
+        });
+        let state = self.clone();
+        async move { state.load(runtime, source).await }
+    }
+
+    async fn load(&self, runtime: Runtime, source: ModelSource) -> Result<(), ServeError> {
         let config = &self.0.config;
         let load_started = std::time::Instant::now();
         let session = SessionOptions {

@@ -4,7 +4,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use berth_serve::{AppState, ServeConfig, router};
+use berth_serve::{AppState, ModelName, ServeConfig, router};
 use common::{app, get, send};
 use serde_json::{Value, json};
 
@@ -146,4 +146,50 @@ async fn not_ready_is_503() {
         get(&app, "/v2/models/m").await.status,
         StatusCode::SERVICE_UNAVAILABLE
     );
+}
+
+fn named(name: &str) -> ServeConfig {
+    ServeConfig {
+        model_name: Some(ModelName::parse(name).unwrap()),
+        ..ServeConfig::default()
+    }
+}
+
+#[tokio::test]
+async fn the_configured_name_is_the_models_only_v2_name() {
+    let (app, _) = common::app_with("iris_logreg_nozipmap", named("iris")).await;
+    let metadata = get(&app, "/v2/models/iris").await;
+    assert_eq!(metadata.status, StatusCode::OK, "{}", metadata.body);
+    assert_eq!(metadata.json()["name"], "iris");
+    assert_eq!(
+        get(&app, "/v2/models/iris/versions/1").await.json()["name"],
+        "iris"
+    );
+    assert_eq!(
+        get(&app, "/v2/models/iris/ready").await.json(),
+        json!({"name": "iris", "ready": true})
+    );
+    let body = json!({
+        "inputs": [{"name": "features", "shape": [1, 4], "datatype": "FP32",
+                    "data": [6.7, 3.0, 5.2, 2.3]}],
+    });
+    let answer = infer(&app, "/v2/models/iris/infer", &body).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.json()["model_name"], "iris");
+    // The file's name is not the model's name any more: every v2 route says which one is.
+    for path in [
+        "/v2/models/iris_logreg_nozipmap",
+        "/v2/models/iris_logreg_nozipmap/ready",
+        "/v2/models/iris_logreg_nozipmap/versions/1/ready",
+    ] {
+        let answer = get(&app, path).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            answer.json(),
+            json!({"error": "unknown model 'iris_logreg_nozipmap': this server serves the model 'iris'"}),
+            "{path}"
+        );
+    }
+    let answer = infer(&app, "/v2/models/iris_logreg_nozipmap/infer", &body).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
 }

@@ -37,7 +37,7 @@ enum Command {
     /// or $MODEL_FILENAME in it when set; a directory given as MODEL is read the same way. With no
     /// model there (or several .onnx files and no MODEL_FILENAME), berth refuses to start and
     /// says what it found; the embedded Iris demo model is served only when asked for with
-    /// --demo.
+    /// --demo. KServe's arguments (--model_name, --model_dir, --http_port) are accepted.
     Serve(Box<serve::ServeArgs>),
     /// Exit 0 when the local server answers GET /ping with 200, 1 otherwise.
     ///

@@ -34,10 +34,11 @@ pub(crate) struct ServeArgs {
           help_heading = "Model")]
     demo: bool,
 
-    /// Directory holding the model when MODEL is not given (SageMaker's /opt/ml/model): its one
-    /// .onnx file is served, or MODEL_FILENAME.
+    /// Directory holding the model when MODEL is not given (SageMaker's /opt/ml/model; KServe
+    /// gives /mnt/models with --model_dir): its one .onnx file is served, or MODEL_FILENAME.
     #[arg(
         long = "model-dir",
+        visible_alias = "model_dir",
         env = "SM_MODEL_DIR",
         value_name = "SM_MODEL_DIR",
         default_value = "/opt/ml/model",
@@ -66,7 +67,7 @@ pub(crate) struct ServeArgs {
     host: String,
 
     /// Port to listen on [default: 8080, or SAGEMAKER_BIND_TO_PORT when set].
-    #[arg(long = "port", env = "PORT", value_name = "PORT",
+    #[arg(long = "port", visible_alias = "http_port", env = "PORT", value_name = "PORT",
           value_parser = clap::value_parser!(u16).range(1..), help_heading = "Network")]
     port: Option<u16>,
 
@@ -160,15 +161,20 @@ pub(crate) fn run(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
         library = %runtime.library_path().display(),
         "berth starting"
     );
-    tracing::info!(
-        model = %source.display_name(),
-        host = %args.host,
-        port,
-        config = %args.config,
-        "effective configuration"
-    );
+    let model_file = source.display_name();
+    let settings = args.config.to_string();
     let drain_timeout = args.config.shutdown_timeout;
     let state = AppState::new(args.config, runtime.version());
+    // Names the model now (MODEL_NAME, else the file's name); it loads once the server listens.
+    let loading = state.load_model(runtime, source);
+    tracing::info!(
+        model = %model_file,
+        model_name = state.model_name().unwrap_or_default(),
+        host = %args.host,
+        port,
+        config = %settings,
+        "effective configuration"
+    );
 
     let executor = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -188,10 +194,9 @@ pub(crate) fn run(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
 
         let (load_failed, load_failure) = oneshot::channel::<String>();
-        let loader = state.clone();
         tokio::spawn(async move {
             let started = std::time::Instant::now();
-            match loader.load_model(runtime, source).await {
+            match loading.await {
                 Ok(()) => tracing::info!(elapsed = ?started.elapsed(), "model loaded: ready"),
                 Err(error) => {
                     let _ = load_failed.send(error.to_string());

@@ -53,6 +53,7 @@ fn scrub_settings(command: &mut Command) {
         "SAGEMAKER_BIND_TO_PORT",
         "SM_MODEL_DIR",
         "MODEL_FILENAME",
+        "MODEL_NAME",
         "MAX_BODY_BYTES",
         "MAX_RECORDS",
         "MAX_QUEUED",
@@ -97,9 +98,14 @@ impl Server {
             .arg("serve")
             .args(args)
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .envs(envs.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+            .envs(envs.iter().copied());
+        Self::spawn(command, port)
+    }
+
+    /// Runs `command`, a complete `berth serve` command listening on `port` of 127.0.0.1, and
+    /// waits until it is ready.
+    fn spawn(mut command: Command, port: u16) -> Self {
+        command.stdout(Stdio::null()).stderr(Stdio::piped());
         let child = command.spawn().expect("berth starts");
         let server = Self { child, port };
         server.wait_ready();
@@ -988,6 +994,163 @@ fn version_and_help_read_well() {
     }
 }
 
+/// `berth serve` as KServe starts it from a ClusterServingRuntime (its own argument names), with
+/// the model downloaded into the model directory under its original file name beside other files.
+fn kserve_serve(name: &str, model_dir: &std::path::Path, port: u16) -> Command {
+    let mut command = berth();
+    command
+        .arg("serve")
+        .arg(format!("--model_name={name}"))
+        .arg(format!("--model_dir={}", model_dir.display()))
+        .arg(format!("--http_port={port}"))
+        .args(["--host", "127.0.0.1"]);
+    command
+}
+
+/// Runs `command` to its end, expecting a refusal to start; returns stderr.
+fn refused(mut command: Command) -> String {
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success(), "{stderr}");
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("listening"), "it must not bind: {stderr}");
+    stderr
+}
+
+#[test]
+fn kserve_arguments_serve_the_model_dirs_one_onnx_file_under_the_given_name() {
+    let fixture = "iris_logreg_nozipmap";
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("expected.json")).unwrap())
+            .unwrap();
+    let entry = &document["models"][fixture];
+    let dir = scratch_dir("kserve-model-dir");
+    let file = format!("{fixture}.onnx");
+    std::fs::copy(fixtures().join(&file), dir.join(&file)).unwrap();
+    std::fs::write(dir.join("README.txt"), "Iris, logistic regression\n").unwrap();
+    let port = free_port();
+    let server = Server::spawn(kserve_serve("iris", &dir, port), port);
+
+    let metadata = get_json(&server.url("/v2/models/iris"));
+    assert_eq!(metadata["name"], "iris");
+    assert_eq!(
+        metadata["inputs"],
+        serde_json::json!([{"name": "features", "datatype": "FP32", "shape": [-1, 4]}])
+    );
+    assert_eq!(
+        get_json(&server.url("/v2/models/iris/ready")),
+        serde_json::json!({"name": "iris", "ready": true})
+    );
+    let rows = &entry["check_inputs"]["features"];
+    let count = rows.as_array().unwrap().len();
+    let request = serde_json::json!({
+        "id": "kserve-1",
+        "inputs": [{"name": "features", "shape": [count, 4], "datatype": "FP32", "data": rows}],
+    });
+    let answer = post(
+        &server.url("/v2/models/iris/infer"),
+        "application/json",
+        request.to_string(),
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let json: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(json["model_name"], "iris");
+    assert_eq!(json["id"], "kserve-1");
+    let output = |name: &str| {
+        json["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == name)
+            .unwrap_or_else(|| panic!("no output {name}: {}", answer.body))
+            .clone()
+    };
+    let labels = output("label");
+    assert_eq!(labels["datatype"], "INT64");
+    assert_eq!(labels["data"], entry["expected"]["label"]);
+    let probabilities = output("probabilities");
+    assert_eq!(probabilities["shape"], serde_json::json!([count, 3]));
+    let want: Vec<f64> = entry["expected"]["probabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row.as_array().unwrap().iter().map(|p| p.as_f64().unwrap()))
+        .collect();
+    let got: Vec<f64> = probabilities["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_f64().unwrap())
+        .collect();
+    assert_eq!(got.len(), want.len(), "{}", answer.body);
+    for (got, want) in got.iter().zip(&want) {
+        assert!((got - want).abs() <= 1e-5, "{got} vs onnxruntime's {want}");
+    }
+
+    // The file's name is not the model's name: the v2 routes under it say which model is served.
+    for path in [
+        format!("/v2/models/{fixture}"),
+        format!("/v2/models/{fixture}/ready"),
+    ] {
+        let mut response = agent().get(&server.url(&path)).call().unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        let body = response.body_mut().read_to_string().unwrap();
+        assert_eq!(
+            body,
+            format!(
+                r#"{{"error":"unknown model '{fixture}': this server serves the model 'iris'"}}"#
+            )
+        );
+    }
+    let answer = post(
+        &server.url(&format!("/v2/models/{fixture}/infer")),
+        "application/json",
+        request.to_string(),
+    );
+    assert_eq!(answer.status, 404, "{}", answer.body);
+    drop(server);
+
+    // Two .onnx files and no MODEL_FILENAME: no guess.
+    std::fs::copy(
+        fixtures().join("iris_forest.onnx"),
+        dir.join("iris_forest.onnx"),
+    )
+    .unwrap();
+    let stderr = refused(kserve_serve("iris", &dir, free_port()));
+    assert!(
+        stderr.contains(&format!(
+            "error: cannot choose the model: {} (SM_MODEL_DIR) holds 2 .onnx files \
+             (iris_forest.onnx, {file}). Name the one to serve with MODEL_FILENAME",
+            dir.display()
+        )),
+        "{stderr}"
+    );
+    // An empty directory: the download did not happen.
+    let empty = scratch_dir("kserve-empty-model-dir");
+    let stderr = refused(kserve_serve("iris", &empty, free_port()));
+    assert!(
+        stderr.contains(&format!(
+            "error: no model to serve: {} (SM_MODEL_DIR) is empty.",
+            empty.display()
+        )),
+        "{stderr}"
+    );
+    // A name that is not one URL path segment.
+    let output = kserve_serve("iris/v2", &dir, free_port()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "invalid value 'iris/v2' for '--model-name <MODEL_NAME>': \"iris/v2\" holds '/'; \
+             expected a name that is one URL path segment"
+        ),
+        "{stderr}"
+    );
+    for dir in [dir, empty] {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
 #[test]
 fn a_real_kserve_v2_client_gets_onnxruntimes_answers() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -997,14 +1160,18 @@ fn a_real_kserve_v2_client_gets_onnxruntimes_answers() {
         "{} missing: run `make venv`",
         python.display()
     );
-    for model in [
-        "iris_forest",
-        "iris_mlp_nozipmap",
-        "two_inputs",
-        "string_category",
+    // (fixture, the model's name on the server when MODEL_NAME is given).
+    for (model, name) in [
+        ("iris_forest", Some("iris")),
+        ("iris_mlp_nozipmap", None),
+        ("two_inputs", None),
+        ("string_category", None),
     ] {
         let path = fixtures().join(format!("{model}.onnx"));
-        let server = Server::start(&[path.to_str().unwrap()], &[]);
+        let name_arg = name.map(|name| format!("--model_name={name}"));
+        let mut args = vec![path.to_str().unwrap()];
+        args.extend(name_arg.as_deref());
+        let server = Server::start(&args, &[]);
         let output = Command::new(&python)
             .arg(root.join("tests/kserve/tritonclient_check.py"))
             .args([
@@ -1013,6 +1180,7 @@ fn a_real_kserve_v2_client_gets_onnxruntimes_answers() {
                 "--model",
                 model,
             ])
+            .args(name.map(|name| ["--name", name]).into_iter().flatten())
             .arg("--expected")
             .arg(fixtures().join("expected.json"))
             .output()

@@ -8,12 +8,12 @@
 //! | `GET /v2/models/{name}[/versions/{v}]/ready` | 200 or 503 |
 //! | `POST /v2/models/{name}[/versions/{v}]/infer` | inference |
 //!
-//! The model's name is its file name without `.onnx`; its only version is `1`. Tensors travel as
-//! JSON (`data`, flat or nested, row-major) or with the binary tensor extension
-//! (`Inference-Header-Content-Length`, `binary_data_size`, `binary_data`), which is what
-//! `tritonclient` uses by default. Map outputs (scikit-learn's ZipMap) have no v2 datatype: they
-//! are returned as `BYTES`, one JSON object per row. Errors follow the protocol:
-//! `{"error": "message"}`.
+//! The model's name is `MODEL_NAME`, else its file name without `.onnx` ([`crate::ModelName`]);
+//! its only version is `1`. Tensors travel as JSON (`data`, flat or nested, row-major) or with
+//! the binary tensor extension (`Inference-Header-Content-Length`, `binary_data_size`,
+//! `binary_data`), which is what `tritonclient` uses by default. Map outputs (scikit-learn's
+//! ZipMap) have no v2 datatype: they are returned as `BYTES`, one JSON object per row. Errors
+//! follow the protocol: `{"error": "message"}`.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
@@ -58,14 +58,6 @@ impl IntoResponse for V2Error {
 
 pub(crate) type V2Result = Result<Response, V2Error>;
 
-/// The model's protocol name: its file name without `.onnx`.
-pub(crate) fn model_name(signature: &ModelSignature) -> &str {
-    signature
-        .name
-        .strip_suffix(".onnx")
-        .unwrap_or(&signature.name)
-}
-
 fn json_ok(value: &Value) -> Response {
     (
         StatusCode::OK,
@@ -95,22 +87,33 @@ pub(crate) async fn ready(State(state): State<AppState>) -> V2Result {
     }
 }
 
+/// Whether `name` (and `version`) is the model served; the protocol's error if not.
+fn check_name(state: &AppState, name: &str, version: Option<&str>) -> Result<(), ServeError> {
+    let served = state.model_name().ok_or(ServeError::NotReady)?;
+    if served != name {
+        return Err(ServeError::UnknownModel {
+            asked: name.to_owned(),
+            served: served.to_owned(),
+        });
+    }
+    if let Some(version) = version
+        && version != "1"
+    {
+        return Err(ServeError::NotFound(format!(
+            "version '{version}' of model '{name}' (its only version is 1)"
+        )));
+    }
+    Ok(())
+}
+
 /// The loaded model called `name` (and version `version`), or the protocol's error.
 fn find<'s>(
     state: &'s AppState,
     name: &str,
     version: Option<&str>,
 ) -> Result<&'s ModelSignature, V2Error> {
-    let signature = state.signature().ok_or(ServeError::NotReady)?;
-    if model_name(signature) != name {
-        return Err(ServeError::NotFound(format!("model '{name}'")).into());
-    }
-    if let Some(version) = version
-        && version != "1"
-    {
-        return Err(ServeError::NotFound(format!("version '{version}' of model '{name}'")).into());
-    }
-    Ok(signature)
+    check_name(state, name, version)?;
+    Ok(state.signature().ok_or(ServeError::NotReady)?)
 }
 
 fn dims(shape: &[Option<usize>]) -> Vec<i64> {
@@ -120,7 +123,7 @@ fn dims(shape: &[Option<usize>]) -> Vec<i64> {
         .collect()
 }
 
-fn metadata(signature: &ModelSignature) -> Value {
+fn metadata(name: &str, signature: &ModelSignature) -> Value {
     let inputs: Vec<Value> = signature
         .inputs
         .iter()
@@ -142,7 +145,7 @@ fn metadata(signature: &ModelSignature) -> Value {
         })
         .collect();
     json!({
-        "name": model_name(signature),
+        "name": name,
         "versions": ["1"],
         "platform": "onnxruntime_onnx",
         "inputs": inputs,
@@ -154,14 +157,17 @@ pub(crate) async fn model_metadata(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> V2Result {
-    Ok(json_ok(&metadata(find(&state, &name, None)?)))
+    Ok(json_ok(&metadata(&name, find(&state, &name, None)?)))
 }
 
 pub(crate) async fn model_metadata_versioned(
     State(state): State<AppState>,
     Path((name, version)): Path<(String, String)>,
 ) -> V2Result {
-    Ok(json_ok(&metadata(find(&state, &name, Some(&version))?)))
+    Ok(json_ok(&metadata(
+        &name,
+        find(&state, &name, Some(&version))?,
+    )))
 }
 
 pub(crate) async fn model_ready(
@@ -322,7 +328,7 @@ async fn run_infer(
         described.push(entry);
     }
     let mut answer = json!({
-        "model_name": model_name(signature),
+        "model_name": name,
         "model_version": "1",
         "outputs": described,
     });
