@@ -10,7 +10,7 @@
 //! | route | answer |
 //! |---|---|
 //! | `GET /ping`, `/live`, `/healthz`, `/health` | 200 while the process runs |
-//! | `GET /ready`, `/readyz` | 200 once the model is loaded and warmed up, 503 before |
+//! | `GET /ready`, `/readyz` | 200 once the model is loaded and warmed up, 503 before and once shutdown begins |
 //! | `POST /invocations`, `/predict` | predictions |
 //! | `GET /metadata` | the model's inputs and outputs, sha256, versions |
 //! | `GET /version` | berth's and ONNX Runtime's versions |

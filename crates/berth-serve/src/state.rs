@@ -1,7 +1,8 @@
 //! Shared state of the server: settings, the model's name and the model once it is loaded,
-//! versions.
+//! readiness, versions.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -28,9 +29,11 @@ pub(crate) struct App {
     /// The model's protocol name: `MODEL_NAME`, else named after the model when it is given to
     /// [`AppState::load_model`].
     model_name: OnceLock<ModelName>,
-    /// The model: empty until it is loaded and warmed up, which is exactly what readiness
-    /// reports.
+    /// The model: empty until it is loaded and warmed up.
     pub(crate) model: OnceLock<LoadedModel>,
+    /// Set once shutdown begins: from then on readiness fails, so that load balancers and
+    /// Kubernetes stop sending requests while the ones in flight finish.
+    shutting_down: AtomicBool,
     /// Feature and ID columns of tabular rows.
     pub(crate) columns: ColumnSelection,
     /// The ONNX Runtime release loaded, for `/version` and `/metadata`.
@@ -57,6 +60,7 @@ impl AppState {
             config,
             model_name,
             model: OnceLock::new(),
+            shutting_down: AtomicBool::new(false),
             metrics: Metrics::new(&onnxruntime_version),
             onnxruntime_version,
         }))
@@ -66,10 +70,36 @@ impl AppState {
         &self.0
     }
 
-    /// True once the model is loaded and its warm-up inference ran.
+    /// True once the model is loaded and its warm-up inference ran, until shutdown begins.
     #[must_use]
     pub fn is_ready(&self) -> bool {
-        self.0.model.get().is_some()
+        self.readiness() == Readiness::Ready
+    }
+
+    /// What the readiness routes report.
+    pub(crate) fn readiness(&self) -> Readiness {
+        if self.0.shutting_down.load(Ordering::Acquire) {
+            Readiness::ShuttingDown
+        } else if self.0.model.get().is_some() {
+            Readiness::Ready
+        } else {
+            Readiness::Loading
+        }
+    }
+
+    /// Readiness as a result: `Ok` when ready, else the error a readiness route answers with.
+    pub(crate) fn check_ready(&self) -> Result<(), ServeError> {
+        match self.readiness() {
+            Readiness::Ready => Ok(()),
+            Readiness::Loading => Err(ServeError::NotReady),
+            Readiness::ShuttingDown => Err(ServeError::ShuttingDown),
+        }
+    }
+
+    /// Marks the start of shutdown: readiness fails from now on.
+    pub(crate) fn begin_shutdown(&self) {
+        self.0.shutting_down.store(true, Ordering::Release);
+        self.0.metrics.not_ready();
     }
 
     /// The model's name in KServe's v2 protocol: `MODEL_NAME` when set, else the model file's
@@ -183,6 +213,17 @@ impl AppState {
     pub fn acquire_timeout(&self) -> Duration {
         self.0.config.acquire_timeout
     }
+}
+
+/// Whether the server takes predictions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Readiness {
+    /// The model is loading and warming up.
+    Loading,
+    /// The model is loaded and warmed up.
+    Ready,
+    /// Shutdown began: the requests in flight finish, no new connection is accepted.
+    ShuttingDown,
 }
 
 /// The input expectations of the settings, checked against the model.

@@ -482,14 +482,94 @@ fn serves_sm_model_dir_and_survives_hostile_input() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A connection that has sent all of a GET request's head but its last line break, so that the
+/// server waits for the rest: the request arrives whenever [`HeldProbe::send`] is called.
+struct HeldProbe {
+    path: &'static str,
+    stream: std::net::TcpStream,
+}
+
+impl HeldProbe {
+    fn open(port: u16, path: &'static str) -> Self {
+        use std::io::Write;
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: probe\r\n").unwrap();
+        Self { path, stream }
+    }
+
+    /// Ends the head; returns the status line, and the whole answer.
+    fn send(mut self) -> (String, String) {
+        use std::io::Write;
+        self.stream.write_all(b"\r\n").unwrap();
+        let mut answer = String::new();
+        // The server closes the connection after this answer: it is shutting down.
+        self.stream.read_to_string(&mut answer).unwrap();
+        let status = answer.lines().next().unwrap_or_default().to_owned();
+        (status, answer)
+    }
+}
+
 #[test]
 fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
     let model = fixtures().join("slow_square.onnx");
-    let mut server = Server::start(&[model.to_str().unwrap()], &[("LOG_FORMAT", "json")]);
+    let mut server = Server::start(
+        &[model.to_str().unwrap()],
+        &[("LOG_FORMAT", "json"), ("MODEL_NAME", "square")],
+    );
     let url = server.url("/invocations");
-    let in_flight = std::thread::spawn(move || post(&url, "application/json", "[2500]"));
+    // n = 5000 runs for a few seconds (n**3 multiply-adds): the drain lasts that long.
+    let in_flight = std::thread::spawn(move || post(&url, "application/json", "[5000]"));
     wait_for_requests_in_flight(&server, 1);
+    // Probes on connections opened before the signal, whose requests arrive during the drain.
+    let probes: Vec<HeldProbe> = [
+        "/ready",
+        "/readyz",
+        "/v2/health/ready",
+        "/v2/models/square/ready",
+        "/ping",
+        "/v2/health/live",
+    ]
+    .into_iter()
+    .map(|path| HeldProbe::open(server.port, path))
+    .collect();
+    // Connections are accepted in order: once a later one is answered, the probes' are open.
+    assert_eq!(
+        agent().get(&server.url("/ping")).call().unwrap().status(),
+        200
+    );
     server.terminate();
+    // The listener closes once shutdown has begun.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", server.port)).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "still accepting 10 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    for probe in probes {
+        let path = probe.path;
+        let (status, answer) = probe.send();
+        if path == "/ping" || path == "/v2/health/live" {
+            assert_eq!(status, "HTTP/1.1 200 OK", "{path}: {answer}");
+        } else {
+            assert_eq!(
+                status, "HTTP/1.1 503 Service Unavailable",
+                "{path}: {answer}"
+            );
+            assert!(
+                answer.contains("the server is shutting down"),
+                "{path}: {answer}"
+            );
+        }
+    }
+    assert!(
+        !in_flight.is_finished(),
+        "the request finished before the probes were answered: nothing was in flight"
+    );
     let answer = in_flight.join().unwrap();
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert!(

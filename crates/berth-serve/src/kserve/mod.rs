@@ -3,9 +3,10 @@
 //! | route | answer |
 //! |---|---|
 //! | `GET /v2` | server metadata |
-//! | `GET /v2/health/live`, `/v2/health/ready` | 200, or 503 before the model is ready |
+//! | `GET /v2/health/live` | 200 while the process runs |
+//! | `GET /v2/health/ready` | 200, or 503 while the model loads and once shutdown begins |
 //! | `GET /v2/models/{name}[/versions/{v}]` | model metadata: inputs and outputs with datatypes and shapes |
-//! | `GET /v2/models/{name}[/versions/{v}]/ready` | 200 or 503 |
+//! | `GET /v2/models/{name}[/versions/{v}]/ready` | 200, or 503 as `/v2/health/ready` |
 //! | `POST /v2/models/{name}[/versions/{v}]/infer` | inference |
 //!
 //! The model's name is `MODEL_NAME`, else its file name without `.onnx` ([`crate::ModelName`]);
@@ -80,11 +81,8 @@ pub(crate) async fn live() -> Response {
 }
 
 pub(crate) async fn ready(State(state): State<AppState>) -> V2Result {
-    if state.is_ready() {
-        Ok(json_ok(&json!({"ready": true})))
-    } else {
-        Err(ServeError::NotReady.into())
-    }
+    state.check_ready()?;
+    Ok(json_ok(&json!({"ready": true})))
 }
 
 /// Whether `name` (and `version`) is the model served; the protocol's error if not.
@@ -174,15 +172,20 @@ pub(crate) async fn model_ready(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> V2Result {
-    find(&state, &name, None)?;
-    Ok(json_ok(&json!({"name": name, "ready": true})))
+    model_readiness(&state, &name, None)
 }
 
 pub(crate) async fn model_ready_versioned(
     State(state): State<AppState>,
     Path((name, version)): Path<(String, String)>,
 ) -> V2Result {
-    find(&state, &name, Some(&version))?;
+    model_readiness(&state, &name, Some(&version))
+}
+
+/// The model's readiness: the server's, for the model served; 404 for any other.
+fn model_readiness(state: &AppState, name: &str, version: Option<&str>) -> V2Result {
+    check_name(state, name, version)?;
+    state.check_ready()?;
     Ok(json_ok(&json!({"name": name, "ready": true})))
 }
 
