@@ -4,11 +4,12 @@
 Usage: tritonclient_check.py --url 127.0.0.1:PORT --model FIXTURE [--name NAME] --expected expected.json
 
 FIXTURE is the fixture model served; NAME its name on the server (MODEL_NAME), FIXTURE when not
-given. Checks server and model liveness/readiness (under another name than NAME the model is
-not ready), model metadata against the fixture's description, then runs the fixture's check
-rows twice, with the binary tensor extension and with plain JSON, and compares every output with
-onnxruntime's expected values (integers and strings exactly, floats within 1e-5; ZipMap rows
-come back as BYTES holding one JSON object per row), the answer's model name included.
+given. Checks server and model liveness/readiness, the model repository index (the one model,
+READY, under NAME; under another name the model is not ready), model metadata against the
+fixture's description, then runs the fixture's check rows twice, with the binary tensor
+extension and with plain JSON, and compares every output with onnxruntime's expected values
+(integers and strings exactly, floats within 1e-5; ZipMap rows come back as BYTES holding one
+JSON object per row), the answer's model name included.
 Exits 0 when everything matches, 1 with the first difference otherwise.
 """
 from __future__ import annotations
@@ -52,6 +53,9 @@ def main() -> int:
         fail(f"the model is ready under its file's name {args.model!r} too, not only as {served!r}")
     if client.get_server_metadata()["name"] != "berth":
         fail("server metadata does not name berth")
+    index = client.get_model_repository_index()
+    if index != [{"name": served, "version": "1", "state": "READY", "reason": ""}]:
+        fail(f"repository index {index}")
     metadata = client.get_model_metadata(served)
     if metadata["name"] != served:
         fail(f"metadata names {metadata['name']!r}, not {served!r}")

@@ -83,6 +83,11 @@ fn route_table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/v2/models/{name}/versions/{version}/infer",
             post(kserve::infer_versioned),
         ),
+        (
+            Method::POST,
+            "/v2/repository/index",
+            post(kserve::repository_index),
+        ),
     ]
 }
 

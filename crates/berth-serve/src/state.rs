@@ -119,7 +119,8 @@ impl AppState {
     /// inference, then marks the server ready.
     ///
     /// The model is named at once, when this is called, not when the returned future first runs:
-    /// the name is known (to the start-up log, to the v2 routes) while the model loads.
+    /// the name is known (to the start-up log, to the v2 routes, to the repository index) while
+    /// the model loads.
     ///
     /// # Errors
     /// [`ServeError::ModelLoad`] when the model cannot be loaded, [`ServeError::InvalidSetting`]

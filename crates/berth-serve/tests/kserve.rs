@@ -155,6 +155,16 @@ fn named(name: &str) -> ServeConfig {
     }
 }
 
+async fn index(app: &axum::Router, body: &'static str) -> common::Answer {
+    send(
+        app,
+        Request::post("/v2/repository/index")
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn the_configured_name_is_the_models_only_v2_name() {
     let (app, _) = common::app_with("iris_logreg_nozipmap", named("iris")).await;
@@ -192,4 +202,65 @@ async fn the_configured_name_is_the_models_only_v2_name() {
     }
     let answer = infer(&app, "/v2/models/iris_logreg_nozipmap/infer", &body).await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        index(&app, "").await.json(),
+        json!([{"name": "iris", "version": "1", "state": "READY", "reason": ""}])
+    );
+}
+
+#[tokio::test]
+async fn the_repository_index_lists_the_one_model_with_its_state() {
+    let app = app("iris_logreg_nozipmap").await;
+    let ready =
+        json!([{"name": "iris_logreg_nozipmap", "version": "1", "state": "READY", "reason": ""}]);
+    for body in ["", "{}", r#"{"ready": true}"#, r#"{"ready": false}"#] {
+        let answer = index(&app, body).await;
+        assert_eq!(answer.status, StatusCode::OK, "{body}: {}", answer.body);
+        assert_eq!(answer.json(), ready, "{body}");
+    }
+    for (body, message) in [
+        ("{", "malformed JSON"),
+        ("[]", "is an array, not a JSON object"),
+        (
+            r#"{"ready": "true"}"#,
+            "\"ready\" is a string, not true or false",
+        ),
+    ] {
+        let answer = index(&app, body).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{body}");
+        let error = answer.json()["error"].as_str().unwrap().to_owned();
+        assert!(error.contains(message), "{body}: {error}");
+        assert!(
+            error.ends_with("expected an empty body or a JSON object such as {\"ready\": true}"),
+            "{body}: {error}"
+        );
+    }
+    let answer = send(
+        &app,
+        Request::get("/v2/repository/index")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
+
+    // While the model loads, it is listed as loading, and not among the ready ones.
+    let loading = router(AppState::new(named("iris"), "test"));
+    assert_eq!(
+        index(&loading, "").await.json(),
+        json!([{"name": "iris", "version": "1", "state": "LOADING", "reason": "the model is loading"}])
+    );
+    assert_eq!(
+        index(&loading, r#"{"ready": true}"#).await.json(),
+        json!([])
+    );
+    // A name but no model yet: the name's routes answer 503, any other name 404.
+    assert_eq!(
+        get(&loading, "/v2/models/iris").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        get(&loading, "/v2/models/other/ready").await.status,
+        StatusCode::NOT_FOUND
+    );
 }

@@ -1188,6 +1188,12 @@ fn kserve_arguments_serve_the_model_dirs_one_onnx_file_under_the_given_name() {
         request.to_string(),
     );
     assert_eq!(answer.status, 404, "{}", answer.body);
+    let index = post(&server.url("/v2/repository/index"), "application/json", "");
+    assert_eq!(index.status, 200, "{}", index.body);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&index.body).unwrap(),
+        serde_json::json!([{"name": "iris", "version": "1", "state": "READY", "reason": ""}])
+    );
     drop(server);
 
     // Two .onnx files and no MODEL_FILENAME: no guess.

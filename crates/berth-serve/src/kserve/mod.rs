@@ -8,6 +8,7 @@
 //! | `GET /v2/models/{name}[/versions/{v}]` | model metadata: inputs and outputs with datatypes and shapes |
 //! | `GET /v2/models/{name}[/versions/{v}]/ready` | 200, or 503 as `/v2/health/ready` |
 //! | `POST /v2/models/{name}[/versions/{v}]/infer` | inference |
+//! | `POST /v2/repository/index` | the model repository's index: the one model served, with its state |
 //!
 //! The model's name is `MODEL_NAME`, else its file name without `.onnx` ([`crate::ModelName`]);
 //! its only version is `1`. Tensors travel as JSON (`data`, flat or nested, row-major) or with
@@ -15,6 +16,8 @@
 //! `binary_data`), which is what `tritonclient` uses by default. Map outputs (scikit-learn's
 //! ZipMap) have no v2 datatype: they are returned as `BYTES`, one JSON object per row. Errors
 //! follow the protocol: `{"error": "message"}`.
+
+mod repository;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
@@ -30,6 +33,8 @@ use crate::codec::{scalar, v2};
 use crate::config::MissingValues;
 use crate::infer::infer as run_model;
 use crate::{AppState, ServeError};
+
+pub(crate) use repository::index as repository_index;
 
 /// The header that splits a binary-extension body into its JSON part and its tensor bytes.
 const HEADER_LENGTH: &str = "inference-header-content-length";
