@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Talk to a running berth with a real KServe v2 client (tritonclient) and check its answers.
 
-Usage: tritonclient_check.py --url 127.0.0.1:PORT --model NAME --expected expected.json
+Usage: tritonclient_check.py --url 127.0.0.1:PORT --model FIXTURE [--name NAME] --expected expected.json
 
-Checks server and model liveness/readiness, model metadata against the fixture's description,
-then runs the fixture's check rows twice, with the binary tensor extension and with plain JSON,
-and compares every output with onnxruntime's expected values (integers and strings exactly,
-floats within 1e-5; ZipMap rows come back as BYTES holding one JSON object per row).
+FIXTURE is the fixture model served; NAME its name on the server (MODEL_NAME), FIXTURE when not
+given. Checks server and model liveness/readiness, the model repository index (the one model,
+READY, under NAME; under another name the model is not ready), model metadata against the
+fixture's description, then runs the fixture's check rows twice, with the binary tensor
+extension and with plain JSON, and compares every output with onnxruntime's expected values
+(integers and strings exactly, floats within 1e-5; ZipMap rows come back as BYTES holding one
+JSON object per row), the answer's model name included.
 Exits 0 when everything matches, 1 with the first difference otherwise.
 """
 from __future__ import annotations
@@ -36,17 +39,26 @@ def close(got, want, what: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", required=True)
-    parser.add_argument("--model", required=True)
+    parser.add_argument("--model", required=True, help="the fixture served")
+    parser.add_argument("--name", help="the model's name on the server (default: --model)")
     parser.add_argument("--expected", required=True)
     args = parser.parse_args()
     entry = json.load(open(args.expected))["models"][args.model]
+    served = args.name or args.model
 
     client = httpclient.InferenceServerClient(url=args.url, network_timeout=30.0)
-    if not (client.is_server_live() and client.is_server_ready() and client.is_model_ready(args.model)):
+    if not (client.is_server_live() and client.is_server_ready() and client.is_model_ready(served)):
         fail("server or model not live/ready")
+    if served != args.model and client.is_model_ready(args.model):
+        fail(f"the model is ready under its file's name {args.model!r} too, not only as {served!r}")
     if client.get_server_metadata()["name"] != "berth":
         fail("server metadata does not name berth")
-    metadata = client.get_model_metadata(args.model)
+    index = client.get_model_repository_index()
+    if index != [{"name": served, "version": "1", "state": "READY", "reason": ""}]:
+        fail(f"repository index {index}")
+    metadata = client.get_model_metadata(served)
+    if metadata["name"] != served:
+        fail(f"metadata names {metadata['name']!r}, not {served!r}")
     names = [i["name"] for i in metadata["inputs"]]
     if names != [i["name"] for i in entry["inputs"]]:
         fail(f"metadata inputs {names} != {entry['inputs']}")
@@ -62,9 +74,11 @@ def main() -> int:
             tensor.set_data_from_numpy(array, binary_data=binary)
             inputs.append(tensor)
         outputs = [httpclient.InferRequestedOutput(o["name"], binary_data=binary) for o in metadata["outputs"]]
-        result = client.infer(args.model, inputs, outputs=outputs, request_id="check-1")
+        result = client.infer(served, inputs, outputs=outputs, request_id="check-1")
         if result.get_response()["id"] != "check-1":
             fail("request id not echoed")
+        if result.get_response()["model_name"] != served:
+            fail(f"the answer names {result.get_response()['model_name']!r}, not {served!r}")
         mode = "binary" if binary else "json"
         for output in metadata["outputs"]:
             name = output["name"]
@@ -88,7 +102,7 @@ def main() -> int:
                     fail(f"{what}: {got.ravel().tolist()} vs {want}")
             else:
                 close(got, want, what)
-        print(f"PASS: {args.model} via tritonclient ({mode}): {len(metadata['outputs'])} outputs match onnxruntime")
+        print(f"PASS: {args.model} as {served} via tritonclient ({mode}): {len(metadata['outputs'])} outputs match onnxruntime")
     return 0
 
 

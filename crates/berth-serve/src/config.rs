@@ -10,6 +10,8 @@ use std::time::Duration;
 use berth_engine::ElementType;
 use clap::{Args, ValueEnum};
 
+use crate::model_name::ModelName;
+
 /// Every default of the settings, named once: clap's defaults and [`ServeConfig::default`] both
 /// read these (a test checks that they agree).
 pub mod defaults {
@@ -63,6 +65,12 @@ pub mod defaults {
 /// Settings of `berth serve` that belong to the HTTP server and the inference pool.
 #[derive(Debug, Clone, Args)]
 pub struct ServeConfig {
+    /// The model's name in KServe's v2 protocol (`/v2/models/NAME`) [default: the model file's
+    /// name without `.onnx`].
+    #[arg(long = "model-name", visible_alias = "model_name", env = "MODEL_NAME", value_name = "MODEL_NAME",
+          value_parser = ModelName::parse, help_heading = "Model")]
+    pub model_name: Option<ModelName>,
+
     /// Largest request body accepted, in bytes; larger bodies get 413.
     #[arg(long = "max-body-bytes", env = "MAX_BODY_BYTES", value_name = "MAX_BODY_BYTES", default_value_t = defaults::MAX_BODY_BYTES,
           value_parser = clap::value_parser!(u64).range(1..), help_heading = "Limits")]
@@ -404,6 +412,7 @@ impl Default for ServeConfig {
             value.unwrap_or_else(|e| panic!("the default of {what} does not parse: {e}"))
         };
         Self {
+            model_name: None,
             max_body_bytes: defaults::MAX_BODY_BYTES,
             max_records: defaults::MAX_RECORDS,
             max_queued: defaults::MAX_QUEUED,
@@ -448,7 +457,7 @@ impl fmt::Display for ServeConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "MAX_BODY_BYTES={} MAX_RECORDS={} MAX_QUEUED={} ACQUIRE_TIMEOUT={:?} \
+            "MODEL_NAME={:?} MAX_BODY_BYTES={} MAX_RECORDS={} MAX_QUEUED={} ACQUIRE_TIMEOUT={:?} \
              SHUTDOWN_TIMEOUT={:?} HEADER_READ_TIMEOUT={:?} BODY_READ_TIMEOUT={:?} \
              MAX_CONNECTIONS={} INFERENCE_WORKERS={} BATCH_MAX_ROWS={} ORT_INTRA_OP_THREADS={} \
              ORT_INTER_OP_THREADS={} ORT_GRAPH_OPTIMIZATION={:?} RESPONSE_OUTPUTS={:?} \
@@ -456,6 +465,7 @@ impl fmt::Display for ServeConfig {
              TABULAR_ID_COLUMNS={:?} TABULAR_FEATURE_COLUMNS={:?} ONNX_OUTPUT_NAME={:?} \
              ONNX_OUTPUT_MAP_JSON={:?} RETURN_PREDICTIONS_ONLY={} JSON_OUTPUT_KEY={:?} \
              TABULAR_DTYPE={:?} ONNX_INPUT_DTYPE_MAP_JSON={:?} ONNX_INPUT_NAME={:?}",
+            self.model_name.as_ref().map(ModelName::as_str),
             self.max_body_bytes,
             self.max_records,
             self.max_queued,

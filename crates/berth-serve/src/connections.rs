@@ -18,8 +18,10 @@
 //! fewer 1-row requests per second on this server; the watchdog costs two atomic operations per
 //! request and closes a late connection within a quarter of the timeout after it runs out.
 //!
-//! At shutdown the listener closes at once; each connection finishes the request it is answering
-//! and closes, for at most `SHUTDOWN_TIMEOUT`. Requests still unanswered then are dropped and
+//! At shutdown readiness fails at once (`/ready`, `/v2/health/ready` and the model's v2 readiness
+//! answer 503 `shutting_down` to any request that still arrives on an open connection), so that a
+//! probe never reads "ready" from a server that is going away; the listener closes at once; each
+//! connection finishes the request it is answering and closes, for at most `SHUTDOWN_TIMEOUT`. Requests still unanswered then are dropped and
 //! reported ([`ServeError::RequestsDropped`]).
 
 use std::future::Future;
@@ -141,6 +143,7 @@ pub(crate) async fn serve(
         }
     }
 
+    state.begin_shutdown();
     drop(listener);
     watching.abort();
     tracing::info!("shutting down: finishing in-flight requests");

@@ -66,6 +66,14 @@ pub enum ServeError {
     /// No route for the path.
     #[error("no route for {0}")]
     NotFound(String),
+    /// A v2 route names a model other than the one served.
+    #[error("unknown model '{asked}': this server serves the model '{served}'")]
+    UnknownModel {
+        /// The name in the request's path.
+        asked: String,
+        /// The name of the model served.
+        served: String,
+    },
     /// The route exists, but not for this method.
     #[error("method {method} not allowed on {path}")]
     MethodNotAllowed {
@@ -150,7 +158,7 @@ impl ServeError {
             Self::NonFiniteOutput { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::NotAcceptable(_) | Self::Unrepresentable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::NotFound(_) | Self::UnknownModel { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotReady | Self::Overloaded | Self::ShuttingDown => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -177,7 +185,7 @@ impl ServeError {
             Self::NonFiniteOutput { .. } => "non_finite_output",
             Self::NotAcceptable(_) | Self::Unrepresentable(_) => "not_acceptable",
             Self::RequestTimeout { .. } => "request_timeout",
-            Self::NotFound(_) => "not_found",
+            Self::NotFound(_) | Self::UnknownModel { .. } => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::NotReady => "model_not_ready",
             Self::Overloaded => "overloaded",
@@ -224,6 +232,7 @@ impl ServeError {
             | Self::NonFiniteOutput { .. }
             | Self::RequestTimeout { .. }
             | Self::NotFound(_)
+            | Self::UnknownModel { .. }
             | Self::MethodNotAllowed { .. }
             | Self::NotReady
             | Self::Overloaded

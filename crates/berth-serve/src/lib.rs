@@ -10,7 +10,7 @@
 //! | route | answer |
 //! |---|---|
 //! | `GET /ping`, `/live`, `/healthz`, `/health` | 200 while the process runs |
-//! | `GET /ready`, `/readyz` | 200 once the model is loaded and warmed up, 503 before |
+//! | `GET /ready`, `/readyz` | 200 once the model is loaded and warmed up, 503 before and once shutdown begins |
 //! | `POST /invocations`, `/predict` | predictions |
 //! | `GET /metadata` | the model's inputs and outputs, sha256, versions |
 //! | `GET /version` | berth's and ONNX Runtime's versions |
@@ -26,6 +26,7 @@ mod error;
 mod infer;
 mod kserve;
 mod metrics;
+mod model_name;
 mod negotiate;
 mod routes;
 mod state;
@@ -40,6 +41,7 @@ pub use config::{
     ResponseFormat, ResponseOutputs, ServeConfig, parse_duration,
 };
 pub use error::ServeError;
+pub use model_name::ModelName;
 pub use routes::{openapi_json, route_list, router};
 pub use state::AppState;
 

@@ -11,7 +11,7 @@
 //! | `berth_inference_queue_depth` | gauge | |
 //! | `berth_model_load_seconds` | gauge | |
 //! | `berth_model_warmup_seconds` | gauge | |
-//! | `berth_model_ready` | gauge (0 or 1) | |
+//! | `berth_model_ready` | gauge (0 or 1: 0 again once shutdown begins) | |
 //! | `berth_build_info` | info | `version`, `onnxruntime` |
 //!
 //! `berth_inference_batch_rows` observes every ONNX Runtime run that answers requests, with its
@@ -159,7 +159,7 @@ impl Metrics {
         let ready = Gauge::default();
         registry.register(
             "model_ready",
-            "1 once the model is loaded and warmed up",
+            "1 once the model is loaded and warmed up, 0 again once shutdown begins",
             ready.clone(),
         );
         registry.register(
@@ -192,6 +192,11 @@ impl Metrics {
         self.model_load_seconds.set(seconds);
         self.model_warmup_seconds.set(warm_up_seconds);
         self.ready.set(1);
+    }
+
+    /// Shutdown began: the server is no longer ready.
+    pub(crate) fn not_ready(&self) {
+        self.ready.set(0);
     }
 
     /// One request answered by the inference pool: its time there (queue wait and run) and its

@@ -83,6 +83,11 @@ fn route_table() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
             "/v2/models/{name}/versions/{version}/infer",
             post(kserve::infer_versioned),
         ),
+        (
+            Method::POST,
+            "/v2/repository/index",
+            post(kserve::repository_index),
+        ),
     ]
 }
 
@@ -209,12 +214,9 @@ async fn live() -> Response {
     json_response(StatusCode::OK, &json!({"status": "alive"}))
 }
 
-async fn ready(State(state): State<AppState>) -> Response {
-    if state.is_ready() {
-        json_response(StatusCode::OK, &json!({"status": "ready"}))
-    } else {
-        ServeError::NotReady.into_response()
-    }
+async fn ready(State(state): State<AppState>) -> Result<Response, ServeError> {
+    state.check_ready()?;
+    Ok(json_response(StatusCode::OK, &json!({"status": "ready"})))
 }
 
 async fn metadata(State(state): State<AppState>) -> Result<Response, ServeError> {
@@ -418,5 +420,59 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn once_shutdown_begins_readiness_says_so_and_liveness_stays() {
+        let config = ServeConfig {
+            model_name: Some(crate::ModelName::parse("m").unwrap()),
+            ..ServeConfig::default()
+        };
+        let state = AppState::new(config, "test");
+        let app = router(state.clone());
+        let answer = |path: &'static str| {
+            let app = app.clone();
+            async move {
+                let response = app
+                    .oneshot(Request::get(path).body(Body::empty()).unwrap())
+                    .await
+                    .unwrap();
+                let status = response.status();
+                let body = response.into_body().collect().await.unwrap().to_bytes();
+                (status, String::from_utf8_lossy(&body).into_owned())
+            }
+        };
+        let readiness = [
+            "/ready",
+            "/readyz",
+            "/v2/health/ready",
+            "/v2/models/m/ready",
+        ];
+        // Loading: not ready yet.
+        for path in readiness {
+            let (status, body) = answer(path).await;
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{path}");
+            assert!(
+                body.contains("the model is not ready yet"),
+                "{path}: {body}"
+            );
+        }
+        state.begin_shutdown();
+        for path in readiness {
+            let (status, body) = answer(path).await;
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{path}");
+            assert!(
+                body.contains("the server is shutting down"),
+                "{path}: {body}"
+            );
+        }
+        let (_, body) = answer("/ready").await;
+        assert_eq!(
+            body,
+            r#"{"error":{"code":"shutting_down","message":"the server is shutting down"}}"#
+        );
+        for path in ["/ping", "/v2/health/live"] {
+            assert_eq!(answer(path).await.0, StatusCode::OK, "{path}");
+        }
     }
 }

@@ -1,5 +1,8 @@
-//! Shared state of the server: settings, the model once it is loaded, versions.
+//! Shared state of the server: settings, the model's name and the model once it is loaded,
+//! readiness, versions.
 
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -12,7 +15,7 @@ use crate::codec::Layout;
 use crate::codec::encode::ResponsePlan;
 use crate::config::{ColumnSelection, MissingValues};
 use crate::metrics::Metrics;
-use crate::{ServeConfig, ServeError};
+use crate::{ModelName, ServeConfig, ServeError};
 
 /// What every handler shares, cheap to clone.
 #[derive(Debug, Clone)]
@@ -23,9 +26,14 @@ pub struct AppState(Arc<App>);
 pub(crate) struct App {
     /// Settings, fixed at start-up.
     pub(crate) config: ServeConfig,
-    /// The model: empty until it is loaded and warmed up, which is exactly what readiness
-    /// reports.
+    /// The model's protocol name: `MODEL_NAME`, else named after the model when it is given to
+    /// [`AppState::load_model`].
+    model_name: OnceLock<ModelName>,
+    /// The model: empty until it is loaded and warmed up.
     pub(crate) model: OnceLock<LoadedModel>,
+    /// Set once shutdown begins: from then on readiness fails, so that load balancers and
+    /// Kubernetes stop sending requests while the ones in flight finish.
+    shutting_down: AtomicBool,
     /// Feature and ID columns of tabular rows.
     pub(crate) columns: ColumnSelection,
     /// The ONNX Runtime release loaded, for `/version` and `/metadata`.
@@ -43,10 +51,16 @@ impl AppState {
             features: config.tabular_feature_columns.clone(),
             ids: config.tabular_id_columns.clone(),
         };
+        let model_name = OnceLock::new();
+        if let Some(name) = &config.model_name {
+            let _ = model_name.set(name.clone());
+        }
         Self(Arc::new(App {
             columns,
             config,
+            model_name,
             model: OnceLock::new(),
+            shutting_down: AtomicBool::new(false),
             metrics: Metrics::new(&onnxruntime_version),
             onnxruntime_version,
         }))
@@ -56,10 +70,43 @@ impl AppState {
         &self.0
     }
 
-    /// True once the model is loaded and its warm-up inference ran.
+    /// True once the model is loaded and its warm-up inference ran, until shutdown begins.
     #[must_use]
     pub fn is_ready(&self) -> bool {
-        self.0.model.get().is_some()
+        self.readiness() == Readiness::Ready
+    }
+
+    /// What the readiness routes report.
+    pub(crate) fn readiness(&self) -> Readiness {
+        if self.0.shutting_down.load(Ordering::Acquire) {
+            Readiness::ShuttingDown
+        } else if self.0.model.get().is_some() {
+            Readiness::Ready
+        } else {
+            Readiness::Loading
+        }
+    }
+
+    /// Readiness as a result: `Ok` when ready, else the error a readiness route answers with.
+    pub(crate) fn check_ready(&self) -> Result<(), ServeError> {
+        match self.readiness() {
+            Readiness::Ready => Ok(()),
+            Readiness::Loading => Err(ServeError::NotReady),
+            Readiness::ShuttingDown => Err(ServeError::ShuttingDown),
+        }
+    }
+
+    /// Marks the start of shutdown: readiness fails from now on.
+    pub(crate) fn begin_shutdown(&self) {
+        self.0.shutting_down.store(true, Ordering::Release);
+        self.0.metrics.not_ready();
+    }
+
+    /// The model's name in KServe's v2 protocol: `MODEL_NAME` when set, else the model file's
+    /// name without `.onnx` once the model is given to [`AppState::load_model`].
+    #[must_use]
+    pub fn model_name(&self) -> Option<&str> {
+        self.0.model_name.get().map(ModelName::as_str)
     }
 
     /// The model's signature, once loaded.
@@ -71,6 +118,10 @@ impl AppState {
     /// Loads the model into the inference pool (on a blocking thread), runs one warm-up
     /// inference, then marks the server ready.
     ///
+    /// The model is named at once, when this is called, not when the returned future first runs:
+    /// the name is known (to the start-up log, to the v2 routes, to the repository index) while
+    /// the model loads.
+    ///
     /// # Errors
     /// [`ServeError::ModelLoad`] when the model cannot be loaded, [`ServeError::InvalidSetting`]
     /// when an output setting names an output the model lacks or `FEATURE_NAMES` does not fit
@@ -78,11 +129,27 @@ impl AppState {
     /// for a row changes with the other rows of its batch (the pool's probe);
     /// [`ServeError::WarmUp`] when the warm-up inference fails. A warm-up that the model refuses
     /// as a client error (some models reject all-zero inputs) is logged, not fatal.
-    pub async fn load_model(
+    pub fn load_model(
         &self,
         runtime: Runtime,
         source: ModelSource,
-    ) -> Result<(), ServeError> {
+    ) -> impl Future<Output = Result<(), ServeError>> + Send + 'static {
+        self.0.model_name.get_or_init(|| {
+            let name = ModelName::of_source(&source);
+            if let Some(problem) = name.problem() {
+                tracing::warn!(
+                    %problem,
+                    "the model's file name is not a safe v2 model name: v2 clients must \
+                     percent-encode it; set MODEL_NAME to serve it under another name"
+                );
+            }
+            name
+        });
+        let state = self.clone();
+        async move { state.load(runtime, source).await }
+    }
+
+    async fn load(&self, runtime: Runtime, source: ModelSource) -> Result<(), ServeError> {
         let config = &self.0.config;
         let load_started = std::time::Instant::now();
         let session = SessionOptions {
@@ -147,6 +214,17 @@ impl AppState {
     pub fn acquire_timeout(&self) -> Duration {
         self.0.config.acquire_timeout
     }
+}
+
+/// Whether the server takes predictions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Readiness {
+    /// The model is loading and warming up.
+    Loading,
+    /// The model is loaded and warmed up.
+    Ready,
+    /// Shutdown began: the requests in flight finish, no new connection is accepted.
+    ShuttingDown,
 }
 
 /// The input expectations of the settings, checked against the model.

@@ -4,7 +4,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use berth_serve::{AppState, ServeConfig, router};
+use berth_serve::{AppState, ModelName, ServeConfig, router};
 use common::{app, get, send};
 use serde_json::{Value, json};
 
@@ -145,5 +145,122 @@ async fn not_ready_is_503() {
     assert_eq!(
         get(&app, "/v2/models/m").await.status,
         StatusCode::SERVICE_UNAVAILABLE
+    );
+}
+
+fn named(name: &str) -> ServeConfig {
+    ServeConfig {
+        model_name: Some(ModelName::parse(name).unwrap()),
+        ..ServeConfig::default()
+    }
+}
+
+async fn index(app: &axum::Router, body: &'static str) -> common::Answer {
+    send(
+        app,
+        Request::post("/v2/repository/index")
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_configured_name_is_the_models_only_v2_name() {
+    let (app, _) = common::app_with("iris_logreg_nozipmap", named("iris")).await;
+    let metadata = get(&app, "/v2/models/iris").await;
+    assert_eq!(metadata.status, StatusCode::OK, "{}", metadata.body);
+    assert_eq!(metadata.json()["name"], "iris");
+    assert_eq!(
+        get(&app, "/v2/models/iris/versions/1").await.json()["name"],
+        "iris"
+    );
+    assert_eq!(
+        get(&app, "/v2/models/iris/ready").await.json(),
+        json!({"name": "iris", "ready": true})
+    );
+    let body = json!({
+        "inputs": [{"name": "features", "shape": [1, 4], "datatype": "FP32",
+                    "data": [6.7, 3.0, 5.2, 2.3]}],
+    });
+    let answer = infer(&app, "/v2/models/iris/infer", &body).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+    assert_eq!(answer.json()["model_name"], "iris");
+    // The file's name is not the model's name any more: every v2 route says which one is.
+    for path in [
+        "/v2/models/iris_logreg_nozipmap",
+        "/v2/models/iris_logreg_nozipmap/ready",
+        "/v2/models/iris_logreg_nozipmap/versions/1/ready",
+    ] {
+        let answer = get(&app, path).await;
+        assert_eq!(answer.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            answer.json(),
+            json!({"error": "unknown model 'iris_logreg_nozipmap': this server serves the model 'iris'"}),
+            "{path}"
+        );
+    }
+    let answer = infer(&app, "/v2/models/iris_logreg_nozipmap/infer", &body).await;
+    assert_eq!(answer.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        index(&app, "").await.json(),
+        json!([{"name": "iris", "version": "1", "state": "READY", "reason": ""}])
+    );
+}
+
+#[tokio::test]
+async fn the_repository_index_lists_the_one_model_with_its_state() {
+    let app = app("iris_logreg_nozipmap").await;
+    let ready =
+        json!([{"name": "iris_logreg_nozipmap", "version": "1", "state": "READY", "reason": ""}]);
+    for body in ["", "{}", r#"{"ready": true}"#, r#"{"ready": false}"#] {
+        let answer = index(&app, body).await;
+        assert_eq!(answer.status, StatusCode::OK, "{body}: {}", answer.body);
+        assert_eq!(answer.json(), ready, "{body}");
+    }
+    for (body, message) in [
+        ("{", "malformed JSON"),
+        ("[]", "is an array, not a JSON object"),
+        (
+            r#"{"ready": "true"}"#,
+            "\"ready\" is a string, not true or false",
+        ),
+    ] {
+        let answer = index(&app, body).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{body}");
+        let error = answer.json()["error"].as_str().unwrap().to_owned();
+        assert!(error.contains(message), "{body}: {error}");
+        assert!(
+            error.ends_with("expected an empty body or a JSON object such as {\"ready\": true}"),
+            "{body}: {error}"
+        );
+    }
+    let answer = send(
+        &app,
+        Request::get("/v2/repository/index")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::METHOD_NOT_ALLOWED);
+
+    // While the model loads, it is listed as loading, and not among the ready ones.
+    let loading = router(AppState::new(named("iris"), "test"));
+    assert_eq!(
+        index(&loading, "").await.json(),
+        json!([{"name": "iris", "version": "1", "state": "LOADING", "reason": "the model is loading"}])
+    );
+    assert_eq!(
+        index(&loading, r#"{"ready": true}"#).await.json(),
+        json!([])
+    );
+    // A name but no model yet: the name's routes answer 503, any other name 404.
+    assert_eq!(
+        get(&loading, "/v2/models/iris").await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(
+        get(&loading, "/v2/models/other/ready").await.status,
+        StatusCode::NOT_FOUND
     );
 }

@@ -89,13 +89,63 @@ async fn the_document_is_served_and_every_documented_route_answers() {
 
 /// The request-body schema of `/invocations`, resolvable on its own.
 fn rows_body_schema() -> jsonschema::Validator {
+    validator(&serde_json::json!({"$ref": "#/components/schemas/RowsBody"}))
+}
+
+/// `schema`, whose `$ref`s point into the document's components, made a validator.
+fn validator(schema: &Value) -> jsonschema::Validator {
     let document: Value = serde_json::from_str(&openapi_json().unwrap()).unwrap();
-    let schema = serde_json::json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$ref": "#/components/schemas/RowsBody",
-        "components": document["components"],
-    });
-    jsonschema::validator_for(&schema).expect("the RowsBody schema compiles")
+    let mut schema = schema.clone();
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema".into();
+    schema["components"] = document["components"].clone();
+    jsonschema::validator_for(&schema).expect("the schema compiles")
+}
+
+#[tokio::test]
+async fn the_repository_index_answers_as_documented() {
+    let index = validator(&serde_json::json!({
+        "type": "array",
+        "items": {"$ref": "#/components/schemas/V2RepositoryIndexEntry"},
+    }));
+    let request = validator(&serde_json::json!({
+        "$ref": "#/components/schemas/V2RepositoryIndexRequest",
+    }));
+    let loading = berth_serve::router(berth_serve::AppState::new(
+        berth_serve::ServeConfig {
+            model_name: Some(berth_serve::ModelName::parse("iris").unwrap()),
+            ..berth_serve::ServeConfig::default()
+        },
+        "test",
+    ));
+    let ready = app("iris_logreg").await;
+    for app in [&loading, &ready] {
+        for body in ["{}", r#"{"ready": true}"#, r#"{"ready": null}"#] {
+            assert!(
+                request.is_valid(&serde_json::from_str(body).unwrap()),
+                "{body}"
+            );
+            let post = Request::post("/v2/repository/index")
+                .body(Body::from(body))
+                .unwrap();
+            let answer = send(app, post).await;
+            assert_eq!(answer.status, StatusCode::OK, "{body}: {}", answer.body);
+            assert!(index.is_valid(&answer.json()), "{body}: {}", answer.body);
+        }
+    }
+    for refused in [r#"{"ready": 1}"#, "[]"] {
+        assert!(
+            !request.is_valid(&serde_json::from_str(refused).unwrap()),
+            "{refused}"
+        );
+        let post = Request::post("/v2/repository/index")
+            .body(Body::from(refused))
+            .unwrap();
+        assert_eq!(
+            send(&ready, post).await.status,
+            StatusCode::BAD_REQUEST,
+            "{refused}"
+        );
+    }
 }
 
 #[tokio::test]

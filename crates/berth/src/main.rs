@@ -10,6 +10,7 @@ mod healthcheck;
 #[cfg(feature = "dockerfile-tools")]
 mod lint;
 mod logging;
+mod model_dir;
 #[cfg(feature = "package")]
 mod package;
 #[cfg(test)]
@@ -32,9 +33,11 @@ struct Cli {
 enum Command {
     /// Serve an ONNX model over the SageMaker-style HTTP contract.
     ///
-    /// The model is MODEL when given, else $SM_MODEL_DIR/$MODEL_FILENAME
-    /// (/opt/ml/model/model.onnx). When neither is there, berth refuses to start and says what
-    /// it found; the embedded Iris demo model is served only when asked for with --demo.
+    /// The model is MODEL when given, else the one .onnx file of $SM_MODEL_DIR (/opt/ml/model),
+    /// or $MODEL_FILENAME in it when set; a directory given as MODEL is read the same way. With no
+    /// model there (or several .onnx files and no MODEL_FILENAME), berth refuses to start and
+    /// says what it found; the embedded Iris demo model is served only when asked for with
+    /// --demo. KServe's arguments (--model_name, --model_dir, --http_port) are accepted.
     Serve(Box<serve::ServeArgs>),
     /// Exit 0 when the local server answers GET /ping with 200, 1 otherwise.
     ///

@@ -351,12 +351,10 @@ fn megabytes(bytes: u64) -> String {
 /// The model file: MODEL itself, or the one `.onnx` of a directory.
 fn find_model(path: &Path) -> anyhow::Result<PathBuf> {
     if path.is_dir() {
-        // The same reading of a directory as `berth serve`'s refusal messages.
-        let onnx: Vec<String> = crate::serve::entries(path)
-            .with_context(|| format!("reading {}", path.display()))?
-            .into_iter()
-            .filter(|name| crate::serve::is_onnx(name))
-            .collect();
+        // The same reading of a directory as `berth serve`'s.
+        let names = crate::model_dir::entries(path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        let onnx = crate::model_dir::onnx_files(path, &names);
         return match onnx.as_slice() {
             [only] => Ok(path.join(only)),
             [] => bail!("{} holds no .onnx file", path.display()),
@@ -364,7 +362,7 @@ fn find_model(path: &Path) -> anyhow::Result<PathBuf> {
                 "{} holds {} .onnx files ({}); name the one to package",
                 path.display(),
                 onnx.len(),
-                crate::serve::listing(&onnx)
+                crate::model_dir::listing(&onnx)
             ),
         };
     }

@@ -11,6 +11,7 @@ use clap::Args;
 use tokio::sync::oneshot;
 
 use crate::logging::{self, LogFormat};
+use crate::model_dir::ModelDir;
 
 /// The demo model served on request (`--demo`): scikit-learn's logistic regression on Iris, made
 /// by `tests/fixtures/make_fixtures.py --demo`. Never served in place of a missing model: a
@@ -20,7 +21,8 @@ const DEMO_NAME: &str = "iris-demo.onnx";
 
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
-    /// The ONNX model file to serve.
+    /// The ONNX model file to serve, or a directory read as SM_MODEL_DIR is (its one .onnx
+    /// file, or MODEL_FILENAME in it).
     #[arg(value_name = "MODEL")]
     model: Option<PathBuf>,
 
@@ -32,9 +34,11 @@ pub(crate) struct ServeArgs {
           help_heading = "Model")]
     demo: bool,
 
-    /// Directory searched for the model when MODEL is not given (SageMaker's convention).
+    /// Directory holding the model when MODEL is not given (SageMaker's /opt/ml/model; KServe
+    /// gives /mnt/models with --model_dir): its one .onnx file is served, or MODEL_FILENAME.
     #[arg(
         long = "model-dir",
+        visible_alias = "model_dir",
         env = "SM_MODEL_DIR",
         value_name = "SM_MODEL_DIR",
         default_value = "/opt/ml/model",
@@ -42,15 +46,15 @@ pub(crate) struct ServeArgs {
     )]
     sm_model_dir: PathBuf,
 
-    /// File name of the model inside SM_MODEL_DIR.
+    /// File name of the model inside the model directory [default: the directory's one .onnx
+    /// file; with none or several, start-up stops saying what the directory holds].
     #[arg(
         long = "model-filename",
         env = "MODEL_FILENAME",
         value_name = "MODEL_FILENAME",
-        default_value = "model.onnx",
         help_heading = "Model"
     )]
-    model_filename: String,
+    model_filename: Option<String>,
 
     /// Address to listen on (an IP address or a host name).
     #[arg(
@@ -63,7 +67,7 @@ pub(crate) struct ServeArgs {
     host: String,
 
     /// Port to listen on [default: 8080, or SAGEMAKER_BIND_TO_PORT when set].
-    #[arg(long = "port", env = "PORT", value_name = "PORT",
+    #[arg(long = "port", visible_alias = "http_port", env = "PORT", value_name = "PORT",
           value_parser = clap::value_parser!(u16).range(1..), help_heading = "Network")]
     port: Option<u16>,
 
@@ -104,11 +108,6 @@ pub(crate) fn resolve_port(flag: Option<u16>, sagemaker: Option<&str>) -> anyhow
     }
 }
 
-/// How to serve something when no model was found, for the refusal messages.
-const HOW_TO_SERVE: &str = "Give the model file (`berth serve path/to/model.onnx`) or set \
-     SM_MODEL_DIR and MODEL_FILENAME; the built-in Iris demo model is served only when asked for \
-     with `berth serve --demo` (BERTH_DEMO=true)";
-
 fn resolve_model(args: &ServeArgs) -> anyhow::Result<ModelSource> {
     if args.demo {
         // `--demo` with a MODEL is refused here rather than by clap: clap would also count
@@ -128,118 +127,20 @@ fn resolve_model(args: &ServeArgs) -> anyhow::Result<ModelSource> {
             bytes: DEMO_MODEL,
         });
     }
-    if let Some(path) = &args.model {
-        if path.is_dir() {
-            bail!(
-                "MODEL {} is a directory, not a model file: {}",
-                path.display(),
-                onnx_files_in(path)
-            );
-        }
-        if !path.is_file() {
-            bail!("model file {} not found", path.display());
-        }
-        return Ok(ModelSource::File(path.clone()));
-    }
-    let name = args.model_filename.trim();
-    if name.is_empty() || name.contains('/') || name == ".." || name == "." {
-        bail!("invalid MODEL_FILENAME={name:?}: expected a file name inside SM_MODEL_DIR");
-    }
-    let dir = &args.sm_model_dir;
-    let path = dir.join(name);
-    if path.is_file() {
-        return Ok(ModelSource::File(path));
-    }
-    bail!(
-        "no model to serve: {} not found: {}. {HOW_TO_SERVE}",
-        path.display(),
-        survey_model_dir(dir, name)
-    );
-}
-
-/// How many directory entries a refusal message lists before it says "and N more".
-const LISTED_ENTRIES: usize = 5;
-
-pub(crate) fn is_onnx(name: &str) -> bool {
-    !name.ends_with('/')
-        && std::path::Path::new(name)
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("onnx"))
-}
-
-/// The names in `dir`, sorted, directories marked with a trailing `/`.
-pub(crate) fn entries(dir: &std::path::Path) -> std::io::Result<Vec<String>> {
-    let mut names = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let mut name = entry.file_name().to_string_lossy().into_owned();
-        if entry.file_type().is_ok_and(|t| t.is_dir()) {
-            name.push('/');
-        }
-        names.push(name);
-    }
-    names.sort();
-    Ok(names)
-}
-
-pub(crate) fn listing(names: &[String]) -> String {
-    let shown = names
-        .iter()
-        .take(LISTED_ENTRIES)
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(", ");
-    match names.len().saturating_sub(LISTED_ENTRIES) {
-        0 => shown,
-        more => format!("{shown} and {more} more"),
-    }
-}
-
-/// What SM_MODEL_DIR holds, when the expected model file is not in it.
-fn survey_model_dir(dir: &std::path::Path, filename: &str) -> String {
-    let place = format!("{} (SM_MODEL_DIR)", dir.display());
-    let names = match entries(dir) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return format!("{place} does not exist");
-        }
-        Err(_) if dir.exists() && !dir.is_dir() => {
-            return format!("{place} is a file, not a directory");
-        }
-        Err(e) => return format!("{place} cannot be read: {e}"),
-        Ok(names) => names,
+    let filename = args.model_filename.as_deref();
+    let dir = match &args.model {
+        Some(path) if path.is_dir() => ModelDir {
+            path,
+            setting: "MODEL",
+        },
+        Some(path) if path.is_file() => return Ok(ModelSource::File(path.clone())),
+        Some(path) => bail!("model file {} not found", path.display()),
+        None => ModelDir {
+            path: &args.sm_model_dir,
+            setting: "SM_MODEL_DIR",
+        },
     };
-    if names.is_empty() {
-        return format!("{place} is empty");
-    }
-    let mut found = format!("{place} holds {}", listing(&names));
-    if names.iter().any(|n| n.strip_suffix('/') == Some(filename)) {
-        found.push_str(&format!("; {filename} there is a directory"));
-    }
-    let onnx: Vec<&String> = names.iter().filter(|n| is_onnx(n)).collect();
-    if let [only] = onnx.as_slice() {
-        found.push_str(&format!(
-            "; to serve {only}, set MODEL_FILENAME={only} (or --model-filename {only})"
-        ));
-    }
-    found
-}
-
-/// The `.onnx` files of a directory given as MODEL, for the refusal message.
-fn onnx_files_in(dir: &std::path::Path) -> String {
-    match entries(dir) {
-        Err(e) => format!("it cannot be read: {e}"),
-        Ok(names) => {
-            let onnx: Vec<String> = names.into_iter().filter(|n| is_onnx(n)).collect();
-            match onnx.as_slice() {
-                [] => "it holds no .onnx file".to_owned(),
-                [only] => format!(
-                    "it holds {only}: serve it with `berth serve {}`",
-                    dir.join(only).display()
-                ),
-                _ => format!("it holds {}: give one of them as MODEL", listing(&onnx)),
-            }
-        }
-    }
+    dir.model_file(filename).map(ModelSource::File)
 }
 
 pub(crate) fn run(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -260,15 +161,20 @@ pub(crate) fn run(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
         library = %runtime.library_path().display(),
         "berth starting"
     );
-    tracing::info!(
-        model = %source.display_name(),
-        host = %args.host,
-        port,
-        config = %args.config,
-        "effective configuration"
-    );
+    let model_file = source.display_name();
+    let settings = args.config.to_string();
     let drain_timeout = args.config.shutdown_timeout;
     let state = AppState::new(args.config, runtime.version());
+    // Names the model now (MODEL_NAME, else the file's name); it loads once the server listens.
+    let loading = state.load_model(runtime, source);
+    tracing::info!(
+        model = %model_file,
+        model_name = state.model_name().unwrap_or_default(),
+        host = %args.host,
+        port,
+        config = %settings,
+        "effective configuration"
+    );
 
     let executor = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -288,10 +194,9 @@ pub(crate) fn run(mut args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
 
         let (load_failed, load_failure) = oneshot::channel::<String>();
-        let loader = state.clone();
         tokio::spawn(async move {
             let started = std::time::Instant::now();
-            match loader.load_model(runtime, source).await {
+            match loading.await {
                 Ok(()) => tracing::info!(elapsed = ?started.elapsed(), "model loaded: ready"),
                 Err(error) => {
                     let _ = load_failed.send(error.to_string());
@@ -355,27 +260,5 @@ mod tests {
         let error = resolve_port(None, Some("eighty")).unwrap_err().to_string();
         assert!(error.contains("SAGEMAKER_BIND_TO_PORT"), "{error}");
         assert!(resolve_port(None, Some("0")).is_err());
-    }
-
-    #[test]
-    fn a_model_dir_survey_lists_a_few_entries_and_suggests_only_a_single_onnx_file() {
-        let dir = std::env::temp_dir().join(format!("berth-survey-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("model.onnx")).unwrap();
-        for name in ["a.onnx", "b.ONNX", "c.txt", "d.txt", "e.txt", "f.txt"] {
-            std::fs::write(dir.join(name), b"").unwrap();
-        }
-        let found = survey_model_dir(&dir, "model.onnx");
-        assert!(
-            found.ends_with(
-                "holds a.onnx, b.ONNX, c.txt, d.txt, e.txt and 2 more; model.onnx there is a \
-                 directory"
-            ),
-            "{found}"
-        );
-        std::fs::remove_file(dir.join("b.ONNX")).unwrap();
-        let found = survey_model_dir(&dir, "model.onnx");
-        assert!(found.ends_with("set MODEL_FILENAME=a.onnx (or --model-filename a.onnx)"));
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -53,6 +53,7 @@ fn scrub_settings(command: &mut Command) {
         "SAGEMAKER_BIND_TO_PORT",
         "SM_MODEL_DIR",
         "MODEL_FILENAME",
+        "MODEL_NAME",
         "MAX_BODY_BYTES",
         "MAX_RECORDS",
         "MAX_QUEUED",
@@ -97,9 +98,14 @@ impl Server {
             .arg("serve")
             .args(args)
             .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-            .envs(envs.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+            .envs(envs.iter().copied());
+        Self::spawn(command, port)
+    }
+
+    /// Runs `command`, a complete `berth serve` command listening on `port` of 127.0.0.1, and
+    /// waits until it is ready.
+    fn spawn(mut command: Command, port: u16) -> Self {
+        command.stdout(Stdio::null()).stderr(Stdio::piped());
         let child = command.spawn().expect("berth starts");
         let server = Self { child, port };
         server.wait_ready();
@@ -286,8 +292,7 @@ fn no_model_where_berth_looks_stops_start_up_saying_what_is_there() {
     let error = stderr.lines().last().unwrap_or_default();
     assert!(
         error.starts_with(&format!(
-            "error: no model to serve: {}/model.onnx not found: {} (SM_MODEL_DIR) does not exist",
-            missing.display(),
+            "error: no model to serve: {} (SM_MODEL_DIR) does not exist. Give the model file",
             missing.display()
         )),
         "{stderr}"
@@ -302,33 +307,73 @@ fn no_model_where_berth_looks_stops_start_up_saying_what_is_there() {
         "{stderr}"
     );
 
-    let other = scratch_dir("other-model-dir");
-    std::fs::copy(
-        fixtures().join("iris_forest.onnx"),
-        other.join("forest.onnx"),
+    let no_onnx = scratch_dir("no-onnx-model-dir");
+    std::fs::write(
+        no_onnx.join("notes.txt"),
+        "trained on Iris
+",
     )
     .unwrap();
-    std::fs::write(other.join("notes.txt"), "trained on Iris\n").unwrap();
-    let stderr = refused_start(&[], &[("SM_MODEL_DIR", other.to_str().unwrap())]);
+    std::fs::create_dir(no_onnx.join("old.onnx")).unwrap();
+    let stderr = refused_start(&[], &[("SM_MODEL_DIR", no_onnx.to_str().unwrap())]);
     assert!(
         stderr.contains(&format!(
-            "{} (SM_MODEL_DIR) holds forest.onnx, notes.txt; to serve forest.onnx, set \
-             MODEL_FILENAME=forest.onnx",
-            other.display()
+            "{} (SM_MODEL_DIR) holds no .onnx file (it holds notes.txt, old.onnx/)",
+            no_onnx.display()
         )),
         "{stderr}"
     );
-    // ... which is then served.
+
+    let two = scratch_dir("two-model-dir");
+    std::fs::copy(fixtures().join("iris_forest.onnx"), two.join("forest.onnx")).unwrap();
+    std::fs::copy(fixtures().join("iris_mlp.onnx"), two.join("mlp.onnx")).unwrap();
+    std::fs::write(
+        two.join("notes.txt"),
+        "trained on Iris
+",
+    )
+    .unwrap();
+    let stderr = refused_start(&[], &[("SM_MODEL_DIR", two.to_str().unwrap())]);
+    assert!(
+        stderr.contains(&format!(
+            "error: cannot choose the model: {} (SM_MODEL_DIR) holds 2 .onnx files (forest.onnx, \
+             mlp.onnx). Name the one to serve with MODEL_FILENAME (e.g. \
+             MODEL_FILENAME=forest.onnx, or --model-filename forest.onnx)",
+            two.display()
+        )),
+        "{stderr}"
+    );
+    // ... which then serves the file it names, and only that one.
     let server = Server::start(
         &[],
         &[
-            ("SM_MODEL_DIR", other.to_str().unwrap()),
+            ("SM_MODEL_DIR", two.to_str().unwrap()),
             ("MODEL_FILENAME", "forest.onnx"),
         ],
     );
     let answer = post(&server.url("/invocations"), "text/csv", "6.7,3.0,5.2,2.3");
     assert_eq!(answer.body, r#"{"predictions":[2]}"#);
+    assert_eq!(
+        get_json(&server.url("/metadata"))["model"]["name"],
+        "forest.onnx"
+    );
     drop(server);
+    let stderr = refused_start(
+        &[],
+        &[
+            ("SM_MODEL_DIR", two.to_str().unwrap()),
+            ("MODEL_FILENAME", "model.onnx"),
+        ],
+    );
+    assert!(
+        stderr.contains(&format!(
+            "error: no model to serve: {}/model.onnx (MODEL_FILENAME) not found: {} \
+             (SM_MODEL_DIR) holds forest.onnx, mlp.onnx, notes.txt.",
+            two.display(),
+            two.display()
+        )),
+        "{stderr}"
+    );
 
     // The demo is an alternative to a model file, never both.
     let model = fixtures().join("iris_forest.onnx");
@@ -339,13 +384,13 @@ fn no_model_where_berth_looks_stops_start_up_saying_what_is_there() {
         &[("BERTH_DEMO", "maybe")],
     );
     assert!(stderr.contains("BERTH_DEMO"), "{stderr}");
-    for dir in [empty, other] {
+    for dir in [empty, no_onnx, two] {
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
 
 #[test]
-fn a_directory_given_as_the_model_is_called_one_with_its_onnx_files() {
+fn a_directory_given_as_the_model_is_read_as_a_model_directory() {
     let dir = scratch_dir("model-arg-dir");
     std::fs::copy(fixtures().join("iris_forest.onnx"), dir.join("b.onnx")).unwrap();
     std::fs::copy(fixtures().join("iris_mlp.onnx"), dir.join("a.onnx")).unwrap();
@@ -353,12 +398,25 @@ fn a_directory_given_as_the_model_is_called_one_with_its_onnx_files() {
     let stderr = refused_start(&[dir.to_str().unwrap()], &[]);
     assert!(
         stderr.contains(&format!(
-            "MODEL {} is a directory, not a model file: it holds a.onnx, b.onnx",
+            "cannot choose the model: {} (MODEL) holds 2 .onnx files (a.onnx, b.onnx)",
             dir.display()
         )),
         "{stderr}"
     );
-    assert!(!stderr.contains("not found"), "{stderr}");
+    let server = Server::start(&[dir.to_str().unwrap()], &[("MODEL_FILENAME", "b.onnx")]);
+    assert_eq!(
+        get_json(&server.url("/metadata"))["model"]["name"],
+        "b.onnx"
+    );
+    drop(server);
+    std::fs::remove_file(dir.join("a.onnx")).unwrap();
+    let server = Server::start(&[dir.to_str().unwrap()], &[]);
+    assert_eq!(
+        get_json(&server.url("/metadata"))["model"]["name"],
+        "b.onnx"
+    );
+    assert_eq!(get_json(&server.url("/v2/models/b"))["name"], "b");
+    drop(server);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -424,14 +482,94 @@ fn serves_sm_model_dir_and_survives_hostile_input() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A connection that has sent all of a GET request's head but its last line break, so that the
+/// server waits for the rest: the request arrives whenever [`HeldProbe::send`] is called.
+struct HeldProbe {
+    path: &'static str,
+    stream: std::net::TcpStream,
+}
+
+impl HeldProbe {
+    fn open(port: u16, path: &'static str) -> Self {
+        use std::io::Write;
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        write!(stream, "GET {path} HTTP/1.1\r\nHost: probe\r\n").unwrap();
+        Self { path, stream }
+    }
+
+    /// Ends the head; returns the status line, and the whole answer.
+    fn send(mut self) -> (String, String) {
+        use std::io::Write;
+        self.stream.write_all(b"\r\n").unwrap();
+        let mut answer = String::new();
+        // The server closes the connection after this answer: it is shutting down.
+        self.stream.read_to_string(&mut answer).unwrap();
+        let status = answer.lines().next().unwrap_or_default().to_owned();
+        (status, answer)
+    }
+}
+
 #[test]
 fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
     let model = fixtures().join("slow_square.onnx");
-    let mut server = Server::start(&[model.to_str().unwrap()], &[("LOG_FORMAT", "json")]);
+    let mut server = Server::start(
+        &[model.to_str().unwrap()],
+        &[("LOG_FORMAT", "json"), ("MODEL_NAME", "square")],
+    );
     let url = server.url("/invocations");
-    let in_flight = std::thread::spawn(move || post(&url, "application/json", "[2500]"));
+    // n = 5000 runs for a few seconds (n**3 multiply-adds): the drain lasts that long.
+    let in_flight = std::thread::spawn(move || post(&url, "application/json", "[5000]"));
     wait_for_requests_in_flight(&server, 1);
+    // Probes on connections opened before the signal, whose requests arrive during the drain.
+    let probes: Vec<HeldProbe> = [
+        "/ready",
+        "/readyz",
+        "/v2/health/ready",
+        "/v2/models/square/ready",
+        "/ping",
+        "/v2/health/live",
+    ]
+    .into_iter()
+    .map(|path| HeldProbe::open(server.port, path))
+    .collect();
+    // Connections are accepted in order: once a later one is answered, the probes' are open.
+    assert_eq!(
+        agent().get(&server.url("/ping")).call().unwrap().status(),
+        200
+    );
     server.terminate();
+    // The listener closes once shutdown has begun.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", server.port)).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "still accepting 10 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    for probe in probes {
+        let path = probe.path;
+        let (status, answer) = probe.send();
+        if path == "/ping" || path == "/v2/health/live" {
+            assert_eq!(status, "HTTP/1.1 200 OK", "{path}: {answer}");
+        } else {
+            assert_eq!(
+                status, "HTTP/1.1 503 Service Unavailable",
+                "{path}: {answer}"
+            );
+            assert!(
+                answer.contains("the server is shutting down"),
+                "{path}: {answer}"
+            );
+        }
+    }
+    assert!(
+        !in_flight.is_finished(),
+        "the request finished before the probes were answered: nothing was in flight"
+    );
     let answer = in_flight.join().unwrap();
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert!(
@@ -936,6 +1074,169 @@ fn version_and_help_read_well() {
     }
 }
 
+/// `berth serve` as KServe starts it from a ClusterServingRuntime (its own argument names), with
+/// the model downloaded into the model directory under its original file name beside other files.
+fn kserve_serve(name: &str, model_dir: &std::path::Path, port: u16) -> Command {
+    let mut command = berth();
+    command
+        .arg("serve")
+        .arg(format!("--model_name={name}"))
+        .arg(format!("--model_dir={}", model_dir.display()))
+        .arg(format!("--http_port={port}"))
+        .args(["--host", "127.0.0.1"]);
+    command
+}
+
+/// Runs `command` to its end, expecting a refusal to start; returns stderr.
+fn refused(mut command: Command) -> String {
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success(), "{stderr}");
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("listening"), "it must not bind: {stderr}");
+    stderr
+}
+
+#[test]
+fn kserve_arguments_serve_the_model_dirs_one_onnx_file_under_the_given_name() {
+    let fixture = "iris_logreg_nozipmap";
+    let document: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("expected.json")).unwrap())
+            .unwrap();
+    let entry = &document["models"][fixture];
+    let dir = scratch_dir("kserve-model-dir");
+    let file = format!("{fixture}.onnx");
+    std::fs::copy(fixtures().join(&file), dir.join(&file)).unwrap();
+    std::fs::write(dir.join("README.txt"), "Iris, logistic regression\n").unwrap();
+    let port = free_port();
+    let server = Server::spawn(kserve_serve("iris", &dir, port), port);
+
+    let metadata = get_json(&server.url("/v2/models/iris"));
+    assert_eq!(metadata["name"], "iris");
+    assert_eq!(
+        metadata["inputs"],
+        serde_json::json!([{"name": "features", "datatype": "FP32", "shape": [-1, 4]}])
+    );
+    assert_eq!(
+        get_json(&server.url("/v2/models/iris/ready")),
+        serde_json::json!({"name": "iris", "ready": true})
+    );
+    let rows = &entry["check_inputs"]["features"];
+    let count = rows.as_array().unwrap().len();
+    let request = serde_json::json!({
+        "id": "kserve-1",
+        "inputs": [{"name": "features", "shape": [count, 4], "datatype": "FP32", "data": rows}],
+    });
+    let answer = post(
+        &server.url("/v2/models/iris/infer"),
+        "application/json",
+        request.to_string(),
+    );
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let json: serde_json::Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(json["model_name"], "iris");
+    assert_eq!(json["id"], "kserve-1");
+    let output = |name: &str| {
+        json["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["name"] == name)
+            .unwrap_or_else(|| panic!("no output {name}: {}", answer.body))
+            .clone()
+    };
+    let labels = output("label");
+    assert_eq!(labels["datatype"], "INT64");
+    assert_eq!(labels["data"], entry["expected"]["label"]);
+    let probabilities = output("probabilities");
+    assert_eq!(probabilities["shape"], serde_json::json!([count, 3]));
+    let want: Vec<f64> = entry["expected"]["probabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row.as_array().unwrap().iter().map(|p| p.as_f64().unwrap()))
+        .collect();
+    let got: Vec<f64> = probabilities["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_f64().unwrap())
+        .collect();
+    assert_eq!(got.len(), want.len(), "{}", answer.body);
+    for (got, want) in got.iter().zip(&want) {
+        assert!((got - want).abs() <= 1e-5, "{got} vs onnxruntime's {want}");
+    }
+
+    // The file's name is not the model's name: the v2 routes under it say which model is served.
+    for path in [
+        format!("/v2/models/{fixture}"),
+        format!("/v2/models/{fixture}/ready"),
+    ] {
+        let mut response = agent().get(&server.url(&path)).call().unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        let body = response.body_mut().read_to_string().unwrap();
+        assert_eq!(
+            body,
+            format!(
+                r#"{{"error":"unknown model '{fixture}': this server serves the model 'iris'"}}"#
+            )
+        );
+    }
+    let answer = post(
+        &server.url(&format!("/v2/models/{fixture}/infer")),
+        "application/json",
+        request.to_string(),
+    );
+    assert_eq!(answer.status, 404, "{}", answer.body);
+    let index = post(&server.url("/v2/repository/index"), "application/json", "");
+    assert_eq!(index.status, 200, "{}", index.body);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&index.body).unwrap(),
+        serde_json::json!([{"name": "iris", "version": "1", "state": "READY", "reason": ""}])
+    );
+    drop(server);
+
+    // Two .onnx files and no MODEL_FILENAME: no guess.
+    std::fs::copy(
+        fixtures().join("iris_forest.onnx"),
+        dir.join("iris_forest.onnx"),
+    )
+    .unwrap();
+    let stderr = refused(kserve_serve("iris", &dir, free_port()));
+    assert!(
+        stderr.contains(&format!(
+            "error: cannot choose the model: {} (SM_MODEL_DIR) holds 2 .onnx files \
+             (iris_forest.onnx, {file}). Name the one to serve with MODEL_FILENAME",
+            dir.display()
+        )),
+        "{stderr}"
+    );
+    // An empty directory: the download did not happen.
+    let empty = scratch_dir("kserve-empty-model-dir");
+    let stderr = refused(kserve_serve("iris", &empty, free_port()));
+    assert!(
+        stderr.contains(&format!(
+            "error: no model to serve: {} (SM_MODEL_DIR) is empty.",
+            empty.display()
+        )),
+        "{stderr}"
+    );
+    // A name that is not one URL path segment.
+    let output = kserve_serve("iris/v2", &dir, free_port()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "invalid value 'iris/v2' for '--model-name <MODEL_NAME>': \"iris/v2\" holds '/'; \
+             expected a name that is one URL path segment"
+        ),
+        "{stderr}"
+    );
+    for dir in [dir, empty] {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
 #[test]
 fn a_real_kserve_v2_client_gets_onnxruntimes_answers() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -945,14 +1246,18 @@ fn a_real_kserve_v2_client_gets_onnxruntimes_answers() {
         "{} missing: run `make venv`",
         python.display()
     );
-    for model in [
-        "iris_forest",
-        "iris_mlp_nozipmap",
-        "two_inputs",
-        "string_category",
+    // (fixture, the model's name on the server when MODEL_NAME is given).
+    for (model, name) in [
+        ("iris_forest", Some("iris")),
+        ("iris_mlp_nozipmap", None),
+        ("two_inputs", None),
+        ("string_category", None),
     ] {
         let path = fixtures().join(format!("{model}.onnx"));
-        let server = Server::start(&[path.to_str().unwrap()], &[]);
+        let name_arg = name.map(|name| format!("--model_name={name}"));
+        let mut args = vec![path.to_str().unwrap()];
+        args.extend(name_arg.as_deref());
+        let server = Server::start(&args, &[]);
         let output = Command::new(&python)
             .arg(root.join("tests/kserve/tritonclient_check.py"))
             .args([
@@ -961,6 +1266,7 @@ fn a_real_kserve_v2_client_gets_onnxruntimes_answers() {
                 "--model",
                 model,
             ])
+            .args(name.map(|name| ["--name", name]).into_iter().flatten())
             .arg("--expected")
             .arg(fixtures().join("expected.json"))
             .output()

@@ -3,17 +3,21 @@
 //! | route | answer |
 //! |---|---|
 //! | `GET /v2` | server metadata |
-//! | `GET /v2/health/live`, `/v2/health/ready` | 200, or 503 before the model is ready |
+//! | `GET /v2/health/live` | 200 while the process runs |
+//! | `GET /v2/health/ready` | 200, or 503 while the model loads and once shutdown begins |
 //! | `GET /v2/models/{name}[/versions/{v}]` | model metadata: inputs and outputs with datatypes and shapes |
-//! | `GET /v2/models/{name}[/versions/{v}]/ready` | 200 or 503 |
+//! | `GET /v2/models/{name}[/versions/{v}]/ready` | 200, or 503 as `/v2/health/ready` |
 //! | `POST /v2/models/{name}[/versions/{v}]/infer` | inference |
+//! | `POST /v2/repository/index` | the model repository's index: the one model served, with its state |
 //!
-//! The model's name is its file name without `.onnx`; its only version is `1`. Tensors travel as
-//! JSON (`data`, flat or nested, row-major) or with the binary tensor extension
-//! (`Inference-Header-Content-Length`, `binary_data_size`, `binary_data`), which is what
-//! `tritonclient` uses by default. Map outputs (scikit-learn's ZipMap) have no v2 datatype: they
-//! are returned as `BYTES`, one JSON object per row. Errors follow the protocol:
-//! `{"error": "message"}`.
+//! The model's name is `MODEL_NAME`, else its file name without `.onnx` ([`crate::ModelName`]);
+//! its only version is `1`. Tensors travel as JSON (`data`, flat or nested, row-major) or with
+//! the binary tensor extension (`Inference-Header-Content-Length`, `binary_data_size`,
+//! `binary_data`), which is what `tritonclient` uses by default. Map outputs (scikit-learn's
+//! ZipMap) have no v2 datatype: they are returned as `BYTES`, one JSON object per row. Errors
+//! follow the protocol: `{"error": "message"}`.
+
+mod repository;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
@@ -29,6 +33,8 @@ use crate::codec::{scalar, v2};
 use crate::config::MissingValues;
 use crate::infer::infer as run_model;
 use crate::{AppState, ServeError};
+
+pub(crate) use repository::index as repository_index;
 
 /// The header that splits a binary-extension body into its JSON part and its tensor bytes.
 const HEADER_LENGTH: &str = "inference-header-content-length";
@@ -58,14 +64,6 @@ impl IntoResponse for V2Error {
 
 pub(crate) type V2Result = Result<Response, V2Error>;
 
-/// The model's protocol name: its file name without `.onnx`.
-pub(crate) fn model_name(signature: &ModelSignature) -> &str {
-    signature
-        .name
-        .strip_suffix(".onnx")
-        .unwrap_or(&signature.name)
-}
-
 fn json_ok(value: &Value) -> Response {
     (
         StatusCode::OK,
@@ -88,11 +86,27 @@ pub(crate) async fn live() -> Response {
 }
 
 pub(crate) async fn ready(State(state): State<AppState>) -> V2Result {
-    if state.is_ready() {
-        Ok(json_ok(&json!({"ready": true})))
-    } else {
-        Err(ServeError::NotReady.into())
+    state.check_ready()?;
+    Ok(json_ok(&json!({"ready": true})))
+}
+
+/// Whether `name` (and `version`) is the model served; the protocol's error if not.
+fn check_name(state: &AppState, name: &str, version: Option<&str>) -> Result<(), ServeError> {
+    let served = state.model_name().ok_or(ServeError::NotReady)?;
+    if served != name {
+        return Err(ServeError::UnknownModel {
+            asked: name.to_owned(),
+            served: served.to_owned(),
+        });
     }
+    if let Some(version) = version
+        && version != "1"
+    {
+        return Err(ServeError::NotFound(format!(
+            "version '{version}' of model '{name}' (its only version is 1)"
+        )));
+    }
+    Ok(())
 }
 
 /// The loaded model called `name` (and version `version`), or the protocol's error.
@@ -101,16 +115,8 @@ fn find<'s>(
     name: &str,
     version: Option<&str>,
 ) -> Result<&'s ModelSignature, V2Error> {
-    let signature = state.signature().ok_or(ServeError::NotReady)?;
-    if model_name(signature) != name {
-        return Err(ServeError::NotFound(format!("model '{name}'")).into());
-    }
-    if let Some(version) = version
-        && version != "1"
-    {
-        return Err(ServeError::NotFound(format!("version '{version}' of model '{name}'")).into());
-    }
-    Ok(signature)
+    check_name(state, name, version)?;
+    Ok(state.signature().ok_or(ServeError::NotReady)?)
 }
 
 fn dims(shape: &[Option<usize>]) -> Vec<i64> {
@@ -120,7 +126,7 @@ fn dims(shape: &[Option<usize>]) -> Vec<i64> {
         .collect()
 }
 
-fn metadata(signature: &ModelSignature) -> Value {
+fn metadata(name: &str, signature: &ModelSignature) -> Value {
     let inputs: Vec<Value> = signature
         .inputs
         .iter()
@@ -142,7 +148,7 @@ fn metadata(signature: &ModelSignature) -> Value {
         })
         .collect();
     json!({
-        "name": model_name(signature),
+        "name": name,
         "versions": ["1"],
         "platform": "onnxruntime_onnx",
         "inputs": inputs,
@@ -154,29 +160,37 @@ pub(crate) async fn model_metadata(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> V2Result {
-    Ok(json_ok(&metadata(find(&state, &name, None)?)))
+    Ok(json_ok(&metadata(&name, find(&state, &name, None)?)))
 }
 
 pub(crate) async fn model_metadata_versioned(
     State(state): State<AppState>,
     Path((name, version)): Path<(String, String)>,
 ) -> V2Result {
-    Ok(json_ok(&metadata(find(&state, &name, Some(&version))?)))
+    Ok(json_ok(&metadata(
+        &name,
+        find(&state, &name, Some(&version))?,
+    )))
 }
 
 pub(crate) async fn model_ready(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> V2Result {
-    find(&state, &name, None)?;
-    Ok(json_ok(&json!({"name": name, "ready": true})))
+    model_readiness(&state, &name, None)
 }
 
 pub(crate) async fn model_ready_versioned(
     State(state): State<AppState>,
     Path((name, version)): Path<(String, String)>,
 ) -> V2Result {
-    find(&state, &name, Some(&version))?;
+    model_readiness(&state, &name, Some(&version))
+}
+
+/// The model's readiness: the server's, for the model served; 404 for any other.
+fn model_readiness(state: &AppState, name: &str, version: Option<&str>) -> V2Result {
+    check_name(state, name, version)?;
+    state.check_ready()?;
     Ok(json_ok(&json!({"name": name, "ready": true})))
 }
 
@@ -322,7 +336,7 @@ async fn run_infer(
         described.push(entry);
     }
     let mut answer = json!({
-        "model_name": model_name(signature),
+        "model_name": name,
         "model_version": "1",
         "outputs": described,
     });
