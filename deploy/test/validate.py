@@ -257,12 +257,17 @@ def run_container(berth: str, what: str, container: dict, annotations: dict, mod
         arg = arg.replace("{{.Name}}", kserve_name or "")
         if arg.startswith("--model_dir="):
             arg = f"--model_dir={model_dir}"
-        if arg in (f"--http_port={port}", f"--port={port}"):
-            arg, port_given = f"{arg.split('=')[0]}={local}", True
+        flag, _, value = arg.partition("=")
+        if flag in ("--http_port", "--port"):
+            if value != str(port):
+                fail(f"{what}: {arg}, but the container port is {port}")
+            arg, port_given = f"{flag}={local}", True
         args.append(arg)
     env = dict(os.environ)
     env.update(env_of(container))
-    if env.get("PORT") == str(port):
+    if "PORT" in env_of(container):
+        if env["PORT"] != str(port):
+            fail(f"{what}: PORT={env['PORT']}, but the container port is {port}")
         env["PORT"], port_given = str(local), True
     if not port_given and port != 8080:
         fail(f"{what}: berth listens on 8080 unless told otherwise, the manifest says {port}")
@@ -277,7 +282,9 @@ def run_container(berth: str, what: str, container: dict, annotations: dict, mod
         while time.monotonic() < deadline and process.poll() is None:
             try:
                 answers = {path: get(f"http://127.0.0.1:{local}{path}") for path, _ in paths}
-                if all(status == 200 for status, _ in answers.values()):
+                statuses = [status for status, _ in answers.values()]
+                # 404 is no passing state: a path berth does not serve.
+                if all(status == 200 for status in statuses) or 404 in statuses:
                     break
             except OSError:
                 pass
@@ -286,7 +293,7 @@ def run_container(berth: str, what: str, container: dict, annotations: dict, mod
             fail(f"{what}: berth {' '.join(args)} exited {process.returncode}:\n{process.stdout.read()}")
         bad = {path: (status, body[:200]) for path, (status, body) in answers.items() if status != 200}
         if not answers or bad:
-            fail(f"{what}: not every path answered 200 within {READY_WITHIN_SECONDS} s: {bad or 'no answer'}")
+            fail(f"{what}: not every path answered 200 (waited at most {READY_WITHIN_SECONDS} s): {bad or 'no answer'}")
         for path, (_, body) in answers.items():
             if path == "/metrics" and b"berth_model_ready 1" not in body:
                 fail(f"{what}: {path} does not report berth_model_ready 1")
