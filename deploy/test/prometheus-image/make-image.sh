@@ -9,7 +9,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 cp "$here/Dockerfile" "$work/"
-(cd "$work" && apt-get download -qq prometheus 2>/dev/null)
+# A machine whose package lists are missing or stale gets them once.
+(cd "$work" && { apt-get download -qq prometheus 2>/dev/null || { apt-get update -qq && apt-get download -qq prometheus 2>/dev/null; }; })
 deb=$(ls "$work"/prometheus_*.deb)
 dpkg-deb -x "$deb" "$work/package"
 root=$work/rootfs
