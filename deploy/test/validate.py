@@ -325,6 +325,25 @@ def containers_of(docs: list[dict]):
                 yield f"{kind}/{name}", c, doc["metadata"].get("annotations", {}), None
 
 
+def compose_lines_up() -> None:
+    """deploy/compose: the stop grace period covers SHUTDOWN_TIMEOUT, the published port and
+    Prometheus' target are the port berth listens on, and the target names the service."""
+    compose = yaml.safe_load((ROOT / "deploy/compose/compose.yaml").read_text())
+    berth = compose["services"]["berth"]
+    drain = duration_seconds(berth["environment"]["SHUTDOWN_TIMEOUT"])
+    grace = duration_seconds(berth["stop_grace_period"])
+    if not drain < grace:
+        fail(f"compose.yaml: stop_grace_period {grace} s does not cover SHUTDOWN_TIMEOUT {drain} s")
+    port = int(berth["environment"].get("PORT", 8080))
+    if not all(str(p).endswith(f":{port}") for p in berth["ports"]):
+        fail(f"compose.yaml: berth publishes {berth['ports']}, it listens on {port}")
+    scrape = yaml.safe_load((ROOT / "deploy/compose/prometheus.yml").read_text())
+    targets = [t for job in scrape["scrape_configs"] for c in job["static_configs"] for t in c["targets"]]
+    if targets != [f"berth:{port}"]:
+        fail(f"prometheus.yml scrapes {targets}, berth is berth:{port}")
+    ok(f"deploy/compose: {grace:.0f} s to stop covers SHUTDOWN_TIMEOUT {drain:.0f} s; port {port} published and scraped")
+
+
 def docs_name_what_is_checked() -> None:
     """docs/deploy.md shows only what this test renders: every `kubectl kustomize DIR` is one of
     KUSTOMIZATIONS, and every deploy/ path it names exists."""
@@ -356,6 +375,7 @@ def main() -> int:
         shutil.copy(args.fixtures / f"{FIXTURE}.onnx", model_dir / f"{FIXTURE}.onnx")
         (model_dir / "README.txt").write_text("not a model\n")
         docs_name_what_is_checked()
+        compose_lines_up()
         rendered = {name: render(kubectl, name) for name in KUSTOMIZATIONS}
         validators_refuse_misspelt_fields(rendered["deploy/kubernetes/overlays/packaged"], tool, scratch)
         for name, docs in rendered.items():
