@@ -4,6 +4,7 @@
 //! raw text. The result is plain data ([`Analysis`]); rendering is in `render`.
 
 use crate::Error;
+use crate::shell::run_shell_text;
 use crate::shell_words::{base_name, command_start, simple_commands};
 use crate::sizes::{ImageRef, size_mb};
 use berth_dockerfile::{
@@ -420,25 +421,20 @@ fn is_manifest(path: &str) -> bool {
     MANIFESTS.contains(&name) || (name.starts_with("requirements") && name.ends_with(".txt"))
 }
 
-/// The script a RUN executes, as shell text (heredoc bodies included).
+/// The script a RUN executes, as shell text (with the heredoc body a POSIX shell reads).
 fn run_script(instruction: &Instruction) -> Option<String> {
     let InstructionKind::Run { command, .. } = &instruction.kind else {
         return None;
     };
-    let mut script = match command {
-        CommandLine::Shell(text) => text.clone(),
+    Some(match command {
+        CommandLine::Shell(text) => run_shell_text(text, &instruction.node.heredocs),
         CommandLine::Exec(args) => match args.as_slice() {
             [shell, flag, script, ..] if flag == "-c" && base_name(shell).ends_with("sh") => {
                 script.clone()
             }
             _ => args.join(" "),
         },
-    };
-    for heredoc in &instruction.node.heredocs {
-        script.push('\n');
-        script.push_str(&heredoc.content);
-    }
-    Some(script)
+    })
 }
 
 /// Simple commands of a RUN, each starting at its command word.
@@ -1085,6 +1081,19 @@ mod tests {
             &run("FROM python:3.12\nRUN pip install x # --no-cache-dir later\n"),
             "pip-cache"
         ));
+    }
+
+    #[test]
+    fn heredocs_count_only_when_a_shell_runs_them() {
+        for run_line in ["RUN <<EOT", "RUN <<EOT bash", "RUN <<EOT sh -ex"] {
+            let src = format!("FROM python:3.12\n{run_line}\npip install x\nEOT\n");
+            assert!(!passed(&run(&src), "pip-cache"), "{run_line}");
+        }
+        // A file written by `cat` and a Python script are not commands of the image build.
+        for run_line in ["RUN cat <<EOT > /usr/local/bin/setup", "RUN <<EOT python3"] {
+            let src = format!("FROM python:3.12\n{run_line}\npip install x\nEOT\n");
+            assert!(passed(&run(&src), "pip-cache"), "{run_line}");
+        }
     }
 
     #[test]

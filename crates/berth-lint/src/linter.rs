@@ -8,7 +8,7 @@ use crate::config::LintConfig;
 use crate::pragma::Pragmas;
 use crate::registry::{self, RuleEntry};
 use crate::rule::{Checker, Diagnostic, Origin, RuleMeta, Severity, Step};
-use crate::shell::Script;
+use crate::shell::{Script, run_shell_text};
 use berth_dockerfile::{BuildOptions, CommandLine, Dockerfile, InstructionKind};
 use std::collections::BTreeSet;
 
@@ -221,24 +221,14 @@ impl Linter {
     }
 }
 
-/// The shell text of a RUN, parsed. A RUN whose whole command is one heredoc runs the heredoc's
-/// body as its script; exec form is one command with its arguments.
+/// The shell of a RUN, parsed: the line with the heredoc body a POSIX shell reads
+/// ([`crate::shell::run_shell_text`]); exec form is one command with its arguments.
 fn run_script(kind: &InstructionKind, heredocs: &[berth_dockerfile::Heredoc]) -> Option<Script> {
     let InstructionKind::Run { command, .. } = kind else {
         return None;
     };
     Some(match command {
-        CommandLine::Shell(text) => {
-            let trimmed = text.trim();
-            if heredocs.len() == 1
-                && trimmed.starts_with("<<")
-                && !trimmed.contains(char::is_whitespace)
-            {
-                Script::parse(&heredocs[0].content)
-            } else {
-                Script::parse(text)
-            }
-        }
+        CommandLine::Shell(text) => Script::parse(&run_shell_text(text, heredocs)),
         CommandLine::Exec(args) => {
             let mut script = Script::parse("");
             script.original = args.join(" ");

@@ -8,6 +8,10 @@
 //! `$X`) and treats `for`/`case` headers as no command. The flag helpers follow hadolint's reading
 //! of command lines (`-abc` is three flags, `--name=value` is flag `name`), so rules agree with it
 //! on the same text.
+//!
+//! [`run_shell_text`] decides which text of a shell-form `RUN` is shell at all: the command line,
+//! plus a heredoc body only when a POSIX shell reads it (`RUN <<EOT`, `RUN <<EOT bash -ex`);
+//! a body handed to `python3`, `node` or `cat` is data, not shell.
 
 /// One simple command: `apt-get install -y curl`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +40,54 @@ const RESERVED: [&str; 14] = [
     "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "time",
     "esac",
 ];
+
+/// Interpreters whose script is POSIX shell, so that a heredoc they read is read by the shell
+/// rules like a RUN line.
+const POSIX_SHELLS: [&str; 4] = ["sh", "bash", "dash", "ash"];
+
+/// The shell text a shell-form `RUN` runs: `line` (the text after `RUN` and its flags), followed
+/// by the body of its one heredoc when a POSIX shell reads that body. That is the case for a
+/// bare `RUN <<EOT` (BuildKit runs the body as the script, unless its `#!` line names another
+/// interpreter) and for a line that is one POSIX shell reading its standard input
+/// (`RUN <<EOT bash`, `RUN <<EOT sh -ex`, `RUN /bin/bash -euo pipefail <<EOT`). Keeping the line
+/// in front counts the interpreter as a command of its own, as hadolint does for DL3059.
+pub(crate) fn run_shell_text(line: &str, heredocs: &[berth_dockerfile::Heredoc]) -> String {
+    let [heredoc] = heredocs else {
+        return line.to_owned();
+    };
+    let head = Script::parse(line);
+    let body_is_shell = heredoc.file_descriptor == 0
+        && match head.commands.as_slice() {
+            [] => shebang_interpreter(&heredoc.content).is_none_or(is_posix_shell),
+            [command] => command.is_shell_reading_stdin(),
+            _ => false,
+        };
+    if body_is_shell {
+        format!("{line}\n{}", heredoc.content)
+    } else {
+        line.to_owned()
+    }
+}
+
+/// The interpreter a `#!` first line names (`#!/usr/bin/env python3` → `python3`).
+fn shebang_interpreter(body: &str) -> Option<&str> {
+    let mut words = body.lines().next()?.strip_prefix("#!")?.split_whitespace();
+    let program = words.next()?;
+    if base_name(program) == "env" {
+        words.find(|w| !w.starts_with('-')).map(base_name)
+    } else {
+        Some(base_name(program))
+    }
+}
+
+fn is_posix_shell(program: &str) -> bool {
+    POSIX_SHELLS.contains(&base_name(program))
+}
+
+/// The last path component of a command word (`/bin/bash` → `bash`).
+fn base_name(word: &str) -> &str {
+    word.rsplit('/').next().unwrap_or(word)
+}
 
 #[derive(Debug, PartialEq)]
 enum Token {
@@ -381,6 +433,12 @@ impl Command {
         })
     }
 
+    /// A POSIX shell given only options (`bash -euo pipefail`), so it reads its script from
+    /// standard input; `-c` or a script file operand make it read something else.
+    fn is_shell_reading_stdin(&self) -> bool {
+        is_posix_shell(&self.name) && !self.has_flag("c") && self.operands(&["o"]).is_empty()
+    }
+
     /// The command is `name` and one of `args` appears among its words.
     pub(crate) fn is(&self, name: &str, args: &[&str]) -> bool {
         self.name == name && self.args.iter().any(|a| args.contains(&a.as_str()))
@@ -538,6 +596,68 @@ mod tests {
         assert_eq!(names("for x in a b; do cd $x; done"), ["cd"]);
         assert_eq!(names("X=1"), Vec::<String>::new());
         assert_eq!(names("# only a comment\nls"), ["ls"]);
+    }
+
+    fn heredoc(content: &str) -> berth_dockerfile::Heredoc {
+        berth_dockerfile::Heredoc {
+            name: "EOT".to_owned(),
+            file_descriptor: 0,
+            expand: true,
+            chomp: false,
+            content: content.to_owned(),
+        }
+    }
+
+    fn shell_names(line: &str, body: &str) -> Vec<String> {
+        Script::parse(&run_shell_text(line, &[heredoc(body)]))
+            .commands
+            .into_iter()
+            .map(|c| c.name)
+            .collect()
+    }
+
+    #[test]
+    fn heredoc_bodies_read_by_a_posix_shell_are_shell() {
+        let body = "apt-get update\ncurl -s x | sh\n";
+        assert_eq!(shell_names("<<EOT", body), ["apt-get", "curl", "sh"]);
+        for line in [
+            "<<EOT bash",
+            "<<EOT sh -ex",
+            "<<-EOT /bin/bash -euo pipefail",
+            "<<'EOT' dash",
+            "ash -e <<EOT",
+        ] {
+            let interpreter = shell_names(line, body).remove(0);
+            assert_eq!(
+                shell_names(line, body)[1..],
+                ["apt-get", "curl", "sh"],
+                "{line}"
+            );
+            assert!(is_posix_shell(&interpreter), "{line}");
+        }
+        assert!(Script::parse(&run_shell_text("<<EOT bash", &[heredoc(body)])).has_pipe);
+    }
+
+    #[test]
+    fn heredoc_bodies_of_other_interpreters_are_not_shell() {
+        let body = "import os | x\napt-get install curl\n";
+        assert_eq!(shell_names("<<EOF python3", body), ["python3"]);
+        assert_eq!(shell_names("<<EOF node", body), ["node"]);
+        assert_eq!(shell_names("cat <<EOF > /etc/x.conf", body), ["cat"]);
+        assert_eq!(shell_names("<<EOF bash -c 'cat'", body), ["bash"]);
+        assert_eq!(shell_names("<<EOF bash run.sh", body), ["bash"]);
+        assert!(!Script::parse(&run_shell_text("<<EOF python3", &[heredoc(body)])).has_pipe);
+        // A bare heredoc runs by its `#!` line when it has one.
+        let python = "#!/usr/bin/env python3\nimport os | x\n";
+        assert!(shell_names("<<EOF", python).is_empty());
+        assert_eq!(shell_names("<<EOF", "#!/bin/bash -e\nls\n"), ["ls"]);
+        assert_eq!(shell_names("<<EOF", "#!/usr/bin/env sh\nls\n"), ["ls"]);
+        // A heredoc on another file descriptor, or two of them, is never the script.
+        let mut fd3 = heredoc("ls\n");
+        fd3.file_descriptor = 3;
+        assert_eq!(run_shell_text("3<<EOT bash", &[fd3]), "3<<EOT bash");
+        let two = [heredoc("ls\n"), heredoc("pwd\n")];
+        assert_eq!(run_shell_text("<<A <<B", &two), "<<A <<B");
     }
 
     #[test]

@@ -55,4 +55,20 @@ mod tests {
         );
         assert_lines("DL3008", "FROM a:1\nRUN sudo apt-get install curl\n", &[]);
     }
+
+    #[test]
+    fn reads_heredocs_that_a_shell_runs() {
+        let body = "apt-get update\napt-get install -y curl\n";
+        for line in [
+            "<<EOT",
+            "<<EOT bash",
+            "<<EOT sh -ex",
+            "<<EOT bash -euo pipefail",
+        ] {
+            let source = format!("FROM a:1\nRUN {line}\n{body}EOT\n");
+            assert_lines("DL3008", &source, &[2]);
+        }
+        let source = format!("FROM a:1\nRUN <<EOT python3\n{body}EOT\n");
+        assert_lines("DL3008", &source, &[]);
+    }
 }

@@ -129,4 +129,18 @@ mod tests {
             &[],
         );
     }
+
+    #[test]
+    fn reads_heredocs_that_a_shell_runs() {
+        assert_lines(
+            "DL3013",
+            "FROM a:1\nRUN <<EOT bash\npip install flask\nEOT\n",
+            &[2],
+        );
+        assert_lines(
+            "DL3013",
+            "FROM a:1\nRUN <<EOT node\npip install flask\nEOT\n",
+            &[],
+        );
+    }
 }

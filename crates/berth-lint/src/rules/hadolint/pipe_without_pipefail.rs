@@ -71,4 +71,17 @@ mod tests {
             &[],
         );
     }
+
+    #[test]
+    fn reads_heredocs_that_a_shell_runs() {
+        for line in ["<<EOT", "<<EOT bash", "<<EOT sh -ex", "<<EOT /bin/bash -eu"] {
+            let source = format!("FROM a:1\nRUN {line}\ncurl -s x | sh\nEOT\n");
+            assert_lines("DL4006", &source, &[2]);
+        }
+        assert_lines(
+            "DL4006",
+            "FROM a:1\nRUN <<EOF python3\nprint(1 | 2)\nEOF\nRUN <<EOF node\nx | y\nEOF\n",
+            &[],
+        );
+    }
 }

@@ -64,4 +64,26 @@ mod tests {
             &[],
         );
     }
+
+    #[test]
+    fn heredocs_count_like_hadolint() {
+        // A bare heredoc runs its body: one command, like `RUN echo b`.
+        assert_lines(
+            "DL3059",
+            "FROM a:1\nRUN echo a\nRUN <<EOT\necho b\nEOT\n",
+            &[3],
+        );
+        // An interpreter reading the body is a command of its own, so the RUN has two.
+        assert_lines(
+            "DL3059",
+            "FROM a:1\nRUN echo a\nRUN <<EOT bash\necho b\nEOT\nRUN echo c\n",
+            &[],
+        );
+        // A non-shell interpreter's body is not read: the RUN is the one command `python3`.
+        assert_lines(
+            "DL3059",
+            "FROM a:1\nRUN echo a\nRUN <<EOF python3\nprint(1)\nprint(2)\nEOF\n",
+            &[3],
+        );
+    }
 }

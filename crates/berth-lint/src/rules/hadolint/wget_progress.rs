@@ -56,4 +56,18 @@ mod tests {
             &[],
         );
     }
+
+    #[test]
+    fn reads_heredocs_that_a_shell_runs() {
+        assert_lines(
+            "DL3047",
+            "FROM a:1\nRUN <<EOT sh -ex\nwget https://x/y\nEOT\n",
+            &[2],
+        );
+        assert_lines(
+            "DL3047",
+            "FROM a:1\nRUN <<EOT python3\nwget https://x/y\nEOT\n",
+            &[],
+        );
+    }
 }
