@@ -5,7 +5,8 @@
 //! its argument words with quotes removed, escapes applied, redirections and leading `VAR=value`
 //! assignments dropped, and reserved words (`if`, `then`, `do`, ...) skipped; plus whether the
 //! script has a pipe. It is not a shell interpreter: it never expands variables (`$X` stays
-//! `$X`) and treats `for`/`case` headers as no command. The flag helpers follow hadolint's reading
+//! `$X`), treats `for` headers as no command and `case` patterns (`a|b)`) as no command and no
+//! pipe. The flag helpers follow hadolint's reading
 //! of command lines (`-abc` is three flags, `--name=value` is flag `name`), so rules agree with it
 //! on the same text.
 //!
@@ -89,11 +90,28 @@ fn base_name(word: &str) -> &str {
     word.rsplit('/').next().unwrap_or(word)
 }
 
+/// Where the reader is inside one `case` command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CaseState {
+    /// After `case`: the subject word, up to `in`.
+    Header,
+    /// Patterns up to `)`: `a|b` there is alternation, not a pipe.
+    Patterns,
+    /// The commands of one branch, up to `;;` or `esac`.
+    Branch,
+}
+
 #[derive(Debug, PartialEq)]
 enum Token {
     Word(String),
-    /// `&&`, `||`, `;`, `&`, newline, `(`, `)`, `;;`.
+    /// `&&`, `||`, `;`, `&`, newline.
     Separator,
+    /// `(`: a subshell, or the optional opening of a `case` pattern.
+    Open,
+    /// `)`: the end of a subshell or of a `case` pattern list.
+    Close,
+    /// `;;`, `;&` or `;;&`: the end of one `case` branch.
+    CaseBreak,
     Pipe,
     /// `>`, `>>`, `<`, `2>`, `&>`, `>&`, `<<<`, ...: the next word is its target.
     Redirect,
@@ -271,9 +289,32 @@ impl Lexer<'_> {
                         tokens.push(Token::Separator);
                     }
                 }
-                ';' | '\n' | '(' | ')' => {
+                ';' => {
+                    flush!();
+                    if self.peek(0) == Some(';') {
+                        self.pos += 1;
+                        if self.peek(0) == Some('&') {
+                            self.pos += 1;
+                        }
+                        tokens.push(Token::CaseBreak);
+                    } else if self.peek(0) == Some('&') {
+                        self.pos += 1;
+                        tokens.push(Token::CaseBreak);
+                    } else {
+                        tokens.push(Token::Separator);
+                    }
+                }
+                '\n' => {
                     flush!();
                     tokens.push(Token::Separator);
+                }
+                '(' => {
+                    flush!();
+                    tokens.push(Token::Open);
+                }
+                ')' => {
+                    flush!();
+                    tokens.push(Token::Close);
                 }
                 '>' | '<' => {
                     // A word made only of digits just before is the file descriptor.
@@ -346,25 +387,62 @@ impl Script {
             *piped = false;
             script.commands.append(nested);
         };
+        // Open `case` commands, innermost last: their patterns are neither commands nor pipes.
+        let mut cases: Vec<CaseState> = Vec::new();
         for token in tokens {
-            match token {
-                Token::Word(w) => {
-                    if skip_next_word {
+            let case_state = cases.last().copied();
+            match (case_state, token) {
+                (Some(CaseState::Header), Token::Word(w)) => {
+                    if w == "in" {
+                        cases.pop();
+                        cases.push(CaseState::Patterns);
+                    }
+                }
+                (Some(CaseState::Header | CaseState::Patterns), Token::Substitution(inner)) => {
+                    script.has_pipe |= inner.has_pipe;
+                    nested.extend(inner.commands);
+                }
+                (Some(CaseState::Patterns), Token::Word(w)) => {
+                    if w == "esac" {
+                        cases.pop();
+                    }
+                }
+                (Some(CaseState::Patterns), Token::Close) => {
+                    cases.pop();
+                    cases.push(CaseState::Branch);
+                }
+                (Some(CaseState::Header | CaseState::Patterns), _) => {}
+                (_, Token::Word(w)) => {
+                    let at_command_start = !skip_next_word
+                        && words.iter().all(|word| RESERVED.contains(&word.as_str()));
+                    if at_command_start && w == "case" {
+                        finish(&mut words, &mut script, &mut nested, &mut piped);
+                        cases.push(CaseState::Header);
+                    } else if at_command_start && w == "esac" && case_state.is_some() {
+                        finish(&mut words, &mut script, &mut nested, &mut piped);
+                        cases.pop();
+                    } else if skip_next_word {
                         skip_next_word = false;
                     } else {
                         words.push(w);
                     }
                 }
-                Token::Redirect => skip_next_word = true,
-                Token::Substitution(inner) => {
+                (_, Token::Redirect) => skip_next_word = true,
+                (_, Token::Substitution(inner)) => {
                     script.has_pipe |= inner.has_pipe;
                     nested.extend(inner.commands);
                 }
-                Token::Separator => {
+                (_, Token::CaseBreak) if case_state == Some(CaseState::Branch) => {
+                    skip_next_word = false;
+                    finish(&mut words, &mut script, &mut nested, &mut piped);
+                    cases.pop();
+                    cases.push(CaseState::Patterns);
+                }
+                (_, Token::Separator | Token::Open | Token::Close | Token::CaseBreak) => {
                     skip_next_word = false;
                     finish(&mut words, &mut script, &mut nested, &mut piped);
                 }
-                Token::Pipe => {
+                (_, Token::Pipe) => {
                     skip_next_word = false;
                     if !words.is_empty() {
                         pending_pipe = true;
@@ -596,6 +674,30 @@ mod tests {
         assert_eq!(names("for x in a b; do cd $x; done"), ["cd"]);
         assert_eq!(names("X=1"), Vec::<String>::new());
         assert_eq!(names("# only a comment\nls"), ["ls"]);
+    }
+
+    #[test]
+    fn case_patterns_are_not_pipes_or_commands() {
+        let script = Script::parse(
+            "case \"$arch\" in x86_64|aarch64) echo ok;; arm*|(i?86)) exit 1;; *) uname -m;; esac",
+        );
+        assert!(!script.has_pipe);
+        assert_eq!(
+            names(
+                "case \"$arch\" in x86_64|aarch64) echo ok;; arm*|(i?86)) exit 1;; *) uname -m;; esac"
+            ),
+            ["echo", "exit", "uname"]
+        );
+        // Over several lines, nested in a loop, with a branch that ends at `esac`.
+        let text = "for a in x y; do\n  case $a in\n    x|y)\n      apt-get install -y $a\n      ;;\n    *) true\n  esac\ndone && ls";
+        assert_eq!(names(text), ["apt-get", "true", "ls"]);
+        assert!(!Script::parse(text).has_pipe);
+        // A real pipe inside a branch, after the case, or in the subject still counts.
+        assert!(Script::parse("case $x in a|b) curl x | sh;; esac").has_pipe);
+        assert!(Script::parse("case $x in a|b) true;; esac; a | b").has_pipe);
+        assert!(Script::parse("case $(uname -m | tr A-Z a-z) in a) true;; esac").has_pipe);
+        // `esac` outside a case and `;;` outside a branch are not special.
+        assert_eq!(names("echo esac; ls"), ["echo", "ls"]);
     }
 
     fn heredoc(content: &str) -> berth_dockerfile::Heredoc {

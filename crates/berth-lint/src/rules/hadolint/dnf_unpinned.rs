@@ -10,7 +10,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     summary: "pin versions in `dnf install` (`package-version`)",
     docs: docs!(
-        what: "Flags `dnf`/`microdnf install` of a package without a version suffix (`.rpm` files are fine; `${VAR}` counts when the variable is an ARG or an ENV of the stage).",
+        what: "Flags `dnf`/`microdnf install` of a package without a version suffix (`.rpm` files are fine; `$VAR` and `${VAR}` count when the variable is an ARG or an ENV of the stage).",
         why: "Unpinned packages make builds unrepeatable.",
         bad: "FROM fedora:40
     RUN dnf install -y httpd && dnf clean all",
@@ -56,5 +56,35 @@ mod tests {
     fn flags_and_passes() {
         assert_lines("DL3041", "FROM a:1\nRUN dnf install -y httpd\n", &[2]);
         assert_lines("DL3041", "FROM a:1\nRUN dnf install -y httpd-2.4.62\n", &[]);
+    }
+
+    #[test]
+    fn a_known_variable_pins_with_or_without_braces() {
+        assert_lines(
+            "DL3041",
+            "FROM a:1\nARG V=1\nENV R=2\nRUN dnf install -y a-$V b-${V} c-$R.x86_64 \"d-$V\"\n",
+            &[],
+        );
+        assert_lines(
+            "DL3041",
+            "FROM a:1\nARG V\nRUN microdnf install -y a-$V\n",
+            &[],
+        );
+        // Not a variable the file declares, or a longer name that starts like one.
+        assert_lines(
+            "DL3041",
+            "FROM a:1\nARG V=1\nRUN dnf install -y a-$W\n",
+            &[3],
+        );
+        assert_lines(
+            "DL3041",
+            "FROM a:1\nARG V=1\nRUN dnf install -y a-$VERSION\n",
+            &[3],
+        );
+        assert_lines(
+            "DL3041",
+            "FROM a:1\nARG V=1\nRUN dnf install -y a$V\n",
+            &[3],
+        );
     }
 }

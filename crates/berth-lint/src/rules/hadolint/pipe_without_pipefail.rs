@@ -84,4 +84,18 @@ mod tests {
             &[],
         );
     }
+
+    #[test]
+    fn case_patterns_are_not_pipes() {
+        assert_lines(
+            "DL4006",
+            "FROM a:1\nRUN case \"$arch\" in x86_64|aarch64) echo ok;; *) exit 1;; esac\n",
+            &[],
+        );
+        assert_lines(
+            "DL4006",
+            "FROM a:1\nRUN case $a in x|y) curl x | sh;; esac\n",
+            &[2],
+        );
+    }
 }

@@ -32,7 +32,7 @@ pub(crate) fn rpm_pinned(package: &str, vars: &std::collections::BTreeSet<String
         return true;
     }
     if package.contains('$') {
-        return vars.iter().any(|v| package.contains(&format!("${{{v}}}")));
+        return vars.iter().any(|v| references(package, v));
     }
     let rest = &parts[1..];
     rest.iter().all(|p| {
@@ -41,6 +41,15 @@ pub(crate) fn rpm_pinned(package: &str, vars: &std::collections::BTreeSet<String
     }) && rest
         .iter()
         .any(|p| p.starts_with(|c: char| c.is_ascii_digit()))
+}
+
+/// `word` refers to variable `name`, as `${name}` or as `$name` not followed by more of a name
+/// (`$V` in `httpd-$V.x86_64`, not in `httpd-$VERSION`).
+fn references(word: &str, name: &str) -> bool {
+    word.contains(&format!("${{{name}}}"))
+        || word.match_indices(&format!("${name}")).any(|(at, found)| {
+            !word[at + found.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        })
 }
 
 /// Variables an rpm package spec may use: every ARG so far and the ENVs of this stage.
@@ -98,6 +107,20 @@ mod tests {
             "DL3033",
             "FROM a:1\nARG V\nRUN yum install -y httpd-2.4.6 x-${V} y-1.0.rpm\n",
             &[],
+        );
+    }
+
+    #[test]
+    fn a_known_variable_pins_with_or_without_braces() {
+        assert_lines(
+            "DL3033",
+            "FROM a:1\nARG V=1\nRUN yum install -y a-$V\n",
+            &[],
+        );
+        assert_lines(
+            "DL3033",
+            "FROM a:1\nARG V=1\nRUN yum install -y a-$VV\n",
+            &[3],
         );
     }
 }
