@@ -71,7 +71,11 @@ impl Linter {
         };
         let file = match berth_dockerfile::parse(source) {
             Ok(file) => file,
-            Err(error) => return self.parse_failure(&error),
+            Err(error) => {
+                let mut diagnostics = self.parse_failure(&error);
+                attach_instruction_texts(&mut diagnostics, source, None);
+                return diagnostics;
+            }
         };
         // BuildKit's convert-stage errors (blank base names, bad `--from` references) depend on
         // build arguments or are what DL3022/DL3023 report: they are not findings by
@@ -158,7 +162,9 @@ impl Linter {
             .filter(|i| matches!(i.kind, InstructionKind::From { .. }))
             .map(berth_dockerfile::Instruction::line)
             .collect();
-        self.finalize(source, &from_lines, diagnostics)
+        let mut diagnostics = self.finalize(source, &from_lines, diagnostics);
+        attach_instruction_texts(&mut diagnostics, source, Some(&file));
+        diagnostics
     }
 
     fn parse_failure(&self, error: &berth_dockerfile::Error) -> Vec<Diagnostic> {
@@ -182,6 +188,7 @@ impl Linter {
             end_line: line,
             end_column: column + 1,
             message,
+            instruction_text: String::new(),
         };
         if code != PARSE_ERROR.code
             && registry::find(code).is_some_and(|m| !self.config.is_enabled(m))
@@ -242,6 +249,38 @@ fn run_script(kind: &InstructionKind, heredocs: &[berth_dockerfile::Heredoc]) ->
             script
         }
     })
+}
+
+/// Fill each finding's [`Diagnostic::instruction_text`]: the instruction whose lines hold the
+/// finding, else the finding's own source line (parse errors, pragmas on comment lines).
+fn attach_instruction_texts(
+    diagnostics: &mut [Diagnostic],
+    source: &str,
+    file: Option<&Dockerfile>,
+) {
+    let instructions = file.map_or(&[][..], |f| f.instructions.as_slice());
+    for diagnostic in diagnostics {
+        let carrier = instructions
+            .iter()
+            .find(|i| (i.node.start_line..=i.node.end_line).contains(&diagnostic.line));
+        diagnostic.instruction_text = match carrier {
+            Some(instruction) => {
+                let node = &instruction.node;
+                let bodies = node.heredocs.iter().map(|h| h.content.as_str());
+                normalize_whitespace(std::iter::once(node.original.as_str()).chain(bodies))
+            }
+            None => normalize_whitespace(source.lines().nth(diagnostic.line.saturating_sub(1))),
+        };
+    }
+}
+
+/// The words of `parts`, joined by single spaces.
+fn normalize_whitespace<'a>(parts: impl IntoIterator<Item = &'a str>) -> String {
+    parts
+        .into_iter()
+        .flat_map(str::split_whitespace)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// What `# check=skip=...` turns off.

@@ -143,6 +143,11 @@ pub struct Diagnostic {
     pub end_column: usize,
     /// What is wrong, for this occurrence.
     pub message: String,
+    /// The text of the instruction that carries the finding (continuation lines joined,
+    /// heredoc bodies included, runs of whitespace made one space), or of its source line when
+    /// no instruction does. SARIF fingerprints hash it instead of the line number, so a finding
+    /// keeps its identity when lines are added above it.
+    pub instruction_text: String,
 }
 
 /// Label value formats of hadolint's `label-schema`.
@@ -251,6 +256,8 @@ impl Checker<'_> {
             end_line: line,
             end_column: end_column.max(column + 1),
             message: message.into(),
+            // Filled in once per finding by the linter, which knows the instruction.
+            instruction_text: String::new(),
         });
     }
 }

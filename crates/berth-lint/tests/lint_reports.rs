@@ -45,6 +45,18 @@ fn sarif_is_valid_against_the_2_1_0_schema() {
                 && result["locations"][0]["physicalLocation"]["region"]["startLine"].is_u64()
         );
     }
+    // One fingerprint per finding: GitHub merges results that share one.
+    let fingerprints: std::collections::BTreeSet<&str> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["primaryLocationLineHash"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(fingerprints.len(), run["results"].as_array().unwrap().len());
     // An invalid log is rejected, so the check above means something.
     let mut broken = sarif.clone();
     broken["runs"][0]["results"][0]["level"] = serde_json::json!("fatal");

@@ -2,13 +2,15 @@
 //! every rule that reported (id, name, short/full description, help text and markdown,
 //! `helpUri`, default level), results with `ruleId`/`ruleIndex`, level (`error`, `warning`,
 //! `note` for info and style), the message, one physical location with a repo-relative URI
-//! and a region, and a `partialFingerprints` entry so re-uploads do not duplicate alerts.
+//! and a region, and a `partialFingerprints` entry, one per finding and stable under edits
+//! elsewhere in the file, so re-uploads neither duplicate nor merge alerts.
 
 use super::display_path;
 use crate::files::FileReport;
 use crate::registry;
 use crate::rule::{RuleMeta, Severity};
 use serde_json::{Value, json};
+use std::collections::HashMap;
 
 fn level(severity: Severity) -> &'static str {
     match severity {
@@ -46,16 +48,16 @@ fn descriptor(meta: &RuleMeta) -> Value {
     rule
 }
 
-/// A stable fingerprint: FNV-1a of file, code and message (line excluded, so alerts survive
-/// unrelated edits above them).
-fn fingerprint(file: &str, code: &str, message: &str) -> String {
+/// A fingerprint unique to one finding and stable under edits elsewhere in the file: FNV-1a
+/// of the file, the rule code, the text of the instruction carrying the finding and the
+/// finding's rank among those with the same code and instruction text in the file. The line
+/// number is left out on purpose: it moves whenever a line is added above.
+fn fingerprint(file: &str, code: &str, instruction_text: &str, occurrence: usize) -> String {
+    let occurrence = occurrence.to_string();
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in file
-        .bytes()
-        .chain([0])
-        .chain(code.bytes())
-        .chain([0])
-        .chain(message.bytes())
+    for byte in [file, code, instruction_text, &occurrence]
+        .iter()
+        .flat_map(|part| part.bytes().chain([0]))
     {
         hash ^= u64::from(byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
@@ -71,7 +73,13 @@ pub fn render(reports: &[FileReport]) -> String {
     for report in reports {
         let uri = display_path(report);
         let uri = uri.strip_prefix("./").unwrap_or(&uri).to_owned();
+        // Findings come sorted by position, so a finding's rank among its identical twins
+        // only changes when such a twin is added above it.
+        let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
         for d in &report.diagnostics {
+            let occurrence = seen.entry((d.code, &d.instruction_text)).or_insert(0);
+            let fingerprint = fingerprint(&uri, d.code, &d.instruction_text, *occurrence);
+            *occurrence += 1;
             let Some(meta) = registry::find(d.code) else {
                 continue;
             };
@@ -98,7 +106,7 @@ pub fn render(reports: &[FileReport]) -> String {
                         }
                     }
                 }],
-                "partialFingerprints": { "primaryLocationLineHash": fingerprint(&uri, d.code, &d.message) },
+                "partialFingerprints": { "primaryLocationLineHash": fingerprint },
             }));
         }
     }
@@ -120,4 +128,83 @@ pub fn render(reports: &[FileReport]) -> String {
         }]
     });
     serde_json::to_string_pretty(&log).unwrap_or_default() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{LintConfig, Linter};
+    use std::path::PathBuf;
+
+    /// `(ruleId, startLine, fingerprint)` of every result for `source`.
+    fn fingerprints(source: &str) -> Vec<(String, u64, String)> {
+        let report = FileReport {
+            path: PathBuf::from("app/Dockerfile"),
+            diagnostics: Linter::new(LintConfig::default()).lint(source),
+        };
+        let log: Value = serde_json::from_str(&render(&[report])).unwrap();
+        log["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["ruleId"].as_str().unwrap().to_owned(),
+                    r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                        .as_u64()
+                        .unwrap(),
+                    r["partialFingerprints"]["primaryLocationLineHash"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    const TWO_OF_A_KIND: &str = "FROM debian:12.7\n\
+        RUN apt-get update && apt-get install -y --no-install-recommends curl \\\n    && rm -rf /var/lib/apt/lists/*\n\
+        RUN apt-get update && apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/*\n\
+        RUN apt-get update && apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/*\n";
+
+    #[test]
+    fn findings_of_one_rule_in_one_file_have_distinct_fingerprints() {
+        let results = fingerprints(TWO_OF_A_KIND);
+        let dl3008: Vec<_> = results.iter().filter(|r| r.0 == "DL3008").collect();
+        // Two different instructions, and two identical ones.
+        assert_eq!(dl3008.iter().map(|r| r.1).collect::<Vec<_>>(), [2, 4, 5]);
+        let unique: std::collections::BTreeSet<_> = results.iter().map(|r| &r.2).collect();
+        assert_eq!(unique.len(), results.len(), "{results:#?}");
+    }
+
+    #[test]
+    fn fingerprints_survive_lines_added_above_and_reformatting() {
+        let before = fingerprints(TWO_OF_A_KIND);
+        let edited = TWO_OF_A_KIND
+            .replacen(
+                "FROM debian:12.7\n",
+                "# build tools\n\nFROM debian:12.7\nWORKDIR /src\n",
+                1,
+            )
+            .replace("curl \\\n    &&", "curl \\\n        &&");
+        let after = fingerprints(&edited);
+        assert_eq!(after.len(), before.len());
+        for (old, new) in before.iter().zip(&after) {
+            assert_eq!((&old.0, &old.2), (&new.0, &new.2));
+            assert!(new.1 > old.1, "the line moved, the fingerprint did not");
+        }
+    }
+
+    #[test]
+    fn changing_the_instruction_changes_its_fingerprint_only() {
+        let before = fingerprints(TWO_OF_A_KIND);
+        let after = fingerprints(&TWO_OF_A_KIND.replacen("curl", "wget", 1));
+        let changed: Vec<_> = before
+            .iter()
+            .zip(&after)
+            .filter(|(old, new)| old.2 != new.2)
+            .map(|(old, _)| (old.0.as_str(), old.1))
+            .collect();
+        assert_eq!(changed, [("DL3008", 2)]);
+    }
 }
