@@ -20,6 +20,10 @@ pub struct BuildOptions {
     pub build_args: BTreeMap<String, String>,
     /// Target and build platform, `os/arch[/variant]`; `linux/amd64` when absent.
     pub platform: Option<String>,
+    /// Read a FROM whose base names a global ARG that has no value (no default, no build-arg)
+    /// as [`Base::Unresolved`] instead of failing as BuildKit does (`base name ... should not
+    /// be blank`): for tools that read a file without the build arguments it is built with.
+    pub allow_unresolved_bases: bool,
 }
 
 /// What a stage starts from.
@@ -32,6 +36,9 @@ pub enum Base {
     Stage(usize),
     /// `scratch`: the empty image.
     Scratch,
+    /// Unknown without build arguments: the base names these global ARGs, which have no value
+    /// (only with [`BuildOptions::allow_unresolved_bases`]).
+    Unresolved(Vec<String>),
 }
 
 /// Where an edge comes from.
@@ -257,7 +264,16 @@ impl StageGraph {
                 expand(&image.value, &global.values, lex).map_err(|m| build_error(from, m))?;
             note_undefined(&expanded.unmatched, &global, from, &mut undefined_vars);
             let base_name = expanded.word;
-            if base_name.is_empty() {
+            let unresolved: Vec<String> = expanded
+                .unmatched
+                .iter()
+                .filter(|name| global.declared.contains(*name))
+                .filter(|name| base_name.is_empty() || names_plainly(&image.value, name))
+                .cloned()
+                .collect();
+            let unresolved =
+                (options.allow_unresolved_bases && !unresolved.is_empty()).then_some(unresolved);
+            if base_name.is_empty() && unresolved.is_none() {
                 return Err(build_error(
                     from,
                     format!("base name ({}) should not be blank", image.value),
@@ -281,6 +297,7 @@ impl StageGraph {
                 .iter()
                 .rposition(|n| n.as_deref() == Some(base_name.as_str()));
             let (base, mut scope) = match parent {
+                _ if let Some(args) = unresolved => (Base::Unresolved(args), Scope::default()),
                 Some(p) => {
                     edges.push(Edge {
                         source: Source::Stage(p),
@@ -408,15 +425,25 @@ impl StageGraph {
         self.edges.iter().filter(move |e| e.to == stage)
     }
 
-    /// The external image at the root of `stage`'s FROM chain (None for scratch).
+    /// The external image at the root of `stage`'s FROM chain (None for scratch or an
+    /// unresolved base).
     #[must_use]
     pub fn root_image(&self, stage: usize) -> Option<&str> {
+        match self.root_base(stage)? {
+            Base::Image(image) => Some(image),
+            _ => None,
+        }
+    }
+
+    /// What `stage`'s FROM chain starts from: an image, scratch or an unresolved base (never
+    /// [`Base::Stage`]).
+    #[must_use]
+    pub fn root_base(&self, stage: usize) -> Option<&Base> {
         let mut current = self.stages.get(stage)?;
         for _ in 0..=self.stages.len() {
             match &current.base {
-                Base::Image(image) => return Some(image),
-                Base::Scratch => return None,
                 Base::Stage(parent) => current = self.stages.get(*parent)?,
+                root => return Some(root),
             }
         }
         None
@@ -439,6 +466,14 @@ impl StageGraph {
         }
         chain
     }
+}
+
+/// `word` uses variable `name` as `$name` or `${name}`, with no default or alternative.
+fn names_plainly(word: &str, name: &str) -> bool {
+    word.contains(&format!("${{{name}}}"))
+        || word.match_indices(&format!("${name}")).any(|(at, found)| {
+            !word[at + found.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        })
 }
 
 fn note_undefined(
@@ -596,4 +631,85 @@ fn dispatch(
         _ => {}
     }
     Ok(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn graph(source: &str, options: &BuildOptions) -> Result<StageGraph> {
+        crate::parse(source)?.stage_graph(options)
+    }
+
+    fn lenient() -> BuildOptions {
+        BuildOptions {
+            allow_unresolved_bases: true,
+            ..BuildOptions::default()
+        }
+    }
+
+    const FROM_ARG: &str = "ARG BASE\nARG TAG=3.12\nFROM python:${TAG}-slim AS tools\nFROM $BASE AS app\nCOPY --from=tools /t /t\nFROM app\n";
+
+    #[test]
+    fn a_base_from_an_arg_without_value_fails_like_buildkit() {
+        let error = graph(FROM_ARG, &BuildOptions::default()).unwrap_err();
+        assert_eq!(error.message(), "base name ($BASE) should not be blank");
+        assert_eq!(error.span().map(|s| s.start.line), Some(4));
+    }
+
+    #[test]
+    fn build_args_resolve_the_base() {
+        let mut options = BuildOptions::default();
+        options
+            .build_args
+            .insert("BASE".to_owned(), "debian:12".to_owned());
+        options
+            .build_args
+            .insert("TAG".to_owned(), "3.13".to_owned());
+        let graph = graph(FROM_ARG, &options).unwrap();
+        assert_eq!(graph.stages[1].base, Base::Image("debian:12".to_owned()));
+        assert_eq!(
+            graph.stages[0].base,
+            Base::Image("python:3.13-slim".to_owned())
+        );
+    }
+
+    #[test]
+    fn unresolved_bases_are_read_when_allowed() {
+        let graph = graph(FROM_ARG, &lenient()).unwrap();
+        assert_eq!(
+            graph.stages[1].base,
+            Base::Unresolved(vec!["BASE".to_owned()])
+        );
+        assert_eq!(graph.stages[1].base_written, "$BASE");
+        assert_eq!(graph.root_image(1), None);
+        assert_eq!(graph.root_image(2), None, "a child of an unresolved stage");
+        assert_eq!(graph.root_base(2), Some(&graph.stages[1].base));
+        // The rest of the file is read as usual.
+        assert_eq!(
+            graph.stages[0].base,
+            Base::Image("python:3.12-slim".to_owned())
+        );
+        assert_eq!(graph.stages[1].instructions.len(), 1);
+        assert!(graph.reachable.iter().all(|r| *r));
+        assert!(graph.edges.iter().any(|e| e.kind == EdgeKind::CopyFrom));
+    }
+
+    #[test]
+    fn only_plain_uses_of_an_unset_arg_make_a_base_unresolved() {
+        let source = "ARG PY\nARG REG\nFROM python:$PY\nFROM ${REG:-docker.io}/library/debian:12\n";
+        let graph = graph(source, &lenient()).unwrap();
+        assert_eq!(
+            graph.stages[0].base,
+            Base::Unresolved(vec!["PY".to_owned()])
+        );
+        assert_eq!(
+            graph.stages[1].base,
+            Base::Image("docker.io/library/debian:12".to_owned())
+        );
+        // An ARG declared later in a stage is not a global ARG: BuildKit's error stands.
+        let late = "FROM alpine AS a\nARG X\nFROM $X\n";
+        let error = self::graph(late, &lenient()).unwrap_err();
+        assert!(error.message().contains("should not be blank"));
+    }
 }

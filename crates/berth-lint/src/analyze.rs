@@ -12,6 +12,7 @@ use berth_dockerfile::{
     Source, StageGraph,
 };
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// Version of the JSON layout (docs/analyze-json.md).
 pub const SCHEMA_VERSION: u32 = 1;
@@ -28,6 +29,9 @@ pub struct AnalyzeOptions {
     pub image: String,
     /// `--target` for the stage graph.
     pub target: Option<String>,
+    /// `--build-arg` values: they set global ARGs (over their defaults), so they can decide
+    /// base images. A base that names a global ARG with no value is reported as unknown.
+    pub build_args: BTreeMap<String, String>,
 }
 
 /// One stage as the report shows it.
@@ -37,8 +41,12 @@ pub struct StageSummary {
     pub index: usize,
     /// `AS` name, if any.
     pub name: Option<String>,
-    /// Base as shown: the image, or the parent stage's name.
+    /// Base as shown: the image, or the parent stage's name; as written (`$BASE`) when it
+    /// is unresolved.
     pub base: String,
+    /// Global ARGs the base names that have no value (no default, no `--build-arg`): the base
+    /// is unknown until they are given. Empty when the base is known.
+    pub unresolved_args: Vec<String>,
     /// The external image at the root of the FROM chain (None for scratch).
     pub root_image: Option<String>,
     /// `--platform`, expanded.
@@ -164,6 +172,8 @@ pub struct Analysis {
 pub fn analyze(file: &Dockerfile, options: &AnalyzeOptions) -> Result<Analysis, Error> {
     let graph = file.stage_graph(&BuildOptions {
         target: options.target.clone(),
+        build_args: options.build_args.clone(),
+        allow_unresolved_bases: true,
         ..BuildOptions::default()
     })?;
     let facts = Facts::gather(file, &graph);
@@ -305,15 +315,22 @@ fn check_multistage(graph: &StageGraph) -> Check {
 
 fn check_slim_base(graph: &StageGraph) -> Check {
     let line = None;
-    match graph.root_image(graph.target) {
-        None => check(
+    match graph.root_base(graph.target) {
+        None | Some(Base::Scratch | Base::Stage(_)) => check(
             "slim-base-image",
             "Slim Base Image",
             true,
             "Final stage starts from scratch (empty image)",
             line,
         ),
-        Some(image) => {
+        Some(Base::Unresolved(args)) => check(
+            "slim-base-image",
+            "Slim Base Image",
+            false,
+            format!("Final base image is unknown: {}", unresolved_hint(args)),
+            line,
+        ),
+        Some(Base::Image(image)) => {
             let parsed = ImageRef::parse(image);
             if parsed.variant.is_small() {
                 check(
@@ -339,6 +356,16 @@ fn check_slim_base(graph: &StageGraph) -> Check {
             }
         }
     }
+}
+
+/// `$BASE unresolved (pass --build-arg BASE=...)`, for the ARGs an unresolved base names.
+fn unresolved_hint(args: &[String]) -> String {
+    let vars: Vec<String> = args.iter().map(|a| format!("${a}")).collect();
+    let flags: Vec<String> = args
+        .iter()
+        .map(|a| format!("--build-arg {a}=..."))
+        .collect();
+    format!("{} unresolved (pass {})", vars.join(", "), flags.join(" "))
 }
 
 fn is_root_user(user: &str) -> bool {
@@ -717,6 +744,7 @@ fn stage_summaries(file: &Dockerfile, graph: &StageGraph) -> Vec<StageSummary> {
             let base = match &stage.base {
                 Base::Image(image) => image.clone(),
                 Base::Scratch => "scratch".to_owned(),
+                Base::Unresolved(_) => stage.base_written.clone(),
                 Base::Stage(parent) => format!(
                     "{} (stage {})",
                     graph.stages[*parent].display_name(),
@@ -734,6 +762,10 @@ fn stage_summaries(file: &Dockerfile, graph: &StageGraph) -> Vec<StageSummary> {
                 index: stage.index,
                 name: stage.name.clone(),
                 base,
+                unresolved_args: match &stage.base {
+                    Base::Unresolved(args) => args.clone(),
+                    _ => Vec::new(),
+                },
                 root_image: graph.root_image(stage.index).map(str::to_owned),
                 platform: stage.platform.clone(),
                 instructions: kinds,
@@ -824,11 +856,25 @@ fn estimate_size(
     facts: &Facts<'_>,
     multistage: bool,
 ) -> (Option<SizeEstimate>, Option<String>) {
-    let Some(image) = graph.root_image(graph.target) else {
-        return (
-            None,
-            Some("The final stage starts from scratch: its size is what you copy in".to_owned()),
-        );
+    let image = match graph.root_base(graph.target) {
+        Some(Base::Image(image)) => image,
+        Some(Base::Unresolved(args)) => {
+            return (
+                None,
+                Some(format!(
+                    "The final base image is unknown: {}",
+                    unresolved_hint(args)
+                )),
+            );
+        }
+        _ => {
+            return (
+                None,
+                Some(
+                    "The final stage starts from scratch: its size is what you copy in".to_owned(),
+                ),
+            );
+        }
     };
     let parsed = ImageRef::parse(image);
     let full = size_mb(&parsed.repository, crate::sizes::Variant::Full);
@@ -901,6 +947,15 @@ fn build_commands(
         .rsplit_once(':')
         .filter(|(_, t)| !t.contains('/'))
         .map_or(options.image.as_str(), |(r, _)| r);
+    // The build arguments given to the analysis are needed to build the same image.
+    let file_flag: String = std::iter::once(file_flag)
+        .chain(
+            options
+                .build_args
+                .iter()
+                .map(|(k, v)| format!(" --build-arg {}", shell_quote(&format!("{k}={v}")))),
+        )
+        .collect();
     let mut commands = vec![BuildCommand {
         comment: "Build the full image".to_owned(),
         command: format!("docker build{file_flag} -t {} .", options.image),
@@ -955,6 +1010,19 @@ fn build_commands(
         });
     }
     commands
+}
+
+/// `word` as one POSIX shell word: as is when it is plain, else in single quotes.
+fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,+%".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
 }
 
 fn takeaways(checks: &[Check], graph: &StageGraph, facts: &Facts<'_>) -> Vec<String> {
@@ -1026,6 +1094,7 @@ mod tests {
                 path: "Dockerfile".into(),
                 image: "app:v1".into(),
                 target: None,
+                build_args: BTreeMap::new(),
             },
         )
         .unwrap()

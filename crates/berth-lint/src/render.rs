@@ -88,7 +88,11 @@ fn render_flow(analysis: &Analysis, out: &mut String) {
             None => format!("Stage {}", stage.index + 1),
         };
         box_line(out, &title);
-        box_line(out, &format!("Base: {}", stage.base));
+        if stage.unresolved_args.is_empty() {
+            box_line(out, &format!("Base: {}", stage.base));
+        } else {
+            box_line(out, &format!("Base: unknown ({} unresolved)", stage.base));
+        }
         if let Some(platform) = &stage.platform {
             box_line(out, &format!("Platform: {platform}"));
         }

@@ -10,6 +10,7 @@ fn options() -> AnalyzeOptions {
         path: "Dockerfile".to_owned(),
         image: "ml-service:v1".to_owned(),
         target: None,
+        build_args: std::collections::BTreeMap::new(),
     }
 }
 

@@ -31,6 +31,19 @@ pub(crate) struct AnalyzeArgs {
     /// Stage to analyze as the final one (default: the last stage).
     #[arg(long)]
     pub(crate) target: Option<String>,
+    /// A build argument, `NAME=VALUE`, as given to `docker build` (repeatable). It sets a global
+    /// ARG over its default, so it can decide a base image; a base that needs an ARG with no
+    /// value is reported as unknown.
+    #[arg(long = "build-arg", value_name = "NAME=VALUE", value_parser = parse_build_arg)]
+    pub(crate) build_args: Vec<(String, String)>,
+}
+
+/// `NAME=VALUE` of `--build-arg` (the value may contain `=` and may be empty).
+pub(crate) fn parse_build_arg(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
+        _ => Err(format!("expected NAME=VALUE, got `{text}`")),
+    }
 }
 
 /// Run the subcommand. Errors reading or parsing print to stderr and give exit code 2.
@@ -65,10 +78,34 @@ fn report(args: &AnalyzeArgs) -> anyhow::Result<String> {
         path: display.clone(),
         image: args.tag.clone(),
         target: args.target.clone(),
+        build_args: args.build_args.iter().cloned().collect(),
     };
     let analysis = analyze(&file, &options).with_context(|| display.to_string())?;
     Ok(match args.format {
         Format::Text => render_text(&analysis),
         Format::Json => serde_json::to_string_pretty(&analysis)? + "\n",
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_args_are_name_equals_value() {
+        assert_eq!(
+            parse_build_arg("BASE=python:3.12-slim"),
+            Ok(("BASE".to_owned(), "python:3.12-slim".to_owned()))
+        );
+        assert_eq!(
+            parse_build_arg("OPTS=a=b"),
+            Ok(("OPTS".to_owned(), "a=b".to_owned()))
+        );
+        assert_eq!(
+            parse_build_arg("EMPTY="),
+            Ok(("EMPTY".to_owned(), String::new()))
+        );
+        assert!(parse_build_arg("BASE").is_err());
+        assert!(parse_build_arg("=x").is_err());
+    }
 }

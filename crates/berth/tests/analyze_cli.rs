@@ -85,3 +85,69 @@ fn unreadable_input_gets_clear_messages() {
         assert!(stderr.contains(expected), "{name}: {stderr}");
     }
 }
+
+const BASE_FROM_ARG: &[u8] = b"ARG BASE\nARG TAG=3.12\nFROM python:${TAG}-slim AS build\nRUN pip install --no-cache-dir -r requirements.txt\nFROM $BASE\nCOPY --from=build /usr/local /usr/local\n";
+
+#[test]
+fn a_base_from_an_arg_without_value_is_reported_as_unknown() {
+    let path = temp_file("from-arg.Dockerfile", BASE_FROM_ARG);
+    let path = path.to_str().expect("path");
+    let out = berth(&["analyze", path]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.contains("Base: unknown ($BASE unresolved)"), "{text}");
+    assert!(text.contains("--build-arg BASE=..."), "{text}");
+
+    let out = berth(&["analyze", path, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let stage = &value["stages"][1];
+    assert_eq!(stage["base"], "$BASE");
+    assert_eq!(stage["unresolved_args"], serde_json::json!(["BASE"]));
+    assert!(stage["root_image"].is_null());
+    assert_eq!(value["stages"][0]["unresolved_args"], serde_json::json!([]));
+}
+
+#[test]
+fn build_args_resolve_bases_like_docker_build() {
+    let path = temp_file("from-arg-given.Dockerfile", BASE_FROM_ARG);
+    let path = path.to_str().expect("path");
+    let out = berth(&[
+        "analyze",
+        path,
+        "--format",
+        "json",
+        "--build-arg",
+        "BASE=python:3.13-slim",
+        "--build-arg",
+        "TAG=3.13",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(
+        value["stages"][0]["base"], "python:3.13-slim",
+        "over the default"
+    );
+    assert_eq!(value["stages"][1]["base"], "python:3.13-slim");
+    assert_eq!(value["stages"][1]["root_image"], "python:3.13-slim");
+    let build = value["build_commands"][0]["command"]
+        .as_str()
+        .expect("command");
+    assert!(
+        build.contains("--build-arg BASE=python:3.13-slim --build-arg TAG=3.13"),
+        "{build}"
+    );
+
+    let out = berth(&["analyze", path, "--build-arg", "BASE"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "clap rejects a value without `=`"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected NAME=VALUE"));
+}
