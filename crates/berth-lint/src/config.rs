@@ -76,6 +76,9 @@ pub struct LintConfig {
     pub disable_ignore_pragma: bool,
     /// What rules need to know.
     pub settings: RuleSettings,
+    /// `--build-arg` values for the stage graph (global ARGs over their defaults, as BuildKit
+    /// does): the rules that need the graph skip a file whose base needs an ARG with no value.
+    pub build_args: BTreeMap<String, String>,
 }
 
 impl Default for LintConfig {
@@ -89,6 +92,7 @@ impl Default for LintConfig {
             no_fail: false,
             disable_ignore_pragma: false,
             settings: RuleSettings::default(),
+            build_args: BTreeMap::new(),
         }
     }
 }

@@ -80,7 +80,12 @@ impl Linter {
         // BuildKit's convert-stage errors (blank base names, bad `--from` references) depend on
         // build arguments or are what DL3022/DL3023 report: they are not findings by
         // themselves; the rules that need the stage graph just skip such files.
-        let graph = file.stage_graph(&BuildOptions::default()).ok();
+        let graph = file
+            .stage_graph(&BuildOptions {
+                build_args: self.config.build_args.clone(),
+                ..BuildOptions::default()
+            })
+            .ok();
         let mut diagnostics = Vec::new();
         let skipped_checks = docker_check_skips(&file);
         let active: Vec<_> = self
@@ -317,4 +322,41 @@ fn docker_check_skips(file: &Dockerfile) -> CheckSkips {
         }
     }
     skips
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::lines_with;
+
+    #[test]
+    fn build_args_decide_the_base_for_the_stage_graph_rules() {
+        let source = "ARG BASE\nFROM $BASE\nRUN true\n";
+        assert!(lines_with("BRT003", source, LintConfig::default()).is_empty());
+        let mut config = LintConfig::default();
+        config
+            .build_args
+            .insert("BASE".to_owned(), "debian:12".to_owned());
+        assert_eq!(lines_with("BRT003", source, config), [2]);
+    }
+
+    #[test]
+    fn instruction_texts_join_continuations_and_heredocs() {
+        let source = "FROM debian:12\nRUN apt-get install \\\n      curl\nRUN <<EOT\napt-get install  git\nEOT\n";
+        let findings = Linter::new(LintConfig::default()).lint(source);
+        let texts: Vec<(&str, &str)> = findings
+            .iter()
+            .filter(|d| d.code == "DL3008")
+            .map(|d| (d.code, d.instruction_text.as_str()))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                ("DL3008", "RUN apt-get install curl"),
+                ("DL3008", "RUN <<EOT apt-get install git")
+            ]
+        );
+        let broken = Linter::new(LintConfig::default()).lint("FROM a\nCOPY  onlyone\n");
+        assert_eq!(broken[0].instruction_text, "COPY onlyone");
+    }
 }

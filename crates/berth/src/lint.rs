@@ -81,6 +81,11 @@ pub(crate) struct LintArgs {
     /// Do not honour `# hadolint ignore=` / `# berth ignore=` comments.
     #[arg(long)]
     pub(crate) disable_ignore_pragma: bool,
+    /// A build argument, `NAME=VALUE`, as given to `docker build` (repeatable). The rules that
+    /// need the stage graph (berth's BRT checks, `UndefinedVar`) skip a file whose base image
+    /// needs an ARG with no value; this gives it one.
+    #[arg(long = "build-arg", value_name = "NAME=VALUE", value_parser = crate::analyze::parse_build_arg)]
+    pub(crate) build_args: Vec<(String, String)>,
     /// berth configuration file (default: ./berth.toml when present).
     #[arg(long, value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
@@ -216,6 +221,7 @@ fn load_config(args: &LintArgs) -> anyhow::Result<LintConfig> {
     }
     config.no_fail |= args.no_fail;
     config.disable_ignore_pragma |= args.disable_ignore_pragma;
+    config.build_args.extend(args.build_args.iter().cloned());
     for code in config
         .ignore
         .iter()

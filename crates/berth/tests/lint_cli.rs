@@ -94,3 +94,34 @@ fn sarif_and_github_formats() {
         String::from_utf8(berth_in(&d, &["lint", "-f", "github", "--no-fail"]).stdout).unwrap();
     assert!(gh.starts_with("::"), "{gh}");
 }
+
+#[test]
+fn build_args_let_the_stage_graph_rules_read_a_base_from_an_arg() {
+    let d = dir("build-arg");
+    std::fs::write(d.join("Dockerfile"), "ARG BASE\nFROM $BASE\nRUN true\n").unwrap();
+    // Without a value for BASE, BuildKit cannot build the graph: its rules skip the file.
+    let out = berth_in(&d, &["lint", "--select", "BRT003"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = berth_in(
+        &d,
+        &[
+            "lint",
+            "--select",
+            "BRT003",
+            "--build-arg",
+            "BASE=debian:12",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Dockerfile:2:1 BRT003"), "{text}");
+    assert_eq!(
+        berth_in(&d, &["lint", "--build-arg", "BASE"]).status.code(),
+        Some(2)
+    );
+}
