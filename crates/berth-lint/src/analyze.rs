@@ -14,8 +14,9 @@ use berth_dockerfile::{
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Version of the JSON layout (docs/analyze-json.md).
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the JSON layout (docs/analyze-json.md). 2: checks that do not apply leave the
+/// score's `total`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Size assumed for the application and its runtime dependencies in a multistage image, MB.
 const APP_LAYERS_MB: u32 = 50;
@@ -83,8 +84,11 @@ pub struct Check {
     pub id: &'static str,
     /// Title as printed.
     pub title: &'static str,
-    /// Passed or not.
+    /// Passed or not (false when the check does not apply).
     pub passed: bool,
+    /// False when the file gives the check nothing to judge (no dependency install to cache,
+    /// a base image of unknown size): shown as n/a, left out of the score's total.
+    pub applicable: bool,
     /// One-line reason.
     pub reason: String,
     /// The line the reason is about, when there is one.
@@ -153,7 +157,7 @@ pub struct Analysis {
     pub checks: Vec<Check>,
     /// Checks passed.
     pub score: usize,
-    /// Checks run.
+    /// Checks that apply to this file (the seven minus the n/a ones).
     pub total: usize,
     /// Size estimate, when the final base image is in the size table.
     pub size_estimate: Option<SizeEstimate>,
@@ -179,6 +183,7 @@ pub fn analyze(file: &Dockerfile, options: &AnalyzeOptions) -> Result<Analysis, 
     let facts = Facts::gather(file, &graph);
     let checks = best_practice_checks(file, &graph);
     let score = checks.iter().filter(|c| c.passed).count();
+    let total = checks.iter().filter(|c| c.applicable).count();
     let (size_estimate, size_note) = estimate_size(&graph, &facts, checks[0].passed);
     Ok(Analysis {
         schema_version: SCHEMA_VERSION,
@@ -187,7 +192,7 @@ pub fn analyze(file: &Dockerfile, options: &AnalyzeOptions) -> Result<Analysis, 
         stages: stage_summaries(file, &graph),
         edges: edge_summaries(&graph),
         target_stage: graph.target,
-        total: checks.len(),
+        total,
         build_commands: build_commands(&graph, &facts, options),
         takeaways: takeaways(&checks, &graph, &facts),
         checks,
@@ -276,8 +281,21 @@ fn check(
         id,
         title,
         passed,
+        applicable: true,
         reason: reason.into(),
         line,
+    }
+}
+
+/// A check the file gives nothing to judge: n/a, neither passed nor failed.
+fn not_applicable(id: &'static str, title: &'static str, reason: impl Into<String>) -> Check {
+    Check {
+        id,
+        title,
+        passed: false,
+        applicable: false,
+        reason: reason.into(),
+        line: None,
     }
 }
 
@@ -323,16 +341,22 @@ fn check_slim_base(graph: &StageGraph) -> Check {
             "Final stage starts from scratch (empty image)",
             line,
         ),
-        Some(Base::Unresolved(args)) => check(
+        Some(Base::Unresolved(args)) => not_applicable(
             "slim-base-image",
             "Slim Base Image",
-            false,
             format!("Final base image is unknown: {}", unresolved_hint(args)),
-            line,
         ),
         Some(Base::Image(image)) => {
             let parsed = ImageRef::parse(image);
-            if parsed.variant.is_small() {
+            let known = size_mb(&parsed.repository, crate::sizes::Variant::Full).is_some();
+            if !parsed.variant.is_small() && !known {
+                // A private or uncommon image: nothing says whether it is big or tiny.
+                not_applicable(
+                    "slim-base-image",
+                    "Slim Base Image",
+                    format!("Final image is based on {image}, an image berth has no size for"),
+                )
+            } else if parsed.variant.is_small() {
                 check(
                     "slim-base-image",
                     "Slim Base Image",
@@ -591,13 +615,7 @@ fn check_layer_caching(facts: &Facts<'_>) -> Check {
             "Dependencies are installed without copying their manifest first",
             None,
         ),
-        None => check(
-            id,
-            title,
-            false,
-            "No dependency install step found (copy the manifest, install, then copy the code)",
-            None,
-        ),
+        None => not_applicable(id, title, "No dependency install step to keep cached"),
     }
 }
 
@@ -680,13 +698,7 @@ fn check_pip_cache(facts: &Facts<'_>) -> Check {
         }
     }
     if installs == 0 {
-        check(
-            id,
-            title,
-            true,
-            "No pip install steps to leave a cache behind",
-            None,
-        )
+        not_applicable(id, title, "No pip install steps to leave a cache behind")
     } else if via_mount {
         check(
             id,
@@ -1027,6 +1039,8 @@ fn shell_quote(word: &str) -> String {
 
 fn takeaways(checks: &[Check], graph: &StageGraph, facts: &Facts<'_>) -> Vec<String> {
     let passed = |id: &str| checks.iter().any(|c| c.id == id && c.passed);
+    // A check that does not apply gives no advice either way.
+    let applies = |id: &str| checks.iter().any(|c| c.id == id && c.applicable);
     let copy_label = graph
         .edges_into(graph.target)
         .find(|e| e.kind == EdgeKind::CopyFrom && matches!(e.source, Source::Stage(_)))
@@ -1063,20 +1077,22 @@ fn takeaways(checks: &[Check], graph: &StageGraph, facts: &Facts<'_>) -> Vec<Str
     } else {
         "Add a non-root USER to the final stage".to_owned()
     });
-    out.push(if passed("layer-caching") {
-        format!("Copy {manifest} first for better layer caching")
-    } else {
-        format!("Copy {manifest} and install dependencies before copying the code, so code edits keep the install layer cached")
-    });
+    if applies("layer-caching") {
+        out.push(if passed("layer-caching") {
+            format!("Copy {manifest} first for better layer caching")
+        } else {
+            format!("Copy {manifest} and install dependencies before copying the code, so code edits keep the install layer cached")
+        });
+    }
     out.push(if passed("health-check") {
         "HEALTHCHECK enables container orchestration integration".to_owned()
     } else {
         "Add a HEALTHCHECK so orchestrators can tell when the service is ready".to_owned()
     });
-    if !passed("slim-base-image") {
+    if applies("slim-base-image") && !passed("slim-base-image") {
         out.push("Use a slim, alpine or distroless base for the final stage".to_owned());
     }
-    if !passed("pip-cache") {
+    if applies("pip-cache") && !passed("pip-cache") {
         out.push("Pass --no-cache-dir to pip install (or use a cache mount) to keep pip's cache out of the image".to_owned());
     }
     out
@@ -1102,6 +1118,49 @@ mod tests {
 
     fn passed(analysis: &Analysis, id: &str) -> bool {
         analysis.checks.iter().find(|c| c.id == id).unwrap().passed
+    }
+
+    fn applies(analysis: &Analysis, id: &str) -> bool {
+        analysis
+            .checks
+            .iter()
+            .find(|c| c.id == id)
+            .unwrap()
+            .applicable
+    }
+
+    #[test]
+    fn checks_with_nothing_to_judge_are_not_applicable() {
+        // A tiny private base, a final stage that installs nothing: berth's own runner.
+        let a = run("FROM localhost/builder:1 AS builder
+FROM localhost/base-runner:1
+COPY --from=builder /out/bin/app /usr/local/bin/app
+USER 10001
+HEALTHCHECK CMD [\"app\", \"healthcheck\"]\n");
+        for id in ["slim-base-image", "layer-caching", "pip-cache"] {
+            assert!(!applies(&a, id) && !passed(&a, id), "{id} is n/a");
+        }
+        assert_eq!((a.score, a.total), (4, 4));
+        assert!(
+            a.takeaways
+                .iter()
+                .all(|t| !t.contains("slim") && !t.contains("install"))
+        );
+        // An unresolved base says how to resolve it.
+        let b = run("ARG BASE\nFROM $BASE\n");
+        let slim = b.checks.iter().find(|c| c.id == "slim-base-image").unwrap();
+        assert!(!slim.applicable);
+        assert!(
+            slim.reason.contains("--build-arg BASE=..."),
+            "{}",
+            slim.reason
+        );
+        // Known images, and installs, are still judged.
+        let c = run("FROM python:3.12\nCOPY . .\nRUN pip install -r requirements.txt\n");
+        for id in ["slim-base-image", "layer-caching", "pip-cache"] {
+            assert!(applies(&c, id) && !passed(&c, id), "{id} applies and fails");
+        }
+        assert_eq!(c.total, 7);
     }
 
     #[test]
@@ -1158,10 +1217,11 @@ mod tests {
             let src = format!("FROM python:3.12\n{run_line}\npip install x\nEOT\n");
             assert!(!passed(&run(&src), "pip-cache"), "{run_line}");
         }
-        // A file written by `cat` and a Python script are not commands of the image build.
+        // A file written by `cat` and a Python script are not commands of the image build:
+        // no pip install runs, so the check has nothing to judge.
         for run_line in ["RUN cat <<EOT > /usr/local/bin/setup", "RUN <<EOT python3"] {
             let src = format!("FROM python:3.12\n{run_line}\npip install x\nEOT\n");
-            assert!(passed(&run(&src), "pip-cache"), "{run_line}");
+            assert!(!applies(&run(&src), "pip-cache"), "{run_line}");
         }
     }
 

@@ -122,12 +122,23 @@ fn render_flow(analysis: &Analysis, out: &mut String) {
 fn render_checks(analysis: &Analysis, out: &mut String) {
     let _ = writeln!(out, "📋 Best Practices Validation:\n{RULE_LIGHT}");
     for check in &analysis.checks {
-        let mark = if check.passed { "✅" } else { "❌" };
-        let _ = writeln!(out, "   {mark} {}: {}", check.title, check.reason);
+        let mark = match (check.applicable, check.passed) {
+            (false, _) => "➖",
+            (true, true) => "✅",
+            (true, false) => "❌",
+        };
+        let verdict = if check.applicable { "" } else { " (n/a)" };
+        let _ = writeln!(out, "   {mark} {}{verdict}: {}", check.title, check.reason);
     }
+    let not_applicable = analysis.checks.len() - analysis.total;
+    let aside = if not_applicable == 0 {
+        String::new()
+    } else {
+        format!(" ({not_applicable} not applicable)")
+    };
     let _ = writeln!(
         out,
-        "\n   Score: {}/{} checks passed\n",
+        "\n   Score: {}/{} checks passed{aside}\n",
         analysis.score, analysis.total
     );
 }

@@ -40,7 +40,7 @@ fn json_report_parses_and_has_the_same_score() {
     let out = berth(&["analyze", &example(), "--format", "json"]);
     assert_eq!(out.status.code(), Some(0));
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
-    assert_eq!(value["schema_version"], 1);
+    assert_eq!(value["schema_version"], 2);
     assert_eq!(value["score"], 7);
     assert_eq!(value["checks"].as_array().map(Vec::len), Some(7));
 }
@@ -150,4 +150,37 @@ fn build_args_resolve_bases_like_docker_build() {
         "clap rejects a value without `=`"
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected NAME=VALUE"));
+}
+
+#[test]
+fn checks_that_do_not_apply_to_berths_runner_are_not_applicable() {
+    let runner = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../container/Dockerfile.runner"
+    );
+    let out = berth(&["analyze", runner, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let checks = value["checks"].as_array().expect("checks");
+    let not_applicable: Vec<&str> = checks
+        .iter()
+        .filter(|c| c["applicable"] == false)
+        .map(|c| c["id"].as_str().expect("id"))
+        .collect();
+    // A private base of unknown size, and a final stage that installs nothing.
+    assert_eq!(
+        not_applicable,
+        ["slim-base-image", "layer-caching", "pip-cache"]
+    );
+    assert_eq!(value["total"], 4, "n/a checks leave the denominator");
+    assert_eq!(value["score"], 4);
+
+    let out = berth(&["analyze", runner]);
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.contains("Layer Caching (n/a): "), "{text}");
+    assert!(
+        text.contains("Score: 4/4 checks passed (3 not applicable)"),
+        "{text}"
+    );
+    assert!(!text.contains("a full image"), "{text}");
 }

@@ -36,7 +36,7 @@ impl Rule for DependencyInstallAfterSource {
         let Some(check) = cx.analysis_check("layer-caching") else {
             return;
         };
-        if check.passed {
+        if check.passed || !check.applicable {
             return;
         }
         // Only a concrete misplaced install is a finding; no install step at all is not.

@@ -21,7 +21,7 @@ pub(crate) fn report_failed_check(cx: &mut Checker<'_>, id: &str) {
     let Some(check) = cx.analysis_check(id) else {
         return;
     };
-    if check.passed {
+    if check.passed || !check.applicable {
         return;
     }
     let line = check.line.or_else(|| {
