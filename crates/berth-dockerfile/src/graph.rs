@@ -6,7 +6,7 @@
 use crate::Dockerfile;
 use crate::error::{Error, Result};
 use crate::instruction::{Instruction, InstructionKind};
-use crate::shell::{LexOptions, expand};
+use crate::shell::{LexOptions, expand, uses_variable_plainly};
 use crate::span::Span;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -268,7 +268,7 @@ impl StageGraph {
                 .unmatched
                 .iter()
                 .filter(|name| global.declared.contains(*name))
-                .filter(|name| base_name.is_empty() || names_plainly(&image.value, name))
+                .filter(|name| base_name.is_empty() || uses_variable_plainly(&image.value, name))
                 .cloned()
                 .collect();
             let unresolved =
@@ -466,14 +466,6 @@ impl StageGraph {
         }
         chain
     }
-}
-
-/// `word` uses variable `name` as `$name` or `${name}`, with no default or alternative.
-fn names_plainly(word: &str, name: &str) -> bool {
-    word.contains(&format!("${{{name}}}"))
-        || word.match_indices(&format!("${name}")).any(|(at, found)| {
-            !word[at + found.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-        })
 }
 
 fn note_undefined(

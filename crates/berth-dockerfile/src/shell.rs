@@ -70,6 +70,17 @@ pub struct Expansion {
     pub unmatched: BTreeSet<String>,
 }
 
+/// `word` uses variable `name` as `$name` or `${name}`, with no default or alternative
+/// (`$V` in `httpd-$V.x86_64`, not in `httpd-$VERSION` nor in `${V:-1}`). A textual test on
+/// the unexpanded word: it does not follow quotes or escapes.
+#[must_use]
+pub fn uses_variable_plainly(word: &str, name: &str) -> bool {
+    word.contains(&format!("${{{name}}}"))
+        || word.match_indices(&format!("${name}")).any(|(at, found)| {
+            !word[at + found.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        })
+}
+
 /// Expand one word (ENV values, COPY paths, USER...). Errors carry BuildKit's message.
 ///
 /// # Errors
@@ -605,6 +616,17 @@ mod tests {
 
     fn word(input: &str) -> String {
         expand(input, &env(), LexOptions::new('\\')).unwrap().word
+    }
+
+    #[test]
+    fn plain_uses_of_a_variable() {
+        assert!(uses_variable_plainly("httpd-$V", "V"));
+        assert!(uses_variable_plainly("httpd-$V.x86_64", "V"));
+        assert!(uses_variable_plainly("httpd-${V}", "V"));
+        assert!(uses_variable_plainly("$VERSION-$V", "V"));
+        assert!(!uses_variable_plainly("httpd-$VERSION", "V"));
+        assert!(!uses_variable_plainly("${V:-1}", "V"));
+        assert!(!uses_variable_plainly("httpd", "V"));
     }
 
     #[test]

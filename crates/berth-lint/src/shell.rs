@@ -56,13 +56,14 @@ pub(crate) fn run_shell_text(line: &str, heredocs: &[berth_dockerfile::Heredoc])
     let [heredoc] = heredocs else {
         return line.to_owned();
     };
-    let head = Script::parse(line);
-    let body_is_shell = heredoc.file_descriptor == 0
-        && match head.commands.as_slice() {
-            [] => shebang_interpreter(&heredoc.content).is_none_or(is_posix_shell),
-            [command] => command.is_shell_reading_stdin(),
-            _ => false,
-        };
+    let trimmed = line.trim();
+    let body_is_shell = if trimmed.starts_with("<<") && !trimmed.contains(char::is_whitespace) {
+        // BuildKit runs a RUN that is one heredoc as its script (by its `#!` line, if any).
+        shebang_interpreter(&heredoc.content).is_none_or(is_posix_shell)
+    } else {
+        heredoc.file_descriptor == 0
+            && matches!(Script::parse(line).commands.as_slice(), [command] if command.is_shell_reading_stdin())
+    };
     if body_is_shell {
         format!("{line}\n{}", heredoc.content)
     } else {
@@ -754,6 +755,11 @@ mod tests {
         assert!(shell_names("<<EOF", python).is_empty());
         assert_eq!(shell_names("<<EOF", "#!/bin/bash -e\nls\n"), ["ls"]);
         assert_eq!(shell_names("<<EOF", "#!/usr/bin/env sh\nls\n"), ["ls"]);
+        // Standard input of no command is read by nobody.
+        assert_eq!(
+            run_shell_text("<<EOT > /dev/null", &[heredoc("ls\n")]),
+            "<<EOT > /dev/null"
+        );
         // A heredoc on another file descriptor, or two of them, is never the script.
         let mut fd3 = heredoc("ls\n");
         fd3.file_descriptor = 3;

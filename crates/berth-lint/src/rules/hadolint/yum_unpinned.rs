@@ -32,7 +32,9 @@ pub(crate) fn rpm_pinned(package: &str, vars: &std::collections::BTreeSet<String
         return true;
     }
     if package.contains('$') {
-        return vars.iter().any(|v| references(package, v));
+        return vars
+            .iter()
+            .any(|v| berth_dockerfile::shell::uses_variable_plainly(package, v));
     }
     let rest = &parts[1..];
     rest.iter().all(|p| {
@@ -41,15 +43,6 @@ pub(crate) fn rpm_pinned(package: &str, vars: &std::collections::BTreeSet<String
     }) && rest
         .iter()
         .any(|p| p.starts_with(|c: char| c.is_ascii_digit()))
-}
-
-/// `word` refers to variable `name`, as `${name}` or as `$name` not followed by more of a name
-/// (`$V` in `httpd-$V.x86_64`, not in `httpd-$VERSION`).
-fn references(word: &str, name: &str) -> bool {
-    word.contains(&format!("${{{name}}}"))
-        || word.match_indices(&format!("${name}")).any(|(at, found)| {
-            !word[at + found.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
-        })
 }
 
 /// Variables an rpm package spec may use: every ARG so far and the ENVs of this stage.
