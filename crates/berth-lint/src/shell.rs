@@ -6,9 +6,8 @@
 //! assignments dropped, and reserved words (`if`, `then`, `do`, ...) skipped; plus whether the
 //! script has a pipe. It is not a shell interpreter: it never expands variables (`$X` stays
 //! `$X`), treats `for` headers as no command and `case` patterns (`a|b)`) as no command and no
-//! pipe. The flag helpers follow hadolint's reading
-//! of command lines (`-abc` is three flags, `--name=value` is flag `name`), so rules agree with it
-//! on the same text.
+//! pipe. The flag helpers follow hadolint's reading of command lines (`-abc` is three flags,
+//! `--name=value` is flag `name`), so rules agree with it on the same text.
 //!
 //! [`run_shell_text`] decides which text of a shell-form `RUN` is shell at all: the command line,
 //! plus a heredoc body only when a POSIX shell reads it (`RUN <<EOT`, `RUN <<EOT bash -ex`);
@@ -61,8 +60,13 @@ pub(crate) fn run_shell_text(line: &str, heredocs: &[berth_dockerfile::Heredoc])
         // BuildKit runs a RUN that is one heredoc as its script (by its `#!` line, if any).
         shebang_interpreter(&heredoc.content).is_none_or(is_posix_shell)
     } else {
-        heredoc.file_descriptor == 0
-            && matches!(Script::parse(line).commands.as_slice(), [command] if command.is_shell_reading_stdin())
+        // Otherwise the body is the standard input of the line's command.
+        let head = Script::parse(line);
+        let one_shell = match head.commands.as_slice() {
+            [command] => command.is_shell_reading_stdin(),
+            _ => false,
+        };
+        heredoc.file_descriptor == 0 && one_shell
     };
     if body_is_shell {
         format!("{line}\n{}", heredoc.content)
