@@ -2,8 +2,14 @@
 //! OpenTelemetry export over OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` (or
 //! `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set. Without an endpoint nothing of OpenTelemetry is
 //! started.
+//!
+//! [`close`] ends the log before berth's last line, its final error: nothing logged after it is
+//! written. A server that dropped requests at shutdown exits with their inference still running
+//! inside ONNX Runtime, whose teardown at exit makes that run fail and log (through this logger)
+//! errors that would read as a new failure after the real one.
 
 use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
 use clap::ValueEnum;
@@ -67,6 +73,14 @@ fn tracer_provider(endpoint: &str) -> anyhow::Result<SdkTracerProvider> {
         .build())
 }
 
+/// Set by [`close`]: no event is written any more.
+static CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Stops all log output, for good (see the module docs).
+pub(crate) fn close() {
+    CLOSED.store(true, Ordering::Relaxed);
+}
+
 /// Installs the global subscriber; `level` is an `EnvFilter` directive such as `info` or
 /// `berth_serve=debug,info`.
 pub(crate) fn init(format: LogFormat, level: &str) -> anyhow::Result<Telemetry> {
@@ -80,7 +94,11 @@ pub(crate) fn init(format: LogFormat, level: &str) -> anyhow::Result<Telemetry> 
         tracing_opentelemetry::layer().with_tracer(provider.tracer("berth"))
     });
     let ansi = std::io::stderr().is_terminal();
-    let registry = tracing_subscriber::registry().with(filter).with(otel);
+    let open = tracing_subscriber::filter::filter_fn(|_| !CLOSED.load(Ordering::Relaxed));
+    let registry = tracing_subscriber::registry()
+        .with(open)
+        .with(filter)
+        .with(otel);
     match format {
         LogFormat::Human => registry
             .with(

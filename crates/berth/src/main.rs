@@ -85,6 +85,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
+            logging::close();
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
