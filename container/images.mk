@@ -162,6 +162,9 @@ IMAGES_TEST_ENGINE := $(if $(filter-out file default undefined,$(origin ENGINE))
 images-test: ## Build the chain (buildah, or ENGINE=docker), run the runner, check it, print size
 	ENGINE=$(IMAGES_TEST_ENGINE) scripts/images/images-test.sh
 
+images-docs-test: ## Run the docker commands of README.md and docs/images.md as written (after images-test ENGINE=docker)
+	scripts/images/doc-commands-test.py
+
 images-repro: ## Build the runner twice (no cache) and check that both give one digest
 	scripts/images/repro-test.sh
 
