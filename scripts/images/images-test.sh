@@ -40,12 +40,12 @@ echo "== the runner image"
 if [ "$engine" = docker ]; then
   run=docker
   inspect() { docker image inspect --format "$1" "$runner"; }
-  config=.Config
+  labels=.Config.Labels health=.Config.Healthcheck
   source_ref=docker-daemon:$runner
 else
   run=podman
   inspect() { podman image inspect --format "$1" "$runner"; }
-  config=
+  labels=.Labels health=.HealthCheck
   source_ref=containers-storage:$runner
 fi
 size=$(inspect '{{.Size}}')
@@ -57,10 +57,10 @@ echo "image ID: $(inspect '{{.Id}}')"
 $run images --format '  {{.Repository}}:{{.Tag}}  {{.Size}}' | grep "^  $prefix-" || true
 echo "user: $(inspect '{{.Config.User}}')"
 echo "entrypoint/cmd: $(inspect '{{json .Config.Entrypoint}} {{json .Config.Cmd}}')"
-healthcheck=$(inspect "{{json $config.Healthcheck}}")
+healthcheck=$(inspect "{{json $health}}")
 echo "healthcheck: $healthcheck"
 grep -q '"berth","healthcheck"' <<<"$healthcheck" || { echo "the image has lost its HEALTHCHECK" >&2; exit 1; }
-inspect "{{range \$k, \$v := $config.Labels}}{{\$k}}={{\$v}}{{\"\\n\"}}{{end}}" |
+inspect "{{range \$k, \$v := $labels}}{{\$k}}={{\$v}}{{\"\\n\"}}{{end}}" |
   grep '^org.opencontainers' | sed 's/^/label: /'
 # No shell, no package manager, no compiler: list the image's files.
 ctr=$($run create "$runner")
