@@ -13,20 +13,20 @@ cd "$root"
 start=$(date +%s)
 tools=$BERTH_IMAGES_HOME/tools-venv
 
-docker_cache_before=$(mktemp /var/tmp/berth-docker-cache.XXXXXX)
+docker_before=$(mktemp /var/tmp/berth-docker-snapshot.XXXXXX)
 
 cleanup() {
   local rc=$?
   echo "== clean up"
-  if docker info >/dev/null 2>&1; then timed docker-clean-up drop_docker "$docker_cache_before"; fi
-  rm -f "$docker_cache_before"
+  if docker info >/dev/null 2>&1; then timed docker-clean-up drop_docker "$docker_before"; fi
+  rm -f "$docker_before"
   if command -v podman >/dev/null; then drop_store; fi
   rm -rf "$BERTH_IMAGES_HOME" /run/berth-images
   echo "ci-images: $([ $rc = 0 ] && echo OK || echo FAILED) in $(($(date +%s) - start)) s"
 }
 trap cleanup EXIT
 
-if docker info >/dev/null 2>&1; then docker_cache_ids >"$docker_cache_before"; fi
+if docker info >/dev/null 2>&1; then docker_snapshot >"$docker_before"; fi
 
 echo "== tools"
 timed install-tools "$root/scripts/images/install-tools.sh"

@@ -112,18 +112,23 @@ drop_store() {
   [ -z "$run" ] || rm -rf "$run"
 }
 
-# docker_cache_ids: the IDs of BuildKit's cache records in the Docker Engine, sorted.
-docker_cache_ids() {
+# docker_snapshot: what the Docker Engine holds that a run may add to without naming it, one
+# "cache ID" line per BuildKit cache record and one "dangling ID" line per untagged image, sorted.
+docker_snapshot() {
   local client
   client=$("$root/scripts/images/docker-client.sh" 2>/dev/null)
-  "$client" system df -v --format '{{range .BuildCache}}{{.ID}}
-{{end}}' | tr -d '*' | grep . | sort || true
+  {
+    "$client" system df -v --format '{{range .BuildCache}}cache {{.ID}}
+{{end}}' | tr -d '*'
+    docker images -q --no-trunc --filter dangling=true | sed 's/^/dangling /'
+  } | grep . | sort -u || true
 }
 
-# drop_docker CACHE_IDS_BEFORE: remove from the Docker Engine what the docker path of these scripts
-# makes: containers of the chain's images, the five images (tags latest and oneline), the pinned
-# stand-ins of docker-stand-ins.sh, and the build cache records that are not in CACHE_IDS_BEFORE (a
-# file of docker_cache_ids). Images and containers of anything else are left alone.
+# drop_docker SNAPSHOT: remove from the Docker Engine what the docker path of these scripts makes:
+# containers of the chain's images, the five images (tags latest and oneline), the pinned stand-ins
+# of docker-stand-ins.sh, and the untagged images and build cache records that are not in SNAPSHOT
+# (a file written by docker_snapshot when the run started: a rebuild leaves the image it replaced
+# untagged). Images and containers of anything else are left alone.
 drop_docker() {
   local before=$1 refs=() ref i
   for i in base base-builder builder base-runner runner; do
@@ -137,10 +142,30 @@ drop_docker() {
     docker ps -aq --filter "ancestor=$ref" | xargs -r docker rm -f >/dev/null 2>&1 || true
   done
   [ ${#refs[@]} -eq 0 ] || docker rmi "${refs[@]}" >/dev/null 2>&1 || true
-  local client id n=0
+  local client kind id out images=0 records=0
   client=$("$root/scripts/images/docker-client.sh" 2>/dev/null)
-  for id in $(docker_cache_ids | comm -13 "$before" -); do
-    "$client" builder prune -af --filter "id=$id" >/dev/null 2>&1 && n=$((n + 1))
-  done
-  echo "docker: removed ${#refs[@]} image references and $n build cache records"
+  while read -r kind id; do
+    if [ "$kind" = dangling ]; then
+      docker rmi "$id" >/dev/null 2>&1 && images=$((images + 1))
+    fi
+  done < <(docker_snapshot | comm -13 "$before" -)
+  # Children first: a record that another one builds on is pruned only after that one.
+  while read -r id; do
+    # (never an empty id: the filter is a regular expression, and an empty one matches every record)
+    [[ "$id" =~ ^[a-z0-9]+$ ]] || continue
+    out=$("$client" builder prune -af --filter "id=^$id\$" 2>/dev/null) || continue
+    if grep -q "^$id" <<<"$out"; then records=$((records + 1)); fi
+  done < <("$client" system df -v --format '{{range .BuildCache}}{{.ID}} {{.Parent}}
+{{end}}' | tr -d '*' | python3 -c '
+import sys
+ours = {line.split()[1] for line in open(sys.argv[1]) if line.startswith("cache ")}
+parent = {f[0]: (f[1] if len(f) > 1 else "") for f in (line.split() for line in sys.stdin) if f}
+def depth(record):
+    d = 0
+    while parent.get(record):
+        record, d = parent[record], d + 1
+    return d
+print("\n".join(sorted((r for r in parent if r in ours), key=depth, reverse=True)))
+' <(docker_snapshot | comm -13 "$before" -))
+  echo "docker: removed ${#refs[@]} image references, $images untagged images, $records build cache records"
 }
