@@ -68,7 +68,7 @@ def find_commands():
         def inline():
             text = " ".join(t for _, t in paragraph)
             for span in re.finditer(r"`([^`]+)`", text):
-                if span.group(1).startswith("docker ") or span.group(1) == "docker":
+                if span.group(1).startswith("docker "):
                     before = len(" ".join(t for _, t in paragraph[:1]))
                     number = paragraph[0][0]
                     for n, t in paragraph[1:]:
