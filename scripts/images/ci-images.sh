@@ -26,6 +26,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# quiet LOG CMD...: CMD's output to LOG, shown only when it fails (timed's line stays on stderr).
+quiet() {
+  local log=$1; shift
+  "$@" >"$log" 2>&1 || { cat "$log" >&2; return 1; }
+}
+
 if docker info >/dev/null 2>&1; then docker_snapshot >"$docker_before"; fi
 
 echo "== tools"
@@ -50,8 +56,7 @@ timed images-push-test "$root/scripts/images/push-test.sh"
 
 echo "== SBOM (make sbom)"
 sbom_dir=$BERTH_IMAGES_HOME/sbom
-timed sbom make --no-print-directory sbom ENGINE=buildah SYFT="$tools/bin/syft" SBOM_DIR="$sbom_dir" >"$sbom_dir.log" 2>&1 ||
-  { cat "$sbom_dir.log" >&2; exit 1; }
+timed sbom quiet "$sbom_dir.log" make --no-print-directory sbom ENGINE=buildah SYFT="$tools/bin/syft" SBOM_DIR="$sbom_dir"
 python3 - "$sbom_dir/berth-runner.spdx.json" "$sbom_dir/berth-crates.spdx.json" <<'PY'
 import json, sys
 image = json.load(open(sys.argv[1]))
@@ -73,8 +78,8 @@ echo "== the docker commands of README.md and docs/images.md, as written (make i
 timed images-docs-test "$root/scripts/images/doc-commands-test.py"
 
 echo "== SBOM of the docker-built runner (make sbom ENGINE=docker, as .github/workflows/images.yml runs it)"
-timed sbom-docker make --no-print-directory sbom ENGINE=docker SYFT="$tools/bin/syft" SBOM_DIR="$sbom_dir-docker" \
-  >"$sbom_dir-docker.log" 2>&1 || { cat "$sbom_dir-docker.log" >&2; exit 1; }
+timed sbom-docker quiet "$sbom_dir-docker.log" make --no-print-directory sbom ENGINE=docker SYFT="$tools/bin/syft" \
+  SBOM_DIR="$sbom_dir-docker"
 python3 - "$sbom_dir-docker/berth-runner.spdx.json" <<'PY'
 import json, sys
 debs = [p for p in json.load(open(sys.argv[1])).get("packages", []) if p.get("versionInfo") and p["name"] != "berth-runner"]
