@@ -25,7 +25,6 @@ check: a new docker command in the documents must be taught here, or named as a 
 reason it is not run. --list prints what was found and how each is handled, and runs nothing.
 """
 
-import json
 import os
 import re
 import shlex
