@@ -15,14 +15,24 @@ FROM ${BASE_BUILDER_IMAGE}
 WORKDIR /build
 # berth and its tests find the library in this cache (crates/berth-engine/src/library.rs).
 ENV BERTH_CACHE_DIR=/opt/berth-cache
+# HTTPS from the build: where the machine reaches PyPI and crates.io through a certificate authority
+# that Debian's bundle lacks (this project's machines), the build passes its bundle as the secret
+# `ca` (`--secret id=ca,src=FILE`, the same flag for docker, buildah and podman). The three RUNs that
+# fetch read it from /run/secrets/ca; it is in no layer. Without the secret the image's bundle is
+# used. (A secret mounted over /etc/ssl/certs/ca-certificates.crt would need no variables, but
+# buildah 1.28 then leaves that file out of the layer.)
 COPY tests/requirements.txt tests/requirements.txt
-RUN python3 -m venv .venv \
+RUN --mount=type=secret,id=ca \
+    if [ -f /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
+ && python3 -m venv .venv \
  && .venv/bin/pip install --quiet --no-cache-dir --disable-pip-version-check -r tests/requirements.txt
 
 # The two files copied here fetch ONNX Runtime; the sources come after the dependency layer.
 # berth ignore=BRT004
 COPY scripts/onnxruntime.env scripts/fetch-onnxruntime.sh scripts/
-RUN lib="$(scripts/fetch-onnxruntime.sh)" \
+RUN --mount=type=secret,id=ca \
+    if [ -f /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
+ && lib="$(scripts/fetch-onnxruntime.sh)" \
  && install -d /out/lib \
  && cp -P "$(dirname "$lib")"/libonnxruntime.so* /out/lib/
 
@@ -34,7 +44,9 @@ COPY crates/berth-dockerfile/Cargo.toml crates/berth-dockerfile/Cargo.toml
 COPY crates/berth-lint/Cargo.toml crates/berth-lint/Cargo.toml
 COPY crates/berth-oci/Cargo.toml crates/berth-oci/Cargo.toml
 COPY bench/reference-server/Cargo.toml bench/reference-server/Cargo.toml
-RUN for crate in berth-engine berth-serve berth-dockerfile berth-lint berth-oci; do \
+RUN --mount=type=secret,id=ca \
+    if [ -f /run/secrets/ca ]; then export CARGO_HTTP_CAINFO=/run/secrets/ca; fi \
+ && for crate in berth-engine berth-serve berth-dockerfile berth-lint berth-oci; do \
       mkdir -p "crates/$crate/src" && touch "crates/$crate/src/lib.rs"; \
     done \
  && mkdir -p crates/berth/src crates/berth/tests bench/reference-server/src crates/berth-engine/benches \

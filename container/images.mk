@@ -3,7 +3,8 @@
 #   berth-base ──> berth-base-builder ──> berth-builder (build + tests) ──┐
 #        └──────> berth-base-runner ─────────────────────────────────────┴─> berth-runner
 #
-# ENGINE=docker|podman|buildah picks the tool (docker by default; the same files build with each).
+# ENGINE=docker|podman|buildah picks the tool (docker by default; the same files build with each:
+# docker with BuildKit, buildah/podman with --format docker).
 # Upstream bases are pinned by digest in container/digests.env and passed as build args; on a
 # machine that reaches no registry, scripts/images/ci-images.sh passes local stand-ins instead.
 
@@ -13,7 +14,7 @@ ENGINE ?= docker
 IMAGE_PREFIX ?= localhost/berth
 TAG ?= latest
 # Extra flags for every build (e.g. --pull=never --isolation chroot) and for the builder only
-# (e.g. -v HOST_CA:/etc/ssl/certs/ca-certificates.crt:ro where HTTPS needs another CA bundle).
+# (e.g. --secret id=ca,src=HOST_CA where HTTPS needs another CA bundle: Dockerfile.builder).
 BUILD_FLAGS ?=
 BUILDER_FLAGS ?=
 # Extra flags for base-runner and runner only (the reproducibility test passes --no-cache).
@@ -48,8 +49,12 @@ else ifeq ($(ENGINE),podman)
 BUILD := podman build --layers --force-rm --format docker
 REPRO := --timestamp $(SOURCE_DATE_EPOCH)
 else
-# docker (BuildKit) reads SOURCE_DATE_EPOCH for the image's timestamps.
-BUILD := SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(ENGINE) build
+# docker: always BuildKit (the Dockerfiles use RUN --mount), through DOCKER, a client that has it:
+# `docker` with the buildx plugin, or Debian's docker.io 20.10 client, where it is built in
+# (scripts/images/docker-client.sh picks one). BuildKit 0.11+ (docker 23+) reads SOURCE_DATE_EPOCH
+# for the image's timestamps; the BuildKit of docker 20.10 ignores it.
+DOCKER ?= $(shell scripts/images/docker-client.sh)
+BUILD := DOCKER_BUILDKIT=1 SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(DOCKER) build
 REPRO := --build-arg SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH)
 endif
 BUILD += $(BUILD_FLAGS)
@@ -149,10 +154,16 @@ sbom: ## SBOMs of the runner (SPDX, CycloneDX) and of its crates in $(SBOM_DIR)/
 bump-digests: ## Resolve the current upstream digests with skopeo and rewrite the pins
 	scripts/images/bump-digests.sh
 
-# --- checks on this machine (no Docker engine, no registry): buildah/podman with local stand-ins ---
-.PHONY: images-test images-repro images-push-test images-ci
-images-test: ## Build the chain with buildah, run the runner, check /ping /ready /invocations, print size
-	scripts/images/images-test.sh
+# --- checks on a machine that reaches no image registry: local stand-in bases ---
+# images-test builds with buildah and runs with podman, or, with ENGINE=docker given, builds with the
+# Docker Engine (BuildKit) and runs with docker (the stand-ins loaded into it).
+IMAGES_TEST_ENGINE := $(if $(filter-out file default undefined,$(origin ENGINE)),$(ENGINE),buildah)
+.PHONY: images-test images-docs-test images-repro images-push-test images-ci
+images-test: ## Build the chain (buildah, or ENGINE=docker), run the runner, check it, print size
+	ENGINE=$(IMAGES_TEST_ENGINE) scripts/images/images-test.sh
+
+images-docs-test: ## Run the docker commands of README.md and docs/images.md as written (after images-test ENGINE=docker)
+	scripts/images/doc-commands-test.py
 
 images-repro: ## Build the runner twice (no cache) and check that both give one digest
 	scripts/images/repro-test.sh

@@ -2,8 +2,10 @@
 # shellcheck source-path=SCRIPTDIR
 # CI for the images, from a bare machine: install the container tools, make the stand-in bases,
 # build the five-image chain (the builder runs the tests), run and check the runner, check that two
-# builds give one digest, push/pull/run through a registry on 127.0.0.1, make the SBOM, lint the
-# GitHub workflows. Then remove every image, container, store and registry it made.
+# builds give one digest, push/pull/run through a registry on 127.0.0.1, make the SBOM; then the same
+# chain with the Docker Engine (BuildKit) from the stand-ins loaded into it, the runner checked and
+# run hardened, and the docker commands of README.md and docs/images.md run as written (the
+# workflows are linted by make test). Then remove every image, container, store, build cache and registry it made.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -11,14 +13,26 @@ cd "$root"
 start=$(date +%s)
 tools=$BERTH_IMAGES_HOME/tools-venv
 
+docker_before=$(mktemp /var/tmp/berth-docker-snapshot.XXXXXX)
+
 cleanup() {
   local rc=$?
   echo "== clean up"
+  if docker info >/dev/null 2>&1; then timed docker-clean-up drop_docker "$docker_before"; fi
+  rm -f "$docker_before"
   if command -v podman >/dev/null; then drop_store; fi
   rm -rf "$BERTH_IMAGES_HOME" /run/berth-images
   echo "ci-images: $([ $rc = 0 ] && echo OK || echo FAILED) in $(($(date +%s) - start)) s"
 }
 trap cleanup EXIT
+
+# quiet LOG CMD...: CMD's output to LOG, shown only when it fails (timed's line stays on stderr).
+quiet() {
+  local log=$1; shift
+  "$@" >"$log" 2>&1 || { cat "$log" >&2; return 1; }
+}
+
+if docker info >/dev/null 2>&1; then docker_snapshot >"$docker_before"; fi
 
 echo "== tools"
 timed install-tools "$root/scripts/images/install-tools.sh"
@@ -42,8 +56,7 @@ timed images-push-test "$root/scripts/images/push-test.sh"
 
 echo "== SBOM (make sbom)"
 sbom_dir=$BERTH_IMAGES_HOME/sbom
-timed sbom make --no-print-directory sbom ENGINE=buildah SYFT="$tools/bin/syft" SBOM_DIR="$sbom_dir" >"$sbom_dir.log" 2>&1 ||
-  { cat "$sbom_dir.log" >&2; exit 1; }
+timed sbom quiet "$sbom_dir.log" make --no-print-directory sbom ENGINE=buildah SYFT="$tools/bin/syft" SBOM_DIR="$sbom_dir"
 python3 - "$sbom_dir/berth-runner.spdx.json" "$sbom_dir/berth-crates.spdx.json" <<'PY'
 import json, sys
 image = json.load(open(sys.argv[1]))
@@ -55,3 +68,22 @@ crates = [p for p in json.load(open(sys.argv[2])).get("packages", []) if p.get("
 print(f"  crates (Cargo.lock): {len(crates)} packages")
 assert len(crates) > 50, "the crate SBOM is nearly empty"
 PY
+
+echo "== the Docker Engine: the chain with BuildKit, the runner checked and run hardened (make images-test ENGINE=docker)"
+docker info >/dev/null || { echo "no Docker Engine answers (docker info)" >&2; exit 1; }
+docker_t0=$(date +%s)
+timed images-test-docker env ENGINE=docker "$root/scripts/images/images-test.sh"
+
+echo "== the docker commands of README.md and docs/images.md, as written (make images-docs-test)"
+timed images-docs-test "$root/scripts/images/doc-commands-test.py"
+
+echo "== SBOM of the docker-built runner (make sbom ENGINE=docker, as .github/workflows/images.yml runs it)"
+timed sbom-docker quiet "$sbom_dir-docker.log" make --no-print-directory sbom ENGINE=docker SYFT="$tools/bin/syft" \
+  SBOM_DIR="$sbom_dir-docker"
+python3 - "$sbom_dir-docker/berth-runner.spdx.json" <<'PY'
+import json, sys
+debs = [p for p in json.load(open(sys.argv[1])).get("packages", []) if p.get("versionInfo") and p["name"] != "berth-runner"]
+print(f"  docker-built runner image: {len(debs)} Debian packages")
+assert any(p["name"] == "libc6" for p in debs), "the SBOM does not list libc6"
+PY
+echo "time docker path, the three steps above: $(($(date +%s) - docker_t0)) s" >&2

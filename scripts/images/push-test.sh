@@ -10,7 +10,7 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
-set_make_args
+set_make_args buildah
 port=$(free_port)
 reg=$(mktemp -d /var/tmp/berth-registry.XXXXXX)
 pull_home=$(mktemp -d /var/tmp/berth-pull.XXXXXX)

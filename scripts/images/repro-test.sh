@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
 logs=$BERTH_IMAGES_HOME/logs
 mkdir -p "$logs"
-set_make_args
+set_make_args buildah
 runner=localhost/berth-runner:latest
 base_runner=localhost/berth-base-runner:latest
 declare -a ids digests
