@@ -11,35 +11,18 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
 set_make_args buildah
-port=$(free_port)
 reg=$(mktemp -d /var/tmp/berth-registry.XXXXXX)
 pull_home=$(mktemp -d /var/tmp/berth-pull.XXXXXX)
-regpid=
 cleanup() {
-  if [ -n "$regpid" ]; then kill -TERM "$regpid" 2>/dev/null || true; wait "$regpid" 2>/dev/null || true; fi
+  stop_registry
   if [ -f "$pull_home/storage.conf" ]; then CONTAINERS_STORAGE_CONF=$pull_home/storage.conf drop_store; fi
   rm -rf "$reg" "$pull_home"
 }
 trap cleanup EXIT
 
-cat > "$reg/config.yml" <<CONF
-version: 0.1
-log:
-  level: warn
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $reg/data
-  delete:
-    enabled: true
-http:
-  addr: 127.0.0.1:$port
-CONF
-docker-registry serve "$reg/config.yml" >"$reg/log" 2>&1 &
-regpid=$!
-wait_http "http://127.0.0.1:$port/v2/" 10
-echo "registry: http://127.0.0.1:$port (pid $regpid)"
+start_registry "$reg"
+port=$REGISTRY_PORT
+echo "registry: http://127.0.0.1:$port (pid $REGISTRY_PID)"
 registry=127.0.0.1:$port/berth
 
 timed push make --no-print-directory push "${MAKE_ARGS[@]}" REGISTRY="$registry" PUSH_FLAGS=--tls-verify=false \

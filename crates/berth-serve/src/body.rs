@@ -4,17 +4,18 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
-use crate::ServeError;
+use crate::{ServeConfig, ServeError};
 
-/// Reads the whole body, refusing more than `limit` bytes (at once from `Content-Length`, or
-/// as soon as a streamed body passes the limit) and a body that has not arrived within `timeout`
-/// (a slow client would otherwise hold its connection and its buffer for as long as it likes).
+/// Reads the whole body, refusing more than MAX_BODY_BYTES (at once from `Content-Length`, or
+/// as soon as a streamed body passes the limit) and a body that has not arrived within
+/// BODY_READ_TIMEOUT (a slow client would otherwise hold its connection and its buffer for as
+/// long as it likes).
 pub(crate) async fn read_body(
     body: Body,
     headers: &HeaderMap,
-    limit: u64,
-    timeout: std::time::Duration,
+    config: &ServeConfig,
 ) -> Result<Bytes, ServeError> {
+    let (limit, timeout) = (config.max_body_bytes, config.body_read_timeout);
     let too_large = ServeError::PayloadTooLarge { limit };
     let declared = headers
         .get(header::CONTENT_LENGTH)

@@ -287,13 +287,7 @@ async fn invocations(
     let config = &state.app().config;
     let input_format = request_format(&headers, config.default_content_type)?;
     let output_format = response_format(&headers, config.default_accept)?;
-    let bytes = read_body(
-        body,
-        &headers,
-        config.max_body_bytes,
-        config.body_read_timeout,
-    )
-    .await?;
+    let bytes = read_body(body, &headers, config).await?;
     let options = DecodeOptions {
         columns: state.app().columns.clone(),
         max_records: config.max_records,

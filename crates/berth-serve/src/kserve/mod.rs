@@ -251,13 +251,7 @@ async fn run_infer(
     let signature = find(&state, &name, version.as_deref())?;
     let model = state.app().model.get().ok_or(ServeError::NotReady)?;
     let config = &state.app().config;
-    let bytes = read_body(
-        body,
-        &headers,
-        config.max_body_bytes,
-        config.body_read_timeout,
-    )
-    .await?;
+    let bytes = read_body(body, &headers, config).await?;
     if bytes.is_empty() {
         return Err(ServeError::EmptyBody.into());
     }

@@ -27,13 +27,7 @@ pub(crate) async fn index(
     body: Body,
 ) -> V2Result {
     let config = &state.app().config;
-    let bytes = read_body(
-        body,
-        &headers,
-        config.max_body_bytes,
-        config.body_read_timeout,
-    )
-    .await?;
+    let bytes = read_body(body, &headers, config).await?;
     let ready_only = ready_only(&bytes)?;
     let Some(name) = state.model_name() else {
         return Ok(json_ok(&json!([])));
