@@ -65,6 +65,8 @@ COPY docs docs
 # A test checks the README's settings table against the command line.
 COPY README.md README.md
 COPY examples/analyze examples/analyze
+# A test analyzes berth's own runner Dockerfile.
+COPY container/Dockerfile.runner container/Dockerfile.runner
 COPY tests tests
 # The trained models depend on OpenBLAS's kernel choice. Where the host pins it (as this project's
 # machines do), the Makefile passes the same values so the fixtures equal the host's bytes.
