@@ -52,6 +52,7 @@ MENTIONS = {
     "(crates/berth-oci's tests)",
     "docker build": "names a subcommand (make bench-package and make build-images ENGINE=docker run it)",
     "docker push": "names a subcommand (make bench-package and make push ENGINE=docker run it)",
+    "docker save": "names a subcommand (the images workflow's build job runs it; make sbom ENGINE=docker too)",
 }
 
 
