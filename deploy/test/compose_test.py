@@ -187,7 +187,7 @@ def main() -> int:
             wait_for("Prometheus reports berth's target up", target_up)
 
             def scraped_predictions():
-                query = urllib.parse.quote(f'sum(berth_rows_predicted_total)')
+                query = urllib.parse.quote("sum(berth_rows_predicted_total)")
                 _, body = http(f"{api}/query?query={query}")
                 result = json.loads(body)["data"]["result"]
                 return result and float(result[0]["value"][1]) >= len(rows)

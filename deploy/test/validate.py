@@ -48,6 +48,10 @@ CRD_SCHEMAS = {
     ("monitoring.coreos.com/v1", "ServiceMonitor"): "prometheus-operator-v0.93.0/ServiceMonitor-v1.json",
 }
 CORE_GROUPS = {"v1", "apps/v1", "policy/v1", "autoscaling/v2"}
+# berth's own defaults (crates/berth-serve/src/config.rs, crates/berth/src/serve.rs), which a
+# manifest that sets nothing gets.
+BERTH_PORT = 8080
+BERTH_SHUTDOWN_TIMEOUT = "30s"
 # KServe's default grace period for predictor pods (it sets none of its own).
 KUBERNETES_DEFAULT_GRACE_SECONDS = 30
 # The fixture model every container serves (tests/fixtures/make_fixtures.py).
@@ -169,7 +173,7 @@ def check_wiring(name: str, docs: list[dict]) -> None:
         grace = pod["spec"].get("terminationGracePeriodSeconds", KUBERNETES_DEFAULT_GRACE_SECONDS)
         for container in pod["spec"]["containers"]:
             pre_stop = container.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
-            drain = duration_seconds(env_of(container).get("SHUTDOWN_TIMEOUT", "30s"))
+            drain = duration_seconds(env_of(container).get("SHUTDOWN_TIMEOUT", BERTH_SHUTDOWN_TIMEOUT))
             if not pre_stop + drain < grace:
                 fail(f"{name}: preStop {pre_stop} s + SHUTDOWN_TIMEOUT {drain} s must be under the grace period {grace} s")
         ok(f"{name}: selectors, ports, HPA target and shutdown timing ({grace} s grace) line up")
@@ -178,7 +182,7 @@ def check_wiring(name: str, docs: list[dict]) -> None:
         if not any(f["name"] == "onnx" and f.get("autoSelect") and f.get("priority", 0) > 1 for f in formats):
             fail(f"{name}: the runtime must auto-select onnx above Triton's priority 1")
         for container in runtime["spec"]["containers"]:
-            drain = duration_seconds(env_of(container).get("SHUTDOWN_TIMEOUT", "30s"))
+            drain = duration_seconds(env_of(container).get("SHUTDOWN_TIMEOUT", BERTH_SHUTDOWN_TIMEOUT))
             if not drain < KUBERNETES_DEFAULT_GRACE_SECONDS:
                 fail(f"{name}: SHUTDOWN_TIMEOUT {drain} s is not under KServe's grace period")
         ok(f"{name}: runtime {runtime['metadata']['name']} selects onnx over v2 at priority > 1")
@@ -269,8 +273,8 @@ def run_container(berth: str, what: str, container: dict, annotations: dict, mod
         if env["PORT"] != str(port):
             fail(f"{what}: PORT={env['PORT']}, but the container port is {port}")
         env["PORT"], port_given = str(local), True
-    if not port_given and port != 8080:
-        fail(f"{what}: berth listens on 8080 unless told otherwise, the manifest says {port}")
+    if not port_given and port != BERTH_PORT:
+        fail(f"{what}: berth listens on {BERTH_PORT} unless told otherwise, the manifest says {port}")
     if not port_given:
         env["PORT"] = str(local)
     env["SM_MODEL_DIR"] = str(model_dir)
@@ -334,7 +338,7 @@ def compose_lines_up() -> None:
     grace = duration_seconds(berth["stop_grace_period"])
     if not drain < grace:
         fail(f"compose.yaml: stop_grace_period {grace} s does not cover SHUTDOWN_TIMEOUT {drain} s")
-    port = int(berth["environment"].get("PORT", 8080))
+    port = int(berth["environment"].get("PORT", BERTH_PORT))
     if not all(str(p).endswith(f":{port}") for p in berth["ports"]):
         fail(f"compose.yaml: berth publishes {berth['ports']}, it listens on {port}")
     scrape = yaml.safe_load((ROOT / "deploy/compose/prometheus.yml").read_text())
