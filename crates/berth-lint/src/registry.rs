@@ -186,6 +186,73 @@ mod tests {
         }
     }
 
+    /// The body of the ```` ```dockerfile ```` block under `heading` in a rule's docs.
+    fn example<'a>(docs: &'a str, heading: &str) -> &'a str {
+        let after = docs.split(heading).nth(1).expect("heading");
+        let body = after.split("```dockerfile\n").nth(1).expect("code block");
+        body.split("\n```").next().expect("closing fence")
+    }
+
+    /// The configuration an example states in its leading comment lines (what a Dockerfile
+    /// alone cannot give: the `.dockerignore` beside it, a `.hadolint.yaml` setting, the
+    /// digests file); every other example lints with the defaults.
+    fn config_for_example(code: &str, example: &str) -> crate::config::LintConfig {
+        let mut config = crate::config::LintConfig::default();
+        let comments: Vec<&str> = example
+            .lines()
+            .take_while(|l| l.starts_with('#'))
+            .map(|l| l.trim_start_matches('#').trim())
+            .collect();
+        match code {
+            "CopyIgnoredFile" => {
+                let ignore: String = comments
+                    .iter()
+                    .map(|l| format!("{}\n", l.trim_start_matches(".dockerignore:").trim()))
+                    .collect();
+                config.settings.dockerignore = Some(ignore);
+            }
+            "DL3026" => {
+                config.settings.trusted_registries = vec!["registry.example.com".to_owned()];
+            }
+            "BRT009" => {
+                for line in &comments {
+                    config.apply_digests(line.trim_start_matches("container/digests.env:"));
+                }
+            }
+            _ => {}
+        }
+        config
+    }
+
+    #[test]
+    fn every_rule_flags_its_bad_example_and_passes_its_good_one() {
+        let mut failures = Vec::new();
+        for entry in ALL {
+            let m = entry.meta;
+            let bad = example(m.docs, "## Example");
+            let good = example(m.docs, "## Use instead");
+            for (name, text) in [("bad", bad), ("good", good)] {
+                assert!(
+                    !text.lines().any(|l| l.starts_with("    ")),
+                    "{}: the {name} example is indented (it shows in --explain and SARIF)",
+                    m.code
+                );
+            }
+            if crate::testing::lines_with(m.code, bad, config_for_example(m.code, bad)).is_empty() {
+                failures.push(format!("{} does not flag its bad example:\n{bad}", m.code));
+            }
+            let flagged =
+                crate::testing::lines_with(m.code, good, config_for_example(m.code, good));
+            if !flagged.is_empty() {
+                failures.push(format!(
+                    "{} flags its good example on lines {flagged:?}:\n{good}",
+                    m.code
+                ));
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    }
+
     #[test]
     fn catalogue_size() {
         let count = |o: Origin| ALL.iter().filter(|e| e.meta.origin == o).count();

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `ADD https://...` (or a git URL) without `--checksum=`.",
         why: "Without a checksum the build trusts whatever the server sends that day; a compromised or changed file goes into the image unnoticed.",
-        bad: "FROM alpine:3.20
+        bad: "FROM alpine:3.20\n\
     ADD https://example.com/tool-1.2.tar.gz /opt/",
-        good: "FROM alpine:3.20
+        good: "FROM alpine:3.20\n\
     ADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2015d0a6ff5ea2e3 https://example.com/tool-1.2.tar.gz /opt/",
     ),
     default_enabled: true,

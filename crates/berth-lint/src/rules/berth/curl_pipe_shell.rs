@@ -12,11 +12,11 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `curl ... | sh` and `wget -O- ... | bash` (any download command piped into `sh`, `bash`, `zsh`, `ash`, `dash`, `ksh` or `python`).",
         why: "The script runs without being checked: no checksum, no review, and a failed or truncated download still runs (and without `pipefail` the step even succeeds).",
-        bad: "FROM debian:12
+        bad: "FROM debian:12\n\
     RUN curl -fsSL https://example.com/install.sh | sh",
-        good: "FROM debian:12
-ADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2015d0a6ff5ea2e3 https://example.com/install.sh /tmp/install.sh
-RUN sh /tmp/install.sh",
+        good: "FROM debian:12\n\
+    ADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2015d0a6ff5ea2e3 https://example.com/install.sh /tmp/install.sh\n\
+    RUN sh /tmp/install.sh",
     ),
     default_enabled: true,
     onbuild: true,

@@ -12,15 +12,15 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags a dependency install (`pip install -r`, `npm ci`, `go mod download`...) that runs after `COPY . .` instead of after copying only the manifest (`berth analyze`'s Layer Caching check).",
         why: "Any source change invalidates the cache of the install step: every build reinstalls every dependency.",
-        bad: "FROM python:3.12-slim
-WORKDIR /app
-COPY . .
-RUN pip install --no-cache-dir -r requirements.txt",
-        good: "FROM python:3.12-slim
-WORKDIR /app
-COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
-COPY . .",
+        bad: "FROM python:3.12-slim\n\
+    WORKDIR /app\n\
+    COPY . .\n\
+    RUN pip install --no-cache-dir -r requirements.txt",
+        good: "FROM python:3.12-slim\n\
+    WORKDIR /app\n\
+    COPY requirements.txt .\n\
+    RUN pip install --no-cache-dir -r requirements.txt\n\
+    COPY . .",
     ),
     default_enabled: true,
     onbuild: false,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags a final stage based on the full variant of a well-known language image (`python:3.12` rather than `python:3.12-slim`) (`berth analyze`'s Slim Base Image check). Off by default.",
         why: "Full variants carry compilers and headers: hundreds of megabytes and many more packages to patch.",
-        bad: "FROM python:3.12
+        bad: "FROM python:3.12\n\
     COPY app.py /app/",
-        good: "FROM python:3.12-slim
+        good: "FROM python:3.12-slim\n\
     COPY app.py /app/",
     ),
     default_enabled: false,

@@ -13,7 +13,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         what: "Flags a final image without a `HEALTHCHECK` (`berth analyze`'s Health Check check). Off by default; DL3057 is the per-stage variant.",
         why: "Without a health check an orchestrator sees a running process, not a working service.",
         bad: "FROM nginx:1.27",
-        good: "FROM nginx:1.27
+        good: "FROM nginx:1.27\n\
     HEALTHCHECK CMD [\"curl\", \"-f\", \"http://localhost/\"]",
     ),
     default_enabled: false,

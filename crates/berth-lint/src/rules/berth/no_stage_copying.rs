@@ -12,15 +12,15 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags a multi-stage Dockerfile in which no stage copies from another stage (`berth analyze`'s Stage Copying check). Off by default.",
         why: "Stages that share nothing are separate images in one file; the final image probably rebuilds what an earlier stage built.",
-        bad: "FROM golang:1.23 AS build
-RUN go build -o /app .
-FROM alpine:3.20
-CMD [\"/app\"]",
-        good: "FROM golang:1.23 AS build
-RUN go build -o /app .
-FROM alpine:3.20
-COPY --from=build /app /app
-CMD [\"/app\"]",
+        bad: "FROM golang:1.23 AS build\n\
+    RUN go build -o /app .\n\
+    FROM alpine:3.20\n\
+    CMD [\"/app\"]",
+        good: "FROM golang:1.23 AS build\n\
+    RUN go build -o /app .\n\
+    FROM alpine:3.20\n\
+    COPY --from=build /app /app\n\
+    CMD [\"/app\"]",
     ),
     default_enabled: false,
     onbuild: false,

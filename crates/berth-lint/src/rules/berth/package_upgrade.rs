@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `apt-get upgrade`/`dist-upgrade`/`full-upgrade`, `apt upgrade`, `apk upgrade` and `dnf`/`yum upgrade` without package names.",
         why: "Upgrading everything makes the base image tag meaningless and the build unrepeatable; pick a newer base image, or upgrade named packages to pinned versions.",
-        bad: "FROM debian:12
+        bad: "FROM debian:12\n\
     RUN apt-get update && apt-get upgrade -y",
-        good: "FROM debian:12.7
+        good: "FROM debian:12.7\n\
     RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates=20230311",
     ),
     default_enabled: true,

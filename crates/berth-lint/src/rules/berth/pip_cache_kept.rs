@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `pip install` in the final image's stages without `--no-cache-dir` or a cache mount (`berth analyze`'s Pip Cache check). Off by default: DL3042 reports the same per RUN.",
         why: "pip's wheel cache is dead weight in the image.",
-        bad: "FROM python:3.12-slim
+        bad: "FROM python:3.12-slim\n\
     RUN pip install flask==3.0.3",
-        good: "FROM python:3.12-slim
+        good: "FROM python:3.12-slim\n\
     RUN pip install --no-cache-dir flask==3.0.3",
     ),
     default_enabled: false,

@@ -12,13 +12,13 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags a target stage (with the stages it builds on) that sets no `USER`, or whose last `USER` is root (`berth analyze`'s Non-root User check). Unlike DL3002 this also catches the Dockerfile that never sets a user.",
         why: "A process running as root in a container is one kernel bug away from root on the host; most software runs fine as an unprivileged user.",
-        bad: "FROM python:3.12-slim
-COPY app.py /app/
-CMD [\"python\", \"/app/app.py\"]",
-        good: "FROM python:3.12-slim
-COPY app.py /app/
-USER 10001
-CMD [\"python\", \"/app/app.py\"]",
+        bad: "FROM python:3.12-slim\n\
+    COPY app.py /app/\n\
+    CMD [\"python\", \"/app/app.py\"]",
+        good: "FROM python:3.12-slim\n\
+    COPY app.py /app/\n\
+    USER 10001\n\
+    CMD [\"python\", \"/app/app.py\"]",
     ),
     default_enabled: true,
     onbuild: false,

@@ -12,10 +12,10 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `ENV` and `ARG` default values that look like credentials whatever the variable is called: AWS access keys (`AKIA...`), GitHub tokens (`ghp_`, `github_pat_`), Slack tokens (`xox?-`), private key blocks, Stripe live keys, and URLs with a password (`https://user:pass@host`).",
         why: "The value is stored in the image config and history in clear text; DL3064 and SecretsUsedInArgOrEnv only look at names.",
-        bad: "FROM alpine:3.20
+        bad: "FROM alpine:3.20\n\
     ENV PIP_INDEX_URL=https://ci:s3cr3t@pypi.example.com/simple",
-        good: "FROM alpine:3.20
-    RUN --mount=type=secret,id=pip_index_url \\
+        good: "FROM alpine:3.20\n\
+    RUN --mount=type=secret,id=pip_index_url \\\n\
     PIP_INDEX_URL=$(cat /run/secrets/pip_index_url) pip install --no-cache-dir flask==3.0.3",
     ),
     default_enabled: true,

@@ -12,16 +12,16 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags a Dockerfile whose target uses no other stage (`berth analyze`'s Multistage Build check). Off by default.",
         why: "Compilers, headers and package caches needed to build are shipped with the application; a separate build stage leaves them behind.",
-        bad: "FROM golang:1.23
-COPY . /src
-RUN go build -o /app /src
-CMD [\"/app\"]",
-        good: "FROM golang:1.23 AS build
-COPY . /src
-RUN go build -o /app /src
-FROM gcr.io/distroless/static
-COPY --from=build /app /app
-CMD [\"/app\"]",
+        bad: "FROM golang:1.23\n\
+    COPY . /src\n\
+    RUN go build -o /app /src\n\
+    CMD [\"/app\"]",
+        good: "FROM golang:1.23 AS build\n\
+    COPY . /src\n\
+    RUN go build -o /app /src\n\
+    FROM gcr.io/distroless/static\n\
+    COPY --from=build /app /app\n\
+    CMD [\"/app\"]",
     ),
     default_enabled: false,
     onbuild: false,

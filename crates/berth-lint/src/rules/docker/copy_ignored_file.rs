@@ -12,13 +12,13 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `COPY` and `ADD` sources from the build context that a pattern of the `.dockerignore` next to the Dockerfile excludes (skipped when the file has `!` exceptions, as BuildKit does).",
         why: "The file is not sent to the builder: the instruction fails, or copies less than it says.",
-        bad: "# .dockerignore: *.md
-FROM alpine:3.20
-COPY README.md /docs/",
-        good: "# .dockerignore: *.md
-#               !README.md
-FROM alpine:3.20
-COPY README.md /docs/",
+        bad: "# .dockerignore: *.md\n\
+    FROM alpine:3.20\n\
+    COPY README.md /docs/",
+        good: "# .dockerignore: *.md\n\
+    #               !README.md\n\
+    FROM alpine:3.20\n\
+    COPY README.md /docs/",
     ),
     default_enabled: true,
     onbuild: false,

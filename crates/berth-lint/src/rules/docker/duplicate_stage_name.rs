@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags a stage whose name (compared case-insensitively) an earlier stage already has.",
         why: "`FROM` and `COPY --from` resolve to one of the stages; the other is unreachable by name.",
-        bad: "FROM node:22 AS build
+        bad: "FROM node:22 AS build\n\
     FROM golang:1.23 AS build",
-        good: "FROM node:22 AS web
+        good: "FROM node:22 AS web\n\
     FROM golang:1.23 AS api",
     ),
     default_enabled: true,

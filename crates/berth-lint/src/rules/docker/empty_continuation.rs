@@ -12,12 +12,12 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags an instruction whose line continuation runs over an empty line (reported at the instruction's last line, as BuildKit does).",
         why: "Empty continuation lines are deprecated and will become a syntax error; they also hide where an instruction ends.",
-        bad: "FROM debian:12
-    RUN apt-get update && \\
-
+        bad: "FROM debian:12\n\
+    RUN apt-get update && \\\n\
+    \n\
     apt-get install -y curl",
-        good: "FROM debian:12
-    RUN apt-get update && \\
+        good: "FROM debian:12\n\
+    RUN apt-get update && \\\n\
     apt-get install -y curl",
     ),
     default_enabled: true,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `EXPOSE` with an IP address or a `host:container` mapping.",
         why: "`EXPOSE` documents container ports; publishing to the host is `docker run -p`'s job, and the host part is ignored or rejected.",
-        bad: "FROM nginx:1.27
+        bad: "FROM nginx:1.27\n\
     EXPOSE 8080:80",
-        good: "FROM nginx:1.27
+        good: "FROM nginx:1.27\n\
     EXPOSE 80",
     ),
     default_enabled: true,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `EXPOSE 80/TCP` and other upper-case protocols.",
         why: "Protocols are lower-case everywhere else (`tcp`, `udp`, `sctp`); mixed forms confuse tools that compare them.",
-        bad: "FROM nginx:1.27
+        bad: "FROM nginx:1.27\n\
     EXPOSE 80/TCP",
-        good: "FROM nginx:1.27
+        good: "FROM nginx:1.27\n\
     EXPOSE 80/tcp",
     ),
     default_enabled: true,

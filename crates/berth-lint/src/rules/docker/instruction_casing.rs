@@ -12,12 +12,12 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags instruction keywords whose case differs from the majority of the file (ties go to upper case; mixed case like `Run` is always flagged).",
         why: "Consistent keywords make a Dockerfile easier to read and to search.",
-        bad: "FROM alpine:3.20
-run echo hi
-COPY . /app",
-        good: "FROM alpine:3.20
-RUN echo hi
-COPY . /app",
+        bad: "FROM alpine:3.20\n\
+    run echo hi\n\
+    COPY . /app",
+        good: "FROM alpine:3.20\n\
+    RUN echo hi\n\
+    COPY . /app",
     ),
     default_enabled: true,
     onbuild: false,

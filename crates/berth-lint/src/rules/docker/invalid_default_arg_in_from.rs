@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `FROM` whose image, expanded with the global ARGs' default values, is empty or not a valid image reference (`alpine:$V` with `ARG V` and no default).",
         why: "The build fails unless every build passes the right `--build-arg`; a default that works keeps the Dockerfile buildable as is.",
-        bad: "ARG TAG
+        bad: "ARG TAG\n\
     FROM alpine:${TAG}",
-        good: "ARG TAG=3.20
+        good: "ARG TAG=3.20\n\
     FROM alpine:${TAG}",
     ),
     default_enabled: true,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags a comment directly above `FROM ... AS name` or `ARG name` whose first word is not that name. Experimental in Docker, so off by default.",
         why: "Tools (and `docker buildx build --call=outline`) read such comments as the description of the stage or build argument.",
-        bad: "# Builds the binary
+        bad: "# Builds the binary\n\
     FROM golang:1.23 AS build",
-        good: "# build compiles the binary
+        good: "# build compiles the binary\n\
     FROM golang:1.23 AS build",
     ),
     default_enabled: false,

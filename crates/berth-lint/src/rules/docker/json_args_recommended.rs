@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `CMD` and `ENTRYPOINT` in shell form when the stage (or a stage it builds on) sets no `SHELL`.",
         why: "In shell form the command runs under `/bin/sh -c`, which does not forward signals: the container ignores `docker stop` until it is killed.",
-        bad: "FROM python:3.12-slim
+        bad: "FROM python:3.12-slim\n\
     ENTRYPOINT python app.py",
-        good: "FROM python:3.12-slim
+        good: "FROM python:3.12-slim\n\
     ENTRYPOINT [\"python\", \"app.py\"]",
     ),
     default_enabled: true,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `ENV key value` and `LABEL key value` (the legacy, space-separated form).",
         why: "The legacy form takes the whole rest of the line as the value, so `ENV A 1 B 2` sets one variable `A` to `1 B 2`.",
-        bad: "FROM alpine:3.20
+        bad: "FROM alpine:3.20\n\
     ENV APP_HOME /app",
-        good: "FROM alpine:3.20
+        good: "FROM alpine:3.20\n\
     ENV APP_HOME=/app",
     ),
     default_enabled: true,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `MAINTAINER`.",
         why: "It has been deprecated since Docker 1.13; use the `org.opencontainers.image.authors` label.",
-        bad: "FROM alpine:3.20
+        bad: "FROM alpine:3.20\n\
     MAINTAINER jane@example.com",
-        good: "FROM alpine:3.20
+        good: "FROM alpine:3.20\n\
     LABEL org.opencontainers.image.authors=\"jane@example.com\"",
     ),
     default_enabled: true,

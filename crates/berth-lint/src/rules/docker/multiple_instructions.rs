@@ -12,10 +12,10 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags a `CMD`, `ENTRYPOINT` or `HEALTHCHECK` that a later one of the same kind in the stage overrides (reported at the overridden one, as BuildKit does).",
         why: "The earlier instruction has no effect; readers may think it does.",
-        bad: "FROM alpine:3.20
-CMD [\"a\"]
-CMD [\"b\"]",
-        good: "FROM alpine:3.20
+        bad: "FROM alpine:3.20\n\
+    CMD [\"a\"]\n\
+    CMD [\"b\"]",
+        good: "FROM alpine:3.20\n\
     CMD [\"b\"]",
     ),
     default_enabled: true,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `ARG` and `ENV` names with a `_`-separated part that is `apikey`, `auth`, `credential(s)`, `key`, `password`, `pword`, `passwd`, `secret` or `token` (case-insensitive), unless a part is `public`, `file` or `version`.",
         why: "ARG and ENV values are kept in the image's metadata; anyone who pulls the image reads them. Use build secrets.",
-        bad: "FROM alpine:3.20
+        bad: "FROM alpine:3.20\n\
     ARG API_KEY",
-        good: "FROM alpine:3.20
+        good: "FROM alpine:3.20\n\
     RUN --mount=type=secret,id=api_key ./configure",
     ),
     default_enabled: true,

@@ -12,10 +12,10 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `FROM` (image or `--platform`) using a variable that is neither declared by an `ARG` before the first `FROM` nor one of BuildKit's automatic platform ARGs.",
         why: "Only global ARGs are visible to FROM; anything else expands to an empty string and the image name breaks.",
-        bad: "FROM alpine:3.20 AS base
-ARG VERSION=3.20
-FROM alpine:${VERSION}",
-        good: "ARG VERSION=3.20
+        bad: "FROM alpine:3.20 AS base\n\
+    ARG VERSION=3.20\n\
+    FROM alpine:${VERSION}",
+        good: "ARG VERSION=3.20\n\
     FROM alpine:${VERSION}",
     ),
     default_enabled: true,

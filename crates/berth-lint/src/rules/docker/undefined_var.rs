@@ -12,11 +12,11 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags builder-expanded words (COPY/ADD paths, ENV, LABEL, USER, WORKDIR, EXPOSE, VOLUME...) that use a variable no ARG or ENV defines; not RUN, CMD or ENTRYPOINT text, which the shell expands. Variables set by the base image's own ENV are only known from the registry; berth knows `PATH` only.",
         why: "An undefined variable expands to an empty string: `COPY $SRC /app` copies the whole context.",
-        bad: "FROM alpine:3.20
+        bad: "FROM alpine:3.20\n\
     COPY $APP_DIR /app",
-        good: "FROM alpine:3.20
-ARG APP_DIR=src
-COPY $APP_DIR /app",
+        good: "FROM alpine:3.20\n\
+    ARG APP_DIR=src\n\
+    COPY $APP_DIR /app",
     ),
     default_enabled: true,
     onbuild: false,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags a relative `WORKDIR` when no earlier `WORKDIR` in the stage (or in a stage it builds on) set the directory.",
         why: "A relative `WORKDIR` is resolved against the base image's directory, which may change with the base image.",
-        bad: "FROM alpine:3.20
+        bad: "FROM alpine:3.20\n\
     WORKDIR app",
-        good: "FROM alpine:3.20
+        good: "FROM alpine:3.20\n\
     WORKDIR /app",
     ),
     default_enabled: true,

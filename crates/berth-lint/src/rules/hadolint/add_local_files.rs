@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `ADD` whose sources are neither URLs nor archives.",
         why: "`ADD` also downloads URLs and unpacks archives; for plain files that magic only surprises. `COPY` does exactly one thing.",
-        bad: "FROM alpine:3.20
+        bad: "FROM alpine:3.20\n\
     ADD app.py /app/",
-        good: "FROM alpine:3.20
+        good: "FROM alpine:3.20\n\
     COPY app.py /app/",
     ),
     default_enabled: true,

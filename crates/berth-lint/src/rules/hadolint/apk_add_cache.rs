@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `apk add` without `--no-cache` (unless the RUN mounts a cache at `/var/cache/apk`).",
         why: "Without `--no-cache` the package index stays in the layer, or needs an extra `rm -rf /var/cache/apk/*`.",
-        bad: "FROM alpine:3.20
+        bad: "FROM alpine:3.20\n\
     RUN apk add curl=8.9.1-r0",
-        good: "FROM alpine:3.20
+        good: "FROM alpine:3.20\n\
     RUN apk add --no-cache curl=8.9.1-r0",
     ),
     default_enabled: true,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `apk add` of a package without a version constraint (`=`, `~`, `>`, `<`; local `.apk` files are fine).",
         why: "Unpinned packages make builds unrepeatable: the same Dockerfile installs different versions over time.",
-        bad: "FROM alpine:3.20
+        bad: "FROM alpine:3.20\n\
     RUN apk add --no-cache curl",
-        good: "FROM alpine:3.20
+        good: "FROM alpine:3.20\n\
     RUN apk add --no-cache curl=8.9.1-r0",
     ),
     default_enabled: true,

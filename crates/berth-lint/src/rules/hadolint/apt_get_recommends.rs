@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `apt-get install` without `--no-install-recommends`.",
         why: "Recommended packages are not needed to run the software; they make the image larger and widen its attack surface.",
-        bad: "FROM debian:12
+        bad: "FROM debian:12\n\
     RUN apt-get update && apt-get install -y curl",
-        good: "FROM debian:12
+        good: "FROM debian:12\n\
     RUN apt-get update && apt-get install -y --no-install-recommends curl",
     ),
     default_enabled: true,

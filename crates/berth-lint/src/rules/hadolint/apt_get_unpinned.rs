@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `apt-get install` of a package without `=version` (local `.deb` files and paths are fine).",
         why: "Without a version the build installs whatever the mirror has that day: two builds of one Dockerfile differ, and a breaking update arrives unannounced.",
-        bad: "FROM debian:12
+        bad: "FROM debian:12\n\
     RUN apt-get update && apt-get install -y curl",
-        good: "FROM debian:12
+        good: "FROM debian:12\n\
     RUN apt-get update && apt-get install -y curl=7.88.1-10+deb12u5",
     ),
     default_enabled: true,

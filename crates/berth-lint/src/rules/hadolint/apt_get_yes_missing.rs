@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `apt-get install` without `-y` (or `--yes`, `--assume-yes`, `-qq`).",
         why: "A build has no terminal: without `-y` apt asks for confirmation and aborts the step.",
-        bad: "FROM debian:12
+        bad: "FROM debian:12\n\
     RUN apt-get update && apt-get install curl",
-        good: "FROM debian:12
+        good: "FROM debian:12\n\
     RUN apt-get update && apt-get install -y curl",
     ),
     default_enabled: true,

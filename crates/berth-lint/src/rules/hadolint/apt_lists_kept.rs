@@ -12,10 +12,10 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags a RUN that runs `apt-get update` (or `apt update`) without `rm -rf /var/lib/apt/lists/*` in the same RUN, in the final stage or in a stage another FROM builds on (a cache mount of the lists counts as clean).",
         why: "The package lists are tens of megabytes that nothing needs at run time; removed in a later RUN they still weigh in the earlier layer.",
-        bad: "FROM debian:12
+        bad: "FROM debian:12\n\
     RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u5",
-        good: "FROM debian:12
-    RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u5 \\
+        good: "FROM debian:12\n\
+    RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u5 \\\n\
     && rm -rf /var/lib/apt/lists/*",
     ),
     default_enabled: true,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags the `apt` command in RUN.",
         why: "`apt` is made for people at a terminal; its command-line interface is not stable and it warns so when used in scripts.",
-        bad: "FROM debian:12
+        bad: "FROM debian:12\n\
     RUN apt update && apt install -y curl",
-        good: "FROM debian:12
+        good: "FROM debian:12\n\
     RUN apt-get update && apt-get install -y curl",
     ),
     default_enabled: true,

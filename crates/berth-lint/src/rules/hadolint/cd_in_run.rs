@@ -12,11 +12,11 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `cd` in RUN.",
         why: "`cd` lasts for one RUN only; later instructions start elsewhere. `WORKDIR` states the directory once for every instruction after it and is visible in the image config.",
-        bad: "FROM alpine:3.20
+        bad: "FROM alpine:3.20\n\
     RUN cd /app && make",
-        good: "FROM alpine:3.20
-WORKDIR /app
-RUN make",
+        good: "FROM alpine:3.20\n\
+    WORKDIR /app\n\
+    RUN make",
     ),
     default_enabled: true,
     onbuild: false,

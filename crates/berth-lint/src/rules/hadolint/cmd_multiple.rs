@@ -12,10 +12,10 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags the second and later `CMD` of a stage.",
         why: "Only the last `CMD` takes effect.",
-        bad: "FROM python:3.12-slim
-CMD [\"python\", \"a.py\"]
-CMD [\"python\", \"b.py\"]",
-        good: "FROM python:3.12-slim
+        bad: "FROM python:3.12-slim\n\
+    CMD [\"python\", \"a.py\"]\n\
+    CMD [\"python\", \"b.py\"]",
+        good: "FROM python:3.12-slim\n\
     CMD [\"python\", \"b.py\"]",
     ),
     default_enabled: true,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `CMD`, `ENTRYPOINT` and `HEALTHCHECK CMD` written in shell form.",
         why: "Shell form runs the command under `/bin/sh -c`: the process is not PID 1, does not receive `SIGTERM`, and the container stops only when Docker kills it after the timeout.",
-        bad: "FROM python:3.12-slim
+        bad: "FROM python:3.12-slim\n\
     CMD python app.py",
-        good: "FROM python:3.12-slim
+        good: "FROM python:3.12-slim\n\
     CMD [\"python\", \"app.py\"]",
     ),
     default_enabled: true,

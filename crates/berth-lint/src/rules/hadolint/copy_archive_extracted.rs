@@ -12,10 +12,10 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `COPY` of an archive that a later RUN of the same stage extracts with `tar -x` or `unzip`.",
         why: "Copying then extracting keeps the archive in one layer and its contents in another; `ADD` extracts local archives in one step.",
-        bad: "FROM debian:12
-COPY app.tar.gz /tmp/
-RUN tar -xzf /tmp/app.tar.gz -C /opt",
-        good: "FROM debian:12
+        bad: "FROM debian:12\n\
+    COPY app.tar.gz /tmp/\n\
+    RUN tar -xzf /tmp/app.tar.gz -C /opt",
+        good: "FROM debian:12\n\
     ADD app.tar.gz /opt/",
     ),
     default_enabled: true,

@@ -12,12 +12,12 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `COPY --from=x` inside the stage named `x`.",
         why: "A stage cannot copy from itself; BuildKit treats the name as an image or fails.",
-        bad: "FROM golang:1.23 AS build
+        bad: "FROM golang:1.23 AS build\n\
     COPY --from=build /out /app",
-        good: "FROM golang:1.23 AS build
-RUN go build -o /out/app .
-FROM alpine:3.20
-COPY --from=build /out/app /app",
+        good: "FROM golang:1.23 AS build\n\
+    RUN go build -o /out/app .\n\
+    FROM alpine:3.20\n\
+    COPY --from=build /out/app /app",
     ),
     default_enabled: true,
     onbuild: false,

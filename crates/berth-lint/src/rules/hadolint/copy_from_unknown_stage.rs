@@ -12,12 +12,12 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `COPY --from=x` where `x` is neither an earlier stage name nor the index of an earlier stage (image references containing `:` are fine).",
         why: "A name that is not a stage is pulled as an image; a typo in a stage name becomes a confusing pull error, or silently copies from an image of that name.",
-        bad: "FROM golang:1.23 AS build
-FROM alpine:3.20
-COPY --from=bulid /out /app",
-        good: "FROM golang:1.23 AS build
-FROM alpine:3.20
-COPY --from=build /out /app",
+        bad: "FROM golang:1.23 AS build\n\
+    FROM alpine:3.20\n\
+    COPY --from=bulid /out /app",
+        good: "FROM golang:1.23 AS build\n\
+    FROM alpine:3.20\n\
+    COPY --from=build /out /app",
     ),
     default_enabled: true,
     onbuild: false,

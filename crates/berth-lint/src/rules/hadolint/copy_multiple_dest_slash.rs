@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `COPY` with more than one source whose destination does not end with `/`.",
         why: "With several sources the destination must be a directory; without the slash the intent is unclear and the build fails if the path is not a directory.",
-        bad: "FROM alpine:3.20
+        bad: "FROM alpine:3.20\n\
     COPY a.txt b.txt /data",
-        good: "FROM alpine:3.20
+        good: "FROM alpine:3.20\n\
     COPY a.txt b.txt /data/",
     ),
     default_enabled: true,

@@ -12,11 +12,11 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `COPY` to a relative destination in a stage (or parent stage) with no `WORKDIR` before it.",
         why: "A relative destination is resolved against the base image's working directory, which the Dockerfile does not show and the base image may change.",
-        bad: "FROM python:3.12-slim
+        bad: "FROM python:3.12-slim\n\
     COPY app.py app/",
-        good: "FROM python:3.12-slim
-WORKDIR /srv
-COPY app.py app/",
+        good: "FROM python:3.12-slim\n\
+    WORKDIR /srv\n\
+    COPY app.py app/",
     ),
     default_enabled: true,
     onbuild: false,

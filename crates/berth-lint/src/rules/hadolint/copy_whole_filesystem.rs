@@ -12,14 +12,14 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `COPY --from=... / /`.",
         why: "Copying `/` brings every file of the other stage, compilers and caches included, which defeats the multi-stage build.",
-        bad: "FROM golang:1.23 AS build
-RUN go build -o /out/app .
-FROM gcr.io/distroless/static
-COPY --from=build / /",
-        good: "FROM golang:1.23 AS build
-RUN go build -o /out/app .
-FROM gcr.io/distroless/static
-COPY --from=build /out/app /app",
+        bad: "FROM golang:1.23 AS build\n\
+    RUN go build -o /out/app .\n\
+    FROM gcr.io/distroless/static\n\
+    COPY --from=build / /",
+        good: "FROM golang:1.23 AS build\n\
+    RUN go build -o /out/app .\n\
+    FROM gcr.io/distroless/static\n\
+    COPY --from=build /out/app /app",
     ),
     default_enabled: true,
     onbuild: false,

@@ -12,10 +12,10 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags a RUN that uses `curl` or `wget` in a stage where the other one was used too.",
         why: "Two download tools do one job; each adds its own dependencies to the image.",
-        bad: "FROM debian:12
-RUN curl -fsSLO https://example.com/a
-RUN wget -q https://example.com/b",
-        good: "FROM debian:12
+        bad: "FROM debian:12\n\
+    RUN curl -fsSLO https://example.com/a\n\
+    RUN wget -q https://example.com/b",
+        good: "FROM debian:12\n\
     RUN curl -fsSLO https://example.com/a && curl -fsSLO https://example.com/b",
     ),
     default_enabled: true,

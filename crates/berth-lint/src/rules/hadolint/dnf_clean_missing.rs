@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags a RUN that installs with `dnf`/`microdnf` without `dnf clean all` after it (unless the dnf cache is a cache mount).",
         why: "dnf's metadata and package cache stay in the layer.",
-        bad: "FROM fedora:40
+        bad: "FROM fedora:40\n\
     RUN dnf install -y httpd-2.4.62",
-        good: "FROM fedora:40
+        good: "FROM fedora:40\n\
     RUN dnf install -y httpd-2.4.62 && dnf clean all",
     ),
     default_enabled: true,

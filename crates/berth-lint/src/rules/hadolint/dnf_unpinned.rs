@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `dnf`/`microdnf install` of a package without a version suffix (`.rpm` files are fine; `$VAR` and `${VAR}` count when the variable is an ARG or an ENV of the stage).",
         why: "Unpinned packages make builds unrepeatable.",
-        bad: "FROM fedora:40
+        bad: "FROM fedora:40\n\
     RUN dnf install -y httpd && dnf clean all",
-        good: "FROM fedora:40
+        good: "FROM fedora:40\n\
     RUN dnf install -y httpd-2.4.62 && dnf clean all",
     ),
     default_enabled: true,

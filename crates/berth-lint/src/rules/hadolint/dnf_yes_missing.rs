@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `dnf`/`microdnf` `install`, `groupinstall` and `localinstall` without `-y`/`--assumeyes`.",
         why: "A build has no terminal to answer dnf's question; the step fails.",
-        bad: "FROM fedora:40
+        bad: "FROM fedora:40\n\
     RUN dnf install httpd-2.4.62",
-        good: "FROM fedora:40
+        good: "FROM fedora:40\n\
     RUN dnf install -y httpd-2.4.62 && dnf clean all",
     ),
     default_enabled: true,

@@ -12,10 +12,10 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags the second and later `ENTRYPOINT` of a stage.",
         why: "Only the last `ENTRYPOINT` takes effect.",
-        bad: "FROM alpine:3.20
-ENTRYPOINT [\"/a\"]
-ENTRYPOINT [\"/b\"]",
-        good: "FROM alpine:3.20
+        bad: "FROM alpine:3.20\n\
+    ENTRYPOINT [\"/a\"]\n\
+    ENTRYPOINT [\"/b\"]",
+        good: "FROM alpine:3.20\n\
     ENTRYPOINT [\"/b\"]",
     ),
     default_enabled: true,

@@ -12,11 +12,11 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags an `ENV` whose value refers to a variable defined by the same `ENV` instruction (and not before it).",
         why: "All values of one `ENV` are expanded with the variables from before that instruction: the reference sees the old (often empty) value, not the new one.",
-        bad: "FROM alpine:3.20
+        bad: "FROM alpine:3.20\n\
     ENV APP=/opt/app BIN=$APP/bin",
-        good: "FROM alpine:3.20
-ENV APP=/opt/app
-ENV BIN=$APP/bin",
+        good: "FROM alpine:3.20\n\
+    ENV APP=/opt/app\n\
+    ENV BIN=$APP/bin",
     ),
     default_enabled: true,
     onbuild: false,

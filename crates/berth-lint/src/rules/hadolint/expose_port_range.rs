@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `EXPOSE` of a port above 65535.",
         why: "No such port exists; the build fails or the port is silently meaningless.",
-        bad: "FROM nginx:1.27
+        bad: "FROM nginx:1.27\n\
     EXPOSE 80000",
-        good: "FROM nginx:1.27
+        good: "FROM nginx:1.27\n\
     EXPOSE 8080",
     ),
     default_enabled: true,

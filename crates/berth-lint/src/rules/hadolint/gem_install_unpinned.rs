@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `gem install` of a gem without `:version` (or `-v`).",
         why: "Unpinned gems make builds unrepeatable.",
-        bad: "FROM ruby:3.3
+        bad: "FROM ruby:3.3\n\
     RUN gem install bundler",
-        good: "FROM ruby:3.3
+        good: "FROM ruby:3.3\n\
     RUN gem install bundler:2.5.16",
     ),
     default_enabled: true,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `go install`/`go get`/`go run` of a module without `@version` (or with `@latest`/`@none`); local paths are fine.",
         why: "Without a version the newest module release is built, so builds are not reproducible.",
-        bad: "FROM golang:1.23
+        bad: "FROM golang:1.23\n\
     RUN go install golang.org/x/tools/gopls@latest",
-        good: "FROM golang:1.23
+        good: "FROM golang:1.23\n\
     RUN go install golang.org/x/tools/gopls@v0.16.2",
     ),
     default_enabled: true,

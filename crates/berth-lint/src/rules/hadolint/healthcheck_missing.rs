@@ -12,11 +12,11 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags stages with no `HEALTHCHECK` (nor one inherited from a stage they are built on). Off by default, as in hadolint.",
         why: "Without a health check, an orchestrator only knows whether the process runs, not whether it answers.",
-        bad: "FROM nginx:1.27
+        bad: "FROM nginx:1.27\n\
     COPY site /usr/share/nginx/html",
-        good: "FROM nginx:1.27
-COPY site /usr/share/nginx/html
-HEALTHCHECK CMD [\"curl\", \"-f\", \"http://localhost/\"]",
+        good: "FROM nginx:1.27\n\
+    COPY site /usr/share/nginx/html\n\
+    HEALTHCHECK CMD [\"curl\", \"-f\", \"http://localhost/\"]",
     ),
     default_enabled: false,
     onbuild: false,

@@ -12,10 +12,10 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags the second and later `HEALTHCHECK` of a stage.",
         why: "Only the last `HEALTHCHECK` takes effect; the others are dead text that misleads readers.",
-        bad: "FROM nginx:1.27
-HEALTHCHECK CMD [\"curl\", \"-f\", \"http://localhost/\"]
-HEALTHCHECK CMD [\"true\"]",
-        good: "FROM nginx:1.27
+        bad: "FROM nginx:1.27\n\
+    HEALTHCHECK CMD [\"curl\", \"-f\", \"http://localhost/\"]\n\
+    HEALTHCHECK CMD [\"true\"]",
+        good: "FROM nginx:1.27\n\
     HEALTHCHECK CMD [\"curl\", \"-f\", \"http://localhost/\"]",
     ),
     default_enabled: true,

@@ -12,10 +12,10 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `# hadolint ignore=` (and `# berth ignore=`) comments. Off by default; turn it on to require every exception to live in the configuration file.",
         why: "Inline exceptions are easy to add and easy to forget; a central list is reviewed.",
-        bad: "FROM debian:12
-# hadolint ignore=DL3008
-RUN apt-get install -y curl",
-        good: "FROM debian:12
+        bad: "FROM debian:12\n\
+    # hadolint ignore=DL3008\n\
+    RUN apt-get install -y curl",
+        good: "FROM debian:12\n\
     RUN apt-get install -y curl=7.88.1-10+deb12u5",
     ),
     default_enabled: false,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags an instruction other than `ARG` before the first `FROM`. BuildKit rejects such files while parsing, so the finding replaces the parse error.",
         why: "Only ARG may come before the first stage; anything else fails the build with `no build stage in current context`.",
-        bad: "LABEL a=b
+        bad: "LABEL a=b\n\
     FROM alpine:3.20",
-        good: "FROM alpine:3.20
+        good: "FROM alpine:3.20\n\
     LABEL a=b",
     ),
     default_enabled: true,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags label keys that do not follow Docker's label-key rules: lower-case letters, digits, `.`, `-`, `_` and `/`; starting with a letter and ending with a letter or digit; no `..` or `--`; not in the reserved `com.docker.`, `io.docker.` and `org.dockerproject.` namespaces.",
         why: "Tools that read labels (registries, scanners, orchestrators) expect reverse-DNS keys; odd keys are ignored or rejected.",
-        bad: "FROM alpine:3.20
+        bad: "FROM alpine:3.20\n\
     LABEL Maintainer=\"jane\"",
-        good: "FROM alpine:3.20
+        good: "FROM alpine:3.20\n\
     LABEL org.opencontainers.image.authors=\"jane\"",
     ),
     default_enabled: true,

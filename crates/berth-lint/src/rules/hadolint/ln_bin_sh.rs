@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `ln` that replaces `/bin/sh`.",
         why: "Relinking `/bin/sh` changes the shell of every program in the image, not just of the build; `SHELL` changes the build's shell only.",
-        bad: "FROM debian:12
+        bad: "FROM debian:12\n\
     RUN ln -sf /bin/bash /bin/sh",
-        good: "FROM debian:12
+        good: "FROM debian:12\n\
     SHELL [\"/bin/bash\", \"-c\"]",
     ),
     default_enabled: true,

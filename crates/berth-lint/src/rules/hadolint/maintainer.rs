@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `MAINTAINER`.",
         why: "`MAINTAINER` has been deprecated since Docker 1.13; it sets a field few tools read.",
-        bad: "FROM alpine:3.20
+        bad: "FROM alpine:3.20\n\
     MAINTAINER jane@example.com",
-        good: "FROM alpine:3.20
+        good: "FROM alpine:3.20\n\
     LABEL org.opencontainers.image.authors=\"jane@example.com\"",
     ),
     default_enabled: true,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `npm install <package>` without `@version` (paths, tarballs and git URLs with `#` are fine; a bare `npm install` reads package.json).",
         why: "Unpinned packages make builds unrepeatable.",
-        bad: "FROM node:22-slim
+        bad: "FROM node:22-slim\n\
     RUN npm install -g typescript",
-        good: "FROM node:22-slim
+        good: "FROM node:22-slim\n\
     RUN npm install -g typescript@5.6.2",
     ),
     default_enabled: true,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `ONBUILD ONBUILD`, `ONBUILD FROM` and `ONBUILD MAINTAINER`. BuildKit rejects these while parsing, so the finding replaces the parse error.",
         why: "These triggers are not allowed: the image that uses this one as a base fails to build.",
-        bad: "FROM alpine:3.20
+        bad: "FROM alpine:3.20\n\
     ONBUILD FROM alpine:3.20",
-        good: "FROM alpine:3.20
+        good: "FROM alpine:3.20\n\
     ONBUILD RUN echo ready",
     ),
     default_enabled: true,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `pip install` without `--no-cache-dir`, unless `PIP_NO_CACHE_DIR` is set (ENV in the stage or its parent, or inline) or `~/.cache/pip` is a cache mount.",
         why: "pip keeps downloaded wheels in `~/.cache/pip`; in an image that cache is dead weight.",
-        bad: "FROM python:3.12-slim
+        bad: "FROM python:3.12-slim\n\
     RUN pip install flask==3.0.3",
-        good: "FROM python:3.12-slim
+        good: "FROM python:3.12-slim\n\
     RUN pip install --no-cache-dir flask==3.0.3",
     ),
     default_enabled: true,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `pip install` of a package without a version specifier (requirements files, constraints, local paths, wheels and VCS URLs with `@` are fine).",
         why: "Unpinned packages make builds unrepeatable and let a new release break the image.",
-        bad: "FROM python:3.12-slim
+        bad: "FROM python:3.12-slim\n\
     RUN pip install --no-cache-dir flask",
-        good: "FROM python:3.12-slim
+        good: "FROM python:3.12-slim\n\
     RUN pip install --no-cache-dir flask==3.0.3",
     ),
     default_enabled: true,

@@ -12,11 +12,11 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags a RUN with a pipe when the stage has no `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` (or zsh/ash) before it. Non-POSIX shells (pwsh, cmd) are exempt.",
         why: "`/bin/sh -c 'a | b'` succeeds when `b` succeeds, even if `a` failed: a failed download piped to a shell or to tar passes unnoticed.",
-        bad: "FROM debian:12
+        bad: "FROM debian:12\n\
     RUN curl -fsSL https://example.com/key | gpg --dearmor -o /usr/share/keyrings/k.gpg",
-        good: "FROM debian:12
-SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]
-RUN curl -fsSL https://example.com/key | gpg --dearmor -o /usr/share/keyrings/k.gpg",
+        good: "FROM debian:12\n\
+    SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\n\
+    RUN curl -fsSL https://example.com/key | gpg --dearmor -o /usr/share/keyrings/k.gpg",
     ),
     default_enabled: true,
     onbuild: false,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags RUN commands that are interactive or manage a running system: `ssh`, `vim`, `shutdown`, `service`, `ps`, `free`, `top`, `kill`, `mount`.",
         why: "A build step runs once, non-interactively, in a throw-away container: these commands either hang, do nothing useful, or belong in the running container's entrypoint.",
-        bad: "FROM debian:12
+        bad: "FROM debian:12\n\
     RUN service nginx start",
-        good: "FROM debian:12
+        good: "FROM debian:12\n\
     CMD [\"nginx\", \"-g\", \"daemon off;\"]",
     ),
     default_enabled: true,

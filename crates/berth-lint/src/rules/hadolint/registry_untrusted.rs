@@ -12,7 +12,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "With `trustedRegistries` configured, flags `FROM`, `COPY --from` and `RUN --mount=from=` images from other registries (Docker Hub is `docker.io`; `*.example.com` wildcards work).",
         why: "Images from unvetted registries bypass an organisation's scanning and signing.",
-        bad: "# .hadolint.yaml: trustedRegistries: [registry.example.com]
+        bad: "# .hadolint.yaml: trustedRegistries: [registry.example.com]\n\
     FROM quay.io/org/app:1.0",
         good: "FROM registry.example.com/org/app:1.0",
     ),

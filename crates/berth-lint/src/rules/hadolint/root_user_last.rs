@@ -12,12 +12,12 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags a stage whose last `USER` is `root` or `0`.",
         why: "Containers should not run as root: a process that escapes the container keeps root's privileges on the host's kernel.",
-        bad: "FROM debian:12
-USER root
-RUN apt-get update",
-        good: "FROM debian:12
-RUN apt-get update
-USER 10001",
+        bad: "FROM debian:12\n\
+    USER root\n\
+    RUN apt-get update",
+        good: "FROM debian:12\n\
+    RUN apt-get update\n\
+    USER 10001",
     ),
     default_enabled: true,
     onbuild: false,

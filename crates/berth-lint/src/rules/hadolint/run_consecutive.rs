@@ -12,10 +12,10 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags a `RUN` that directly follows another `RUN` with the same flags, when each is a single command (hadolint 2.15.1 leaves RUNs that already chain commands alone).",
         why: "Each `RUN` makes a layer; short consecutive RUNs make more layers and more cache entries than the work needs.",
-        bad: "FROM debian:12
-RUN mkdir /app
-RUN chown 1000 /app",
-        good: "FROM debian:12
+        bad: "FROM debian:12\n\
+    RUN mkdir /app\n\
+    RUN chown 1000 /app",
+        good: "FROM debian:12\n\
     RUN mkdir /app && chown 1000 /app",
     ),
     default_enabled: true,

@@ -12,11 +12,11 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `ARG` and `ENV` names that are known secret names (`AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`, ...) or contain `api_key`, `client_key`, `password`, `private`, `secret`, `token` or `username`.",
         why: "ARG and ENV values are stored in the image's history and config: anyone who can pull the image can read them. Use `RUN --mount=type=secret` instead.",
-        bad: "FROM alpine:3.20
-ARG GITHUB_TOKEN
-RUN git clone https://$GITHUB_TOKEN@github.com/org/repo",
-        good: "FROM alpine:3.20
-    RUN --mount=type=secret,id=github_token \\
+        bad: "FROM alpine:3.20\n\
+    ARG GITHUB_TOKEN\n\
+    RUN git clone https://$GITHUB_TOKEN@github.com/org/repo",
+        good: "FROM alpine:3.20\n\
+    RUN --mount=type=secret,id=github_token \\\n\
     git clone https://$(cat /run/secrets/github_token)@github.com/org/repo",
     ),
     default_enabled: true,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags a `FROM ... AS name` whose name an earlier stage already has.",
         why: "`COPY --from` and `FROM` find only one of the stages; which one is not obvious to a reader.",
-        bad: "FROM node:22 AS build
+        bad: "FROM node:22 AS build\n\
     FROM golang:1.23 AS build",
-        good: "FROM node:22 AS web
+        good: "FROM node:22 AS web\n\
     FROM golang:1.23 AS api",
     ),
     default_enabled: true,

@@ -12,12 +12,12 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `sudo` in RUN.",
         why: "Build steps already run as the image's USER; `sudo` adds a setuid binary, a TTY-dependent configuration and unpredictable environment handling. Switch users with `USER`, or with `gosu`/`su-exec` at run time.",
-        bad: "FROM debian:12
-USER app
-RUN sudo apt-get update",
-        good: "FROM debian:12
-RUN apt-get update
-USER app",
+        bad: "FROM debian:12\n\
+    USER app\n\
+    RUN sudo apt-get update",
+        good: "FROM debian:12\n\
+    RUN apt-get update\n\
+    USER app",
     ),
     default_enabled: true,
     onbuild: true,

@@ -12,12 +12,12 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `USER name` (a non-numeric user), unless the user comes from a declared ARG.",
         why: "Kubernetes' `runAsNonRoot` and other host-side checks need a numeric UID; a name only resolves inside the image.",
-        bad: "FROM alpine:3.20
-RUN adduser -D -u 10001 app
-USER app",
-        good: "FROM alpine:3.20
-RUN adduser -D -u 10001 app
-USER 10001",
+        bad: "FROM alpine:3.20\n\
+    RUN adduser -D -u 10001 app\n\
+    USER app",
+        good: "FROM alpine:3.20\n\
+    RUN adduser -D -u 10001 app\n\
+    USER 10001",
     ),
     default_enabled: true,
     onbuild: false,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `useradd -u <uid>` with a UID longer than 5 digits and without `-l`/`--no-log-init`.",
         why: "useradd writes the lastlog and faillog databases as sparse files sized by the UID; Docker's layers are not sparse, so a high UID makes a huge layer.",
-        bad: "FROM debian:12
+        bad: "FROM debian:12\n\
     RUN useradd -u 123456 app",
-        good: "FROM debian:12
+        good: "FROM debian:12\n\
     RUN useradd -l -u 123456 app",
     ),
     default_enabled: true,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `wget` without `--progress`, `-q`, `-nv`, `-o` or `-a`.",
         why: "wget's default progress bar writes thousands of lines to the build log.",
-        bad: "FROM debian:12
+        bad: "FROM debian:12\n\
     RUN wget https://example.com/big.tar.gz",
-        good: "FROM debian:12
+        good: "FROM debian:12\n\
     RUN wget --progress=dot:giga https://example.com/big.tar.gz",
     ),
     default_enabled: true,

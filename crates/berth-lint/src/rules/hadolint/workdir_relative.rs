@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `WORKDIR` with a relative path.",
         why: "A relative `WORKDIR` depends on the directory set before it, often by the base image, so the instruction means different things as the base changes.",
-        bad: "FROM alpine:3.20
+        bad: "FROM alpine:3.20\n\
     WORKDIR app",
-        good: "FROM alpine:3.20
+        good: "FROM alpine:3.20\n\
     WORKDIR /app",
     ),
     default_enabled: true,

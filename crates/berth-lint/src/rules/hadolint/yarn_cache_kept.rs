@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags a RUN with `yarn install` and no `yarn cache clean` after it (unless `.cache/yarn` is a cache mount), in the final stage or a stage another FROM builds on.",
         why: "yarn's cache stays in the layer.",
-        bad: "FROM node:22-slim
+        bad: "FROM node:22-slim\n\
     RUN yarn install",
-        good: "FROM node:22-slim
+        good: "FROM node:22-slim\n\
     RUN yarn install && yarn cache clean",
     ),
     default_enabled: true,

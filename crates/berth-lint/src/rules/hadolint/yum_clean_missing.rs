@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags a RUN that runs `yum install` without `yum clean all` (or `rm -rf /var/cache/yum/*`) after it.",
         why: "yum's cache stays in the layer and makes the image larger for nothing.",
-        bad: "FROM centos:7
+        bad: "FROM centos:7\n\
     RUN yum install -y httpd-2.4.6",
-        good: "FROM centos:7
+        good: "FROM centos:7\n\
     RUN yum install -y httpd-2.4.6 && yum clean all",
     ),
     default_enabled: true,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `yum install` of a package without a version suffix (`.rpm` files are fine; `${VAR}` counts when the variable is an ARG or an ENV of the stage).",
         why: "Unpinned packages make builds unrepeatable.",
-        bad: "FROM centos:7
+        bad: "FROM centos:7\n\
     RUN yum install -y httpd && yum clean all",
-        good: "FROM centos:7
+        good: "FROM centos:7\n\
     RUN yum install -y httpd-2.4.6 && yum clean all",
     ),
     default_enabled: true,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `yum install`, `groupinstall` and `localinstall` without `-y`/`--assumeyes`.",
         why: "A build has no terminal to answer yum's question; the step fails.",
-        bad: "FROM centos:7
+        bad: "FROM centos:7\n\
     RUN yum install httpd-2.4.6",
-        good: "FROM centos:7
+        good: "FROM centos:7\n\
     RUN yum install -y httpd-2.4.6 && yum clean all",
     ),
     default_enabled: true,

@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags a RUN that runs `zypper install` without `zypper clean` after it (unless `/var/cache/zypp` is a cache mount).",
         why: "zypper's cache stays in the layer.",
-        bad: "FROM opensuse/leap:15.6
+        bad: "FROM opensuse/leap:15.6\n\
     RUN zypper install -y httpd=2.4",
-        good: "FROM opensuse/leap:15.6
+        good: "FROM opensuse/leap:15.6\n\
     RUN zypper install -y httpd=2.4 && zypper clean",
     ),
     default_enabled: true,

@@ -12,7 +12,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `zypper dist-upgrade` (`dup`).",
         why: "Upgrading the whole distribution inside a build makes the base image's version meaningless; pick a newer base image instead.",
-        bad: "FROM opensuse/leap:15.5
+        bad: "FROM opensuse/leap:15.5\n\
     RUN zypper dist-upgrade -y",
         good: "FROM opensuse/leap:15.6",
     ),

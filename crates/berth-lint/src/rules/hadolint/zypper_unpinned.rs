@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `zypper install` of a package without a version constraint (`.rpm` files are fine).",
         why: "Unpinned packages make builds unrepeatable.",
-        bad: "FROM opensuse/leap:15.6
+        bad: "FROM opensuse/leap:15.6\n\
     RUN zypper install -y httpd",
-        good: "FROM opensuse/leap:15.6
+        good: "FROM opensuse/leap:15.6\n\
     RUN zypper install -y httpd=2.4.58",
     ),
     default_enabled: true,

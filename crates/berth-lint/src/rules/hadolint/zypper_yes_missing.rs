@@ -12,9 +12,9 @@ pub(crate) static META: RuleMeta = RuleMeta {
     docs: docs!(
         what: "Flags `zypper install`, `remove`, `source-install` and `patch` without `-n`/`--non-interactive`/`-y`/`--no-confirm`.",
         why: "A build has no terminal; zypper waits for an answer and the step fails.",
-        bad: "FROM opensuse/leap:15.6
+        bad: "FROM opensuse/leap:15.6\n\
     RUN zypper install httpd=2.4",
-        good: "FROM opensuse/leap:15.6
+        good: "FROM opensuse/leap:15.6\n\
     RUN zypper install -y httpd=2.4 && zypper clean",
     ),
     default_enabled: true,
