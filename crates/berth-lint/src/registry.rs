@@ -1,10 +1,13 @@
 //! The registry: every rule in one table, hadolint's by code, then Docker's checks by name,
 //! then berth's by code. [`ALL`] is what `--list-rules`, `--explain`, SARIF's `rules[]` and the
-//! linter read; a rule that is not listed here does not exist.
+//! linter read. A rule is named once, in its folder's `rule_modules!` list (`rules/*/mod.rs`),
+//! which declares its module and its entry here.
 
 use crate::rule::{Rule, RuleMeta, RuleSettings};
+use crate::rules::{berth, docker, hadolint};
 
 /// A rule's metadata and how to make a fresh instance for one file.
+#[derive(Clone, Copy)]
 pub struct RuleEntry {
     /// What the rule is.
     pub meta: &'static RuleMeta,
@@ -19,117 +22,28 @@ impl std::fmt::Debug for RuleEntry {
     }
 }
 
-macro_rules! registry {
-    ($($origin:ident :: $rule:ident),* $(,)?) => {
-        /// Every rule.
-        pub static ALL: &[RuleEntry] = &[
-            $(RuleEntry {
-                meta: &crate::rules::$origin::$rule::META,
-                new: crate::rules::$origin::$rule::new,
-            }),*
-        ];
-    };
-}
+/// How many rules there are.
+const COUNT: usize = hadolint::ENTRIES.len() + docker::ENTRIES.len() + berth::ENTRIES.len();
 
-#[rustfmt::skip]
-registry![
-    hadolint::ignore_pragma_used,
-    hadolint::workdir_relative,
-    hadolint::pointless_command,
-    hadolint::root_user_last,
-    hadolint::cd_in_run,
-    hadolint::sudo_in_run,
-    hadolint::image_untagged,
-    hadolint::image_latest,
-    hadolint::apt_get_unpinned,
-    hadolint::apt_lists_kept,
-    hadolint::copy_archive_extracted,
-    hadolint::expose_port_range,
-    hadolint::healthcheck_multiple,
-    hadolint::pip_unpinned,
-    hadolint::apt_get_yes_missing,
-    hadolint::apt_get_recommends,
-    hadolint::npm_unpinned,
-    hadolint::apk_add_unpinned,
-    hadolint::apk_add_cache,
-    hadolint::add_local_files,
-    hadolint::copy_multiple_dest_slash,
-    hadolint::copy_from_unknown_stage,
-    hadolint::copy_from_own_stage,
-    hadolint::stage_name_duplicate,
-    hadolint::cmd_shell_form,
-    hadolint::registry_untrusted,
-    hadolint::apt_used,
-    hadolint::gem_install_unpinned,
-    hadolint::from_platform_flag,
-    hadolint::yum_yes_missing,
-    hadolint::yum_clean_missing,
-    hadolint::yum_unpinned,
-    hadolint::zypper_yes_missing,
-    hadolint::zypper_dist_upgrade,
-    hadolint::zypper_clean_missing,
-    hadolint::zypper_unpinned,
-    hadolint::dnf_yes_missing,
-    hadolint::dnf_clean_missing,
-    hadolint::dnf_unpinned,
-    hadolint::pip_cache_dir,
-    hadolint::onbuild_forbidden_trigger,
-    hadolint::env_self_reference,
-    hadolint::copy_relative_no_workdir,
-    hadolint::useradd_high_uid,
-    hadolint::wget_progress,
-    hadolint::label_key_invalid,
-    hadolint::healthcheck_missing,
-    hadolint::run_consecutive,
-    hadolint::yarn_cache_kept,
-    hadolint::instruction_before_from,
-    hadolint::go_install_unpinned,
-    hadolint::stage_name_reserved,
-    hadolint::secret_in_arg_env,
-    hadolint::from_platform_target_redundant,
-    hadolint::user_non_numeric,
-    hadolint::copy_whole_filesystem,
-    hadolint::maintainer,
-    hadolint::curl_and_wget,
-    hadolint::cmd_multiple,
-    hadolint::entrypoint_multiple,
-    hadolint::ln_bin_sh,
-    hadolint::pipe_without_pipefail,
-    docker::instruction_casing,
-    docker::copy_ignored_file,
-    docker::duplicate_stage_name,
-    docker::expose_invalid_format,
-    docker::expose_proto_casing,
-    docker::from_as_casing,
-    docker::from_platform_const,
-    docker::invalid_base_image_platform,
-    docker::invalid_default_arg_in_from,
-    docker::invalid_definition_description,
-    docker::json_args_recommended,
-    docker::legacy_key_value,
-    docker::maintainer_deprecated,
-    docker::multiple_instructions,
-    docker::empty_continuation,
-    docker::redundant_target_platform,
-    docker::reserved_stage_name,
-    docker::secrets_in_arg_env,
-    docker::stage_name_casing,
-    docker::undefined_arg_in_from,
-    docker::undefined_var,
-    docker::workdir_relative_path,
-    berth::single_stage,
-    berth::full_base_image,
-    berth::runs_as_root,
-    berth::dependency_install_after_source,
-    berth::no_healthcheck,
-    berth::pip_cache_kept,
-    berth::no_stage_copying,
-    berth::secret_value_in_env,
-    berth::base_image_digest_unpinned,
-    berth::add_remote_without_checksum,
-    berth::package_upgrade,
-    berth::curl_pipe_shell,
-];
+/// Every rule: hadolint's by code, Docker's checks by name, berth's by code (each folder's
+/// `rule_modules!` list, which is where a rule is named).
+pub static ALL: &[RuleEntry] = &concat([hadolint::ENTRIES, docker::ENTRIES, berth::ENTRIES]);
+
+/// The folders' lists end to end (a `const fn`, so [`ALL`] stays a plain static slice).
+const fn concat(groups: [&[RuleEntry]; 3]) -> [RuleEntry; COUNT] {
+    let mut all = [groups[0][0]; COUNT];
+    let (mut at, mut group) = (0, 0);
+    while group < groups.len() {
+        let mut index = 0;
+        while index < groups[group].len() {
+            all[at] = groups[group][index];
+            at += 1;
+            index += 1;
+        }
+        group += 1;
+    }
+    all
+}
 
 /// The rule with `code` (case-insensitive), `DL1000` included.
 #[must_use]

@@ -3,6 +3,19 @@
 //! holds the helpers several rules share; each rule file holds its docs, metadata, check and
 //! tests.
 
+/// Declare a folder's rule modules and list their registry entries, so that a rule is named
+/// once: a module listed here is a rule, and every rule is listed here.
+macro_rules! rule_modules {
+    ($($rule:ident),* $(,)?) => {
+        $(pub(crate) mod $rule;)*
+
+        /// This folder's rules, in the order listed.
+        pub(crate) const ENTRIES: &[crate::registry::RuleEntry] = &[
+            $(crate::registry::RuleEntry { meta: &$rule::META, new: $rule::new }),*
+        ];
+    };
+}
+
 pub(crate) mod berth;
 pub(crate) mod docker;
 pub(crate) mod hadolint;

@@ -1,64 +1,67 @@
 //! hadolint's rules (DL codes kept, so existing `# hadolint ignore=` comments keep working).
 
-pub(crate) mod add_local_files;
-pub(crate) mod apk_add_cache;
-pub(crate) mod apk_add_unpinned;
-pub(crate) mod apt_get_recommends;
-pub(crate) mod apt_get_unpinned;
-pub(crate) mod apt_get_yes_missing;
-pub(crate) mod apt_lists_kept;
-pub(crate) mod apt_used;
-pub(crate) mod cd_in_run;
-pub(crate) mod cmd_multiple;
-pub(crate) mod cmd_shell_form;
-pub(crate) mod copy_archive_extracted;
-pub(crate) mod copy_from_own_stage;
-pub(crate) mod copy_from_unknown_stage;
-pub(crate) mod copy_multiple_dest_slash;
-pub(crate) mod copy_relative_no_workdir;
-pub(crate) mod copy_whole_filesystem;
-pub(crate) mod curl_and_wget;
-pub(crate) mod dnf_clean_missing;
-pub(crate) mod dnf_unpinned;
-pub(crate) mod dnf_yes_missing;
-pub(crate) mod entrypoint_multiple;
-pub(crate) mod env_self_reference;
-pub(crate) mod expose_port_range;
-pub(crate) mod from_platform_flag;
-pub(crate) mod from_platform_target_redundant;
-pub(crate) mod gem_install_unpinned;
-pub(crate) mod go_install_unpinned;
-pub(crate) mod healthcheck_missing;
-pub(crate) mod healthcheck_multiple;
-pub(crate) mod ignore_pragma_used;
-pub(crate) mod image_latest;
-pub(crate) mod image_untagged;
-pub(crate) mod instruction_before_from;
-pub(crate) mod label_key_invalid;
-pub(crate) mod ln_bin_sh;
-pub(crate) mod maintainer;
-pub(crate) mod npm_unpinned;
-pub(crate) mod onbuild_forbidden_trigger;
-pub(crate) mod pip_cache_dir;
-pub(crate) mod pip_unpinned;
-pub(crate) mod pipe_without_pipefail;
-pub(crate) mod pointless_command;
-pub(crate) mod registry_untrusted;
-pub(crate) mod root_user_last;
-pub(crate) mod run_consecutive;
-pub(crate) mod secret_in_arg_env;
-pub(crate) mod stage_name_duplicate;
-pub(crate) mod stage_name_reserved;
-pub(crate) mod sudo_in_run;
-pub(crate) mod user_non_numeric;
-pub(crate) mod useradd_high_uid;
-pub(crate) mod wget_progress;
-pub(crate) mod workdir_relative;
-pub(crate) mod yarn_cache_kept;
-pub(crate) mod yum_clean_missing;
-pub(crate) mod yum_unpinned;
-pub(crate) mod yum_yes_missing;
-pub(crate) mod zypper_clean_missing;
-pub(crate) mod zypper_dist_upgrade;
-pub(crate) mod zypper_unpinned;
-pub(crate) mod zypper_yes_missing;
+// In registry order: `--list-rules` and SARIF list them so.
+rule_modules![
+    ignore_pragma_used,
+    workdir_relative,
+    pointless_command,
+    root_user_last,
+    cd_in_run,
+    sudo_in_run,
+    image_untagged,
+    image_latest,
+    apt_get_unpinned,
+    apt_lists_kept,
+    copy_archive_extracted,
+    expose_port_range,
+    healthcheck_multiple,
+    pip_unpinned,
+    apt_get_yes_missing,
+    apt_get_recommends,
+    npm_unpinned,
+    apk_add_unpinned,
+    apk_add_cache,
+    add_local_files,
+    copy_multiple_dest_slash,
+    copy_from_unknown_stage,
+    copy_from_own_stage,
+    stage_name_duplicate,
+    cmd_shell_form,
+    registry_untrusted,
+    apt_used,
+    gem_install_unpinned,
+    from_platform_flag,
+    yum_yes_missing,
+    yum_clean_missing,
+    yum_unpinned,
+    zypper_yes_missing,
+    zypper_dist_upgrade,
+    zypper_clean_missing,
+    zypper_unpinned,
+    dnf_yes_missing,
+    dnf_clean_missing,
+    dnf_unpinned,
+    pip_cache_dir,
+    onbuild_forbidden_trigger,
+    env_self_reference,
+    copy_relative_no_workdir,
+    useradd_high_uid,
+    wget_progress,
+    label_key_invalid,
+    healthcheck_missing,
+    run_consecutive,
+    yarn_cache_kept,
+    instruction_before_from,
+    go_install_unpinned,
+    stage_name_reserved,
+    secret_in_arg_env,
+    from_platform_target_redundant,
+    user_non_numeric,
+    copy_whole_filesystem,
+    maintainer,
+    curl_and_wget,
+    cmd_multiple,
+    entrypoint_multiple,
+    ln_bin_sh,
+    pipe_without_pipefail,
+];
