@@ -4,7 +4,7 @@
 //! which declares its module and its entry here.
 
 use crate::rule::{Rule, RuleMeta, RuleSettings};
-use crate::rules::{berth, docker, hadolint};
+use crate::rules::{brt, docker, hadolint};
 
 /// A rule's metadata and how to make a fresh instance for one file.
 #[derive(Clone, Copy)]
@@ -23,11 +23,11 @@ impl std::fmt::Debug for RuleEntry {
 }
 
 /// How many rules there are.
-const COUNT: usize = hadolint::ENTRIES.len() + docker::ENTRIES.len() + berth::ENTRIES.len();
+const COUNT: usize = hadolint::ENTRIES.len() + docker::ENTRIES.len() + brt::ENTRIES.len();
 
 /// Every rule: hadolint's by code, Docker's checks by name, berth's by code (each folder's
 /// `rule_modules!` list, which is where a rule is named).
-pub static ALL: &[RuleEntry] = &concat([hadolint::ENTRIES, docker::ENTRIES, berth::ENTRIES]);
+pub static ALL: &[RuleEntry] = &concat([hadolint::ENTRIES, docker::ENTRIES, brt::ENTRIES]);
 
 /// The folders' lists end to end (a `const fn`, so [`ALL`] stays a plain static slice).
 const fn concat(groups: [&[RuleEntry]; 3]) -> [RuleEntry; COUNT] {

@@ -1,7 +1,7 @@
 //! The rule catalogue, one module per rule, grouped by origin: `hadolint` (DL codes),
-//! `docker` (Docker's build checks, their names kept) and `berth` (BRT codes). This module
-//! holds the helpers several rules share; each rule file holds its docs, metadata, check and
-//! tests.
+//! `docker` (Docker's build checks, their names kept) and `brt` (berth's own, BRT codes; named
+//! by the code so as not to share the binary's name). This module holds the helpers several
+//! rules share; each rule file holds its docs, metadata, check and tests.
 
 /// Declare a folder's rule modules and list their registry entries, so that a rule is named
 /// once: a module listed here is a rule, and every rule is listed here.
@@ -16,7 +16,7 @@ macro_rules! rule_modules {
     };
 }
 
-pub(crate) mod berth;
+pub(crate) mod brt;
 pub(crate) mod docker;
 pub(crate) mod hadolint;
 
