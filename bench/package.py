@@ -74,9 +74,11 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The serving benchmark beside this file: one description of the machine for both.
+# The serving benchmark beside this file: one description of the machine for both, one chart
+# helper.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run as run_bench  # noqa: E402
+from charts import nice_step  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261129
@@ -924,14 +926,6 @@ def svg_chart(summary: dict, sizes: list[str]) -> str:
                    f'{text}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
-
-
-def nice_step(raw: float) -> float:
-    magnitude = 10 ** int(f"{raw:e}".split("e")[1])
-    for factor in (1, 2, 2.5, 5, 10):
-        if raw <= factor * magnitude:
-            return factor * magnitude
-    return 10 * magnitude
 
 
 def goals(summary: dict, nonroot: list[dict]) -> list[dict]:

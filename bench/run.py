@@ -12,7 +12,9 @@ the kit's make_models.py) it starts, one after another on 127.0.0.1:
                  (each row's answer is its own; berth probes that at start and would refuse)
   baseline       the kit's FastAPI + onnxruntime app under uvicorn, ORT_INTRA_OP_NUM_THREADS=1
 and once, as the ceiling, target/release/bench-reference (bare axum, fixed answer).
-Every server runs on CPU 0 and the load generator (the kit's load.sh, wrk) on CPU 1. For each it
+Every server runs on CPU 0 and the load generator (the kit's load.sh, wrk) on CPU 1, but for
+the scaling runs at the end: berth and the baseline with one worker and then two, unpinned
+(server and wrk share both cores), json1 and json100 on the Iris forest. For each it
 measures the time from process start to the first 200 on its readiness route (berth: /ready;
 the others answer /ping only once they can serve), idle RSS, then the scenarios json1, json100,
 csv100 and ping (req/s, p50, p99, peak RSS).
@@ -22,7 +24,10 @@ Busy machine: the harness measures the CPU time other processes used during each
 the run is repeated (twice at most) and, if still busy, flagged in the results.
 
 Writes bench/results/latest.json (a list of {server, model, scenario, rps, rows_per_s, p50_ms,
-p99_ms, peak_rss_mb, ready_ms, busy}) and docs/benchmarks.md (the tables and ratios).
+p99_ms, peak_rss_mb, ready_ms, busy}), docs/benchmarks.md (the tables and ratios) and its charts
+(docs/benchmarks-*.svg, bench/charts.py). `--render JSON` rewrites the page and the charts from
+a results file without measuring. On a terminal it shows which run of how many is going and
+about how long is left.
 Only loopback is contacted; every server is stopped at the end of its turn.
 """
 from __future__ import annotations
@@ -41,6 +46,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from charts import Bar, Panel, bar_chart
+
 ROOT = Path(__file__).resolve().parent.parent
 PORT = 18180
 SERVER_CPU = "0"
@@ -54,6 +61,61 @@ MODELS = [  # (name in the kit, features)
     ("rf_wide_nozipmap", 50),
 ]
 ROWS = {"json1": 1, "json100": 100, "csv100": 100, "ping": 0, "json1-c64": 1}
+SHORT_NAMES = {"logistic_regression_nozipmap": "logreg", "random_forest_nozipmap": "forest",
+               "mlp_nozipmap": "mlp", "rf_wide_nozipmap": "wide forest"}
+COLOURS = {"berth": "#1b6e8f", "berth-batch": "#6fb3cf", "baseline": "#c2571a",
+           "engine alone": "#7a7a7a"}
+BATCHED_MODELS = ("mlp_nozipmap", "rf_wide_nozipmap")  # json1-c64 runs on these
+
+
+# The scaling runs: unpinned (server and wrk share both cores), one worker and then two, for
+# berth (INFERENCE_WORKERS, one ONNX Runtime thread each) and the baseline (uvicorn, then
+# gunicorn with two uvicorn workers), on the Iris forest.
+SCALING_MODEL = ("random_forest_nozipmap", 4)
+SCALING_SERVERS = ("berth-unpinned-w1", "berth-unpinned-w2", "baseline-unpinned-w1",
+                   "baseline-unpinned-w2")
+SCALING_SCENARIOS = ["json1", "json100"]
+
+
+def scenarios_of(server_name: str, model: str | None) -> list[str]:
+    if "-unpinned-" in server_name:
+        return SCALING_SCENARIOS
+    scenarios = ["json1", "json100", "csv100", "ping"]
+    if server_name.startswith("berth") and model in BATCHED_MODELS:
+        scenarios.append("json1-c64")
+    return scenarios
+
+
+def clear_status() -> None:
+    """Wipe the status line (see Progress) before a line of output, on a terminal."""
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\x1b[K")
+        sys.stderr.flush()
+
+
+class Progress:
+    """`[n/N]` on every result line and, on a terminal, a status line with the time left
+    (the average of the runs so far times the runs to go)."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.started = total, 0, time.monotonic()
+        self.tty = sys.stderr.isatty()
+
+    def starting(self, what: str) -> None:
+        if not self.tty:
+            return
+        left = ""
+        if self.done:
+            seconds = (time.monotonic() - self.started) / self.done * (self.total - self.done)
+            left = f", about {int(seconds // 60)} min {int(seconds % 60):02d} s left"
+        sys.stderr.write(f"\r\x1b[K[{self.done + 1}/{self.total}] {what}{left}")
+        sys.stderr.flush()
+
+    def finished(self) -> str:
+        """Count a run; the prefix of its result line."""
+        self.done += 1
+        clear_status()
+        return f"[{self.done}/{self.total}]"
 
 
 def cpu_busy_jiffies() -> int:
@@ -108,8 +170,12 @@ def get_status(url: str) -> int:
 
 
 class Server:
-    def __init__(self, name: str, command: list[str], env: dict, ready_path: str, cwd: Path | None = None):
+    """One server process; `cpus` is its taskset CPU list, None for unpinned (the scaling runs)."""
+
+    def __init__(self, name: str, command: list[str], env: dict, ready_path: str, cwd: Path | None = None,
+                 cpus: str | None = SERVER_CPU):
         self.name, self.command, self.env, self.ready_path, self.cwd = name, command, env, ready_path, cwd
+        self.cpus = cpus
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> float:
@@ -119,7 +185,8 @@ class Server:
         """
         env = {k: v for k, v in {**os.environ, **self.env, "PORT": str(PORT)}.items() if v is not None}
         started = time.monotonic()
-        self.proc = subprocess.Popen(["taskset", "-c", SERVER_CPU, *self.command], env=env, cwd=self.cwd,
+        pin = ["taskset", "-c", self.cpus] if self.cpus else []
+        self.proc = subprocess.Popen([*pin, *self.command], env=env, cwd=self.cwd,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{PORT}{self.ready_path}"
         while time.monotonic() - started < 120:
@@ -141,6 +208,31 @@ class Server:
         self.proc = None
 
 
+def make_server(name: str, model: str | None, args, berth: Path, reference: Path) -> Server:
+    """The server of one turn: `reference`, `berth`, `berth-batch`, `baseline`, or a scaling
+    run `{berth,baseline}-unpinned-w{1,2}`."""
+    if name == "reference":
+        return Server("reference", [str(reference)], {}, "/ping")
+    workers = name.rsplit("-w", 1)[1] if "-unpinned-" in name else "1"
+    cpus = None if "-unpinned-" in name else SERVER_CPU
+    if name.startswith("berth"):
+        # berth: the defaults, whatever the caller's environment says; berth-batch: merging on.
+        env = {"LOG_LEVEL": "warn", "ORT_INTRA_OP_THREADS": "1", "INFERENCE_WORKERS": workers,
+               "BATCH_MAX_ROWS": BATCH_ROWS if name == "berth-batch" else None}
+        return Server(name, [str(berth), "serve", str(args.models / f"{model}.onnx"),
+                             "--host", "127.0.0.1"], env, "/ready", cpus=cpus)
+    env = {"SM_MODEL_DIR": str(args.models), "MODEL_FILENAME": f"{model}.onnx",
+           "ORT_INTRA_OP_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    bin_dir = args.baseline_venv / "bin"
+    if workers == "1":
+        command = [str(bin_dir / "uvicorn"), "baseline_fastapi:app", "--host", "127.0.0.1",
+                   "--port", str(PORT), "--log-level", "warning", "--no-access-log"]
+    else:
+        command = [str(bin_dir / "gunicorn"), "baseline_fastapi:app", "-k", "uvicorn.workers.UvicornWorker",
+                   "-w", workers, "-b", f"127.0.0.1:{PORT}", "--log-level", "warning"]
+    return Server(name, command, env, "/ping", cwd=args.kit, cpus=cpus)
+
+
 def load(kit: Path, server: Server, features: int, scenario: str, args) -> dict:
     """One scenario through the kit's load.sh, repeated while the machine is busy."""
     attempts = 1 if args.quick else 3
@@ -149,7 +241,8 @@ def load(kit: Path, server: Server, features: int, scenario: str, args) -> dict:
         # json1-c64: the 1-row scenario at 64 connections, where dynamic batching matters most.
         wrk_scenario, connections = ("json1", 64) if scenario == "json1-c64" else (scenario, args.connections)
         command = [str(kit / "load.sh"), f"http://127.0.0.1:{PORT}", "--pid", str(server.proc.pid),
-                   "--features", str(features), "--wrk-cpus", WRK_CPU, "--scenarios", wrk_scenario,
+                   "--features", str(features), "--wrk-cpus", WRK_CPU if server.cpus else "none",
+                   "--scenarios", wrk_scenario,
                    "--connections", str(connections), "--duration", args.duration,
                    "--warmup", args.warmup, "--label", server.name, "--out", str(out)]
         busy_before = cpu_busy_jiffies()
@@ -175,6 +268,7 @@ def load(kit: Path, server: Server, features: int, scenario: str, args) -> dict:
         }
         if not result["busy"]:
             return result
+        clear_status()
         print(f"  {server.name} {scenario}: other processes used {others_share:.0%} of a core; "
               f"{'repeating' if attempt < attempts - 1 else 'flagged'}", flush=True)
     return result
@@ -238,9 +332,15 @@ def main() -> int:
     parser.add_argument("--out-json", type=Path, default=ROOT / "bench" / "results" / "latest.json")
     parser.add_argument("--out-md", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--render", type=Path, metavar="JSON",
+                        help="write docs/benchmarks.md and its charts from this results file, no runs")
     args = parser.parse_args()
     for name in ("kit", "baseline_venv", "models", "out_json", "out_md"):
         setattr(args, name, getattr(args, name).resolve())
+    if args.render:
+        document = json.loads(args.render.read_text())
+        write_report(args.out_md, document)
+        return 0
     args.duration, args.warmup = ("1s", "0") if args.quick else ("10s", "3s")
     if not shutil.which("wrk") or not shutil.which("taskset"):
         raise SystemExit("wrk and taskset are needed (apt-get install wrk util-linux)")
@@ -249,7 +349,6 @@ def main() -> int:
     for binary in (berth, reference):
         if not binary.exists():
             raise SystemExit(f"{binary} missing: run `make bench` (it builds them)")
-    uvicorn = args.baseline_venv / "bin" / "uvicorn"
     models = MODELS[1:2] + MODELS[3:] if args.quick else MODELS
     info = machine()
     print(f"# {info['cpu']}, {info['cores']} cores, load {' '.join(info['loadavg_at_start'])}", flush=True)
@@ -257,21 +356,10 @@ def main() -> int:
     results = []
     turns = [("reference", None, 4)] + [(server, model, nf) for model, nf in models
                                           for server in ("berth", "berth-batch", "baseline")]
+    turns += [(server, SCALING_MODEL[0], SCALING_MODEL[1]) for server in SCALING_SERVERS]
+    progress = Progress(sum(len(scenarios_of(server, model)) for server, model, _ in turns))
     for server_name, model, features in turns:
-        if server_name == "reference":
-            server = Server("reference", [str(reference)], {}, "/ping")
-        elif server_name.startswith("berth"):
-            # berth: the defaults, whatever the caller's environment says; berth-batch: merging on.
-            env = {"LOG_LEVEL": "warn", "ORT_INTRA_OP_THREADS": "1",
-                   "BATCH_MAX_ROWS": BATCH_ROWS if server_name == "berth-batch" else None}
-            server = Server(server_name, [str(berth), "serve", str(args.models / f"{model}.onnx"),
-                                          "--host", "127.0.0.1"], env, "/ready")
-        else:
-            env = {"SM_MODEL_DIR": str(args.models), "MODEL_FILENAME": f"{model}.onnx",
-                   "ORT_INTRA_OP_NUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
-            server = Server("baseline", [str(uvicorn), "baseline_fastapi:app", "--host", "127.0.0.1",
-                                         "--port", str(PORT), "--log-level", "warning", "--no-access-log"],
-                            env, "/ping", cwd=args.kit)
+        server = make_server(server_name, model, args, berth, reference)
         ready = []
         for _ in range(1 if args.quick else 3):
             ready.append(server.start())
@@ -281,10 +369,8 @@ def main() -> int:
             ready.append(server.start())
             time.sleep(1)
             idle = rss_mib(server.proc.pid)
-            scenarios = ["json1", "json100", "csv100", "ping"]
-            if server_name.startswith("berth") and model in ("mlp_nozipmap", "rf_wide_nozipmap"):
-                scenarios.append("json1-c64")
-            for scenario in scenarios:
+            for scenario in scenarios_of(server_name, model):
+                progress.starting(f"{server_name} {model or '-'} {scenario}")
                 wrk_jiffies.pop_delta()
                 r = load(args.kit, server, features, scenario, args)
                 row = {"server": server_name, "model": model or "-", "scenario": scenario,
@@ -293,7 +379,7 @@ def main() -> int:
                        "ready_ms": round(statistics.median(ready), 1), "non2xx": r["non2xx"],
                        "sock_errors": r["sock_errors"], "others_share": r["others_share"], "busy": r["busy"]}
                 results.append(row)
-                print(f"{server_name:<14} {model or '-':<30} {scenario:<8} {r['rps']:>10.0f} req/s  "
+                print(f"{progress.finished():>8} {server_name:<14} {model or '-':<30} {scenario:<8} {r['rps']:>10.0f} req/s  "
                       f"p50 {r['p50_ms']:.2f} ms  p99 {r['p99_ms']:.2f} ms  rss {r['peak_rss_mb']} MiB"
                       f"{'  BUSY' if r['busy'] else ''}", flush=True)
         finally:
@@ -306,22 +392,124 @@ def main() -> int:
     document = {"machine": info, "quick": args.quick, "engine_alone": engine, "results": results}
     args.out_json.write_text(json.dumps(document, indent=1) + "\n")
     if not args.quick:
-        args.out_md.write_text(report(info, results, engine))
-        print(f"wrote {args.out_json.relative_to(ROOT)} and {args.out_md.relative_to(ROOT)}")
+        write_report(args.out_md, document)
+        print(f"wrote {args.out_json.relative_to(ROOT)}")
     else:
         bad = [r for r in results if r["rps"] <= 0 or r["non2xx"] > 0]
         if bad:
             raise SystemExit(f"bench-quick: failed scenarios: {bad}")
+        # The report and charts too, beside the results, so the smoke test runs their code.
+        write_report(args.out_json.with_suffix(".md"), document)
         print(f"bench-quick: {len(results)} scenario runs, all answered 2xx; wrote {args.out_json.relative_to(ROOT)}")
     return 0
 
 
-def report(info: dict, results: list[dict], engine: dict) -> str:
+def write_report(out_md: Path, document: dict) -> None:
+    """docs/benchmarks.md and the charts beside it, from one results document."""
+    svgs = charts(document)
+    for name, svg in svgs.items():
+        (out_md.parent / name).write_text(svg)
+    out_md.write_text(report(document["machine"], document["results"], document["engine_alone"],
+                             list(svgs)))
+    print(f"wrote {out_md} and {', '.join(svgs)}")
+
+
+def find_result(results: list[dict], server: str, model: str, scenario: str) -> dict | None:
+    for r in results:
+        if r["server"] == server and r["model"] == model and r["scenario"] == scenario:
+            return r
+    return None
+
+
+def served_rows(results: list[dict]) -> dict:
+    """The berth run each engine-alone case is compared with (same model, same rows)."""
+    return {"rf_wide_nozipmap/100": find_result(results, "berth", "rf_wide_nozipmap", "csv100"),
+            "rf_wide_nozipmap/1": find_result(results, "berth", "rf_wide_nozipmap", "json1"),
+            "random_forest_nozipmap/1": find_result(results, "berth", "random_forest_nozipmap", "json1")}
+
+
+def charts(document: dict) -> dict[str, str]:
+    """File name -> SVG: req/s and p99 per scenario and server, rows/s against the engine's."""
+    results, engine = document["results"], document["engine_alone"]
+    models = [m for m, _ in MODELS if any(r["model"] == m for r in results)]
+
+    def panels(metric: str, unit: str, fmt) -> list[Panel]:
+        out = []
+        for scenario in ("json1", "json100", "csv100", "json1-c64"):
+            groups = []
+            for model in models:
+                bars = [Bar(server, r[metric], fmt(r[metric]))
+                        for server in ("berth", "berth-batch", "baseline")
+                        if (r := find_result(results, server, model, scenario))]
+                if bars:
+                    groups.append((SHORT_NAMES.get(model, model), bars))
+            reference = find_result(results, "reference", "-", scenario)
+            line = (f"bare axum {fmt(reference[metric])}", reference[metric]) if reference else None
+            if groups:
+                out.append(Panel(scenario, groups, unit, line))
+        return out
+
+    def rate(value: float) -> str:
+        if value >= 10_000:
+            return f"{value / 1000:.0f}k"
+        return f"{value / 1000:.1f}k" if value >= 1000 else f"{value:.0f}"
+
+    machine = document["machine"]
+    where = f"{machine['cpu']}, {machine['date']}; server on one core, wrk on the other"
+    svgs = {
+        "benchmarks-throughput.svg": bar_chart(
+            "Requests per second (higher is better)", where,
+            panels("rps", "", rate), {k: COLOURS[k] for k in ("berth", "berth-batch", "baseline")},
+            ["json1-c64: 64 connections, where dynamic batching (berth-batch) can merge requests.",
+             "Dashed: the bare axum server with a fixed answer, the ceiling of the HTTP stack."],
+            panel_width=300),
+        "benchmarks-p99.svg": bar_chart(
+            "p99 latency in ms (lower is better)", where,
+            panels("p99_ms", "ms", lambda v: f"{v:.1f}"),
+            {k: COLOURS[k] for k in ("berth", "berth-batch", "baseline")},
+            ["Dashed: the bare axum server."], panel_width=300),
+    }
+    scaling = []
+    for scenario in SCALING_SCENARIOS:
+        groups = []
+        for workers in ("1", "2"):
+            bars = [Bar(server, r["rps"], rate(r["rps"])) for server in ("berth", "baseline")
+                    if (r := find_result(results, f"{server}-unpinned-w{workers}", SCALING_MODEL[0], scenario))]
+            if bars:
+                groups.append((f"{workers} worker{'s' if workers != '1' else ''}", bars))
+        if groups:
+            scaling.append(Panel(scenario, groups))
+    if scaling:
+        svgs["benchmarks-scaling.svg"] = bar_chart(
+            "From one core to two: requests per second (higher is better)",
+            f"{machine['cpu']}, {machine['date']}; {SHORT_NAMES[SCALING_MODEL[0]]} model, "
+            "nothing pinned: the servers and wrk share both cores",
+            scaling, {k: COLOURS[k] for k in ("berth", "baseline")},
+            ["berth: INFERENCE_WORKERS=1 then 2, one ONNX Runtime thread each;",
+             "baseline: uvicorn, then gunicorn with 2 uvicorn workers."], panel_width=300)
+    served = served_rows(results)
+    groups = []
+    for case, figures in engine.items():
+        row = served.get(case)
+        if row:
+            share = row["rows_per_s"] / figures["rows_per_s"]
+            model, rows = case.split("/")
+            groups.append((f"{SHORT_NAMES.get(model, model)}, {rows} row{'s' if rows != '1' else ''}",
+                           [Bar("engine alone", figures["rows_per_s"], rate(figures["rows_per_s"])),
+                            Bar("berth", row["rows_per_s"], f"{rate(row['rows_per_s'])} ({share:.2f})")]))
+    if groups:
+        svgs["benchmarks-engine.svg"] = bar_chart(
+            "Rows per second: berth served against ONNX Runtime alone", where,
+            [Panel(case, [group], "") for case, group in zip([g[0] for g in groups], groups)],
+            {k: COLOURS[k] for k in ("engine alone", "berth")},
+            ["engine alone: the criterion bench, Model::run on the same rows, no HTTP.",
+             "(N.NN): berth's share of the engine's rows/s."], panel_width=200)
+    return svgs
+
+
+def report(info: dict, results: list[dict], engine: dict, chart_files: list[str]) -> str:
     def find(server, model, scenario):
-        for r in results:
-            if r["server"] == server and r["model"] == model and r["scenario"] == scenario:
-                return r
-        return None
+        return find_result(results, server, model, scenario)
 
     lines = [
         "# Benchmarks",
@@ -339,6 +527,8 @@ def report(info: dict, results: list[dict], engine: dict) -> str:
         "kit's models allow), **baseline** (the FastAPI + onnxruntime app users write, under uvicorn,",
         "ORT_INTRA_OP_NUM_THREADS=1), **reference** (bare axum, reads the body and returns a fixed",
         "answer: the ceiling of the HTTP stack). `batching gain` is berth-batch / berth req/s.",
+        "",
+        *[f"![{name.removesuffix('.svg').replace('-', ' ')}]({name})" for name in chart_files],
         "",
         "| server | model | scenario | req/s | rows/s | p50 ms | p99 ms | peak RSS MiB | idle RSS MiB | ready ms | busy |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
@@ -368,14 +558,27 @@ def report(info: dict, results: list[dict], engine: dict) -> str:
               "`engine alone` is the criterion bench `crates/berth-engine/benches/engine.rs`: `Model::run` on",
               "the same rows with no HTTP; the ratio is berth's served rows/s over it.", "",
               "| case | engine alone rows/s | berth rows/s | berth / engine |", "|---|---:|---:|---:|"]
-    served = {"rf_wide_nozipmap/100": find("berth", "rf_wide_nozipmap", "csv100"),
-              "rf_wide_nozipmap/1": find("berth", "rf_wide_nozipmap", "json1"),
-              "random_forest_nozipmap/1": find("berth", "random_forest_nozipmap", "json1")}
+    served = served_rows(results)
+    scaling_rows = []
+    for server in ("berth", "baseline"):
+        for scenario in SCALING_SCENARIOS:
+            one = find(f"{server}-unpinned-w1", SCALING_MODEL[0], scenario)
+            two = find(f"{server}-unpinned-w2", SCALING_MODEL[0], scenario)
+            if one and two and one["rps"]:
+                scaling_rows.append(f"| {server} | {scenario} | {one['rps']:.0f} | {two['rps']:.0f} | "
+                                    f"{two['rps'] / one['rps']:.2f} |")
     for case, figures in engine.items():
         row = served.get(case)
         if row:
             lines.append(f"| {case} | {figures['rows_per_s']:.0f} | {row['rows_per_s']:.0f} | "
                          f"{row['rows_per_s'] / figures['rows_per_s']:.2f} |")
+    if scaling_rows:
+        lines += ["", "## From one core to two (unpinned)", "",
+                  f"The {SHORT_NAMES[SCALING_MODEL[0]]} model with nothing pinned: the server and wrk share both cores.",
+                  "berth with INFERENCE_WORKERS=1 then 2 (one ONNX Runtime thread each), the baseline under",
+                  "uvicorn then gunicorn with two uvicorn workers.", "",
+                  "| server | scenario | 1 worker req/s | 2 workers req/s | 2 / 1 |", "|---|---|---:|---:|---:|",
+                  *scaling_rows]
     notes = ROOT / "bench" / "notes.md"
     if notes.is_file():
         lines += ["", notes.read_text().rstrip()]
