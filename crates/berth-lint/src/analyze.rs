@@ -2,27 +2,46 @@
 //! the build commands and the takeaways, decided from the parsed file and its stage graph (the
 //! target stage, its FROM lineage, the real order of COPY and RUN), never from substrings of the
 //! raw text. The result is plain data ([`Analysis`]); rendering is in `render`.
+//!
+//! What a base image is (its OS, variant, size, default user, build tools, smaller tags) comes
+//! from the table in `sizes`, or, for an image built by a Dockerfile beside the analyzed one,
+//! from that Dockerfile ([`LocalImages`]).
+//!
+//! Matching rule for local images: an image reference whose last path component, without tag or
+//! digest, is `<suffix>` or ends with `-<suffix>` is built by the sibling file
+//! `Dockerfile.<suffix>` or `<suffix>.Dockerfile`; the longest suffix wins. So
+//! `localhost/berth-base-runner:latest` is built by `container/Dockerfile.base-runner` (not
+//! `Dockerfile.runner`), as `container/images.mk` tags them (`$(IMAGE_PREFIX)-<suffix>`). That
+//! Dockerfile's final stage gives the facts: its last USER (else its own base's default user),
+//! its base's OS and variant (`FROM scratch` counts as distroless), and the build tools of its
+//! base or the compilers it installs; its own base is followed the same way (up to
+//! [`LOCAL_CHAIN_LIMIT`] files, ARG defaults as its bases). Its size is not known: no estimate.
 
 use crate::Error;
 use crate::shell::run_shell_text;
 use crate::shell_words::{base_name, command_start, simple_commands};
-use crate::sizes::{ImageRef, size_mb};
+use crate::sizes::{ImageFacts, Os, Variant, image_facts};
 use berth_dockerfile::{
     Base, BuildOptions, CommandLine, Dockerfile, EdgeKind, Health, Instruction, InstructionKind,
     Source, StageGraph,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::path::Path;
 
 /// Version of the JSON layout (docs/analyze-json.md). 2: checks that do not apply leave the
-/// score's `total`.
-pub const SCHEMA_VERSION: u32 = 2;
+/// score's `total`. 3: `excluded[].size_mb` may be null, and `size_estimate` is null when there
+/// is no saving to show.
+pub const SCHEMA_VERSION: u32 = 3;
+
+/// How many Dockerfiles a chain of local base images is followed through.
+pub const LOCAL_CHAIN_LIMIT: usize = 8;
 
 /// Size assumed for the application and its runtime dependencies in a multistage image, MB.
 const APP_LAYERS_MB: u32 = 50;
 
 /// Inputs that are not in the Dockerfile.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct AnalyzeOptions {
     /// The path as the user wrote it (shown in the report).
     pub path: String,
@@ -33,6 +52,156 @@ pub struct AnalyzeOptions {
     /// `--build-arg` values: they set global ARGs (over their defaults), so they can decide
     /// base images. A base that names a global ARG with no value is reported as unknown.
     pub build_args: BTreeMap<String, String>,
+    /// Dockerfiles that build base images this file may name (see the module doc).
+    pub local_images: LocalImages,
+}
+
+/// A Dockerfile that builds an image this analysis may meet as a base.
+#[derive(Debug, Clone)]
+struct LocalDockerfile {
+    /// `base-runner` of `Dockerfile.base-runner`.
+    suffix: String,
+    /// The path as shown in reasons (`container/Dockerfile.base-runner`).
+    path: String,
+    file: Dockerfile,
+}
+
+/// Dockerfiles beside the analyzed one, by the image name suffix they build.
+#[derive(Debug, Clone, Default)]
+pub struct LocalImages {
+    files: Vec<LocalDockerfile>,
+}
+
+impl LocalImages {
+    /// The parsable `Dockerfile.<suffix>` and `<suffix>.Dockerfile` files in the directory of
+    /// `analyzed`, except `analyzed` itself. Files that cannot be read or parsed are left out:
+    /// their images are then judged by name, as any other.
+    #[must_use]
+    pub fn beside(analyzed: &Path) -> Self {
+        let dir = match analyzed.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let own_name = analyzed.file_name();
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Self::default();
+        };
+        let mut sources = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if Some(name.as_os_str()) == own_name {
+                continue;
+            }
+            let Some(name) = name.to_str() else { continue };
+            if Self::suffix_of(name).is_none() {
+                continue;
+            }
+            if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                sources.push((dir.join(name).display().to_string(), text));
+            }
+        }
+        sources.sort();
+        Self::from_sources(sources)
+    }
+
+    /// From `(path, text)` pairs; the suffix is read from each path's file name.
+    #[must_use]
+    pub fn from_sources(sources: impl IntoIterator<Item = (String, String)>) -> Self {
+        let files = sources
+            .into_iter()
+            .filter_map(|(path, text)| {
+                let name = path.rsplit(['/', '\\']).next().unwrap_or(&path);
+                let suffix = Self::suffix_of(name)?.to_owned();
+                let file = berth_dockerfile::parse(&text).ok()?;
+                Some(LocalDockerfile { suffix, path, file })
+            })
+            .collect();
+        Self { files }
+    }
+
+    /// `base-runner` of `Dockerfile.base-runner` or `base-runner.Dockerfile`.
+    fn suffix_of(file_name: &str) -> Option<&str> {
+        file_name
+            .strip_prefix("Dockerfile.")
+            .or_else(|| file_name.strip_suffix(".Dockerfile"))
+            .filter(|s| !s.is_empty())
+    }
+
+    /// The Dockerfile that builds `image`, by the rule of the module doc.
+    fn builder_of(&self, image: &str) -> Option<&LocalDockerfile> {
+        let name = image.split('@').next().unwrap_or(image);
+        let last = name.rsplit('/').next().unwrap_or(name);
+        let last = last.split(':').next().unwrap_or(last);
+        self.files
+            .iter()
+            .filter(|f| last == f.suffix || last.ends_with(&format!("-{}", f.suffix)))
+            .max_by_key(|f| f.suffix.len())
+    }
+
+    /// The facts of `image`: from the Dockerfile that builds it, else from the table.
+    fn facts(&self, image: &str) -> BaseFacts {
+        self.facts_within(image, LOCAL_CHAIN_LIMIT)
+    }
+
+    fn facts_within(&self, image: &str, budget: usize) -> BaseFacts {
+        let table = BaseFacts {
+            table: image_facts(image),
+            built_by: None,
+        };
+        let Some(local) = self.builder_of(image).filter(|_| budget > 0) else {
+            return table;
+        };
+        let Ok(graph) = local.file.stage_graph(&BuildOptions {
+            allow_unresolved_bases: true,
+            ..BuildOptions::default()
+        }) else {
+            return table;
+        };
+        let parent = match graph.root_base(graph.target) {
+            Some(Base::Image(parent)) => self.facts_within(parent, budget - 1).table,
+            Some(Base::Scratch) => ImageFacts {
+                variant: Some(Variant::Distroless),
+                known: true,
+                ..image_facts("scratch")
+            },
+            _ => return table,
+        };
+        let facts = Facts::gather(&local.file, &graph);
+        let user = last_user(&facts).map(|step| step.expanded.first().cloned().unwrap_or_default());
+        let installed: Vec<String> = excluded_items(&facts.final_steps)
+            .into_iter()
+            .filter(|item| BUILD_TOOL_ITEMS.contains(&item.item.as_str()))
+            .map(|item| item.item)
+            .collect();
+        let build_tools = parent.build_tools.clone().or_else(|| {
+            (!installed.is_empty())
+                .then(|| format!("{} (installed by {})", installed.join(", "), local.path))
+        });
+        BaseFacts {
+            table: ImageFacts {
+                reference: image.to_owned(),
+                os: parent.os,
+                variant: parent.variant,
+                known: true,
+                digest_only: false,
+                size_mb: None,
+                full: None,
+                lean: None,
+                default_user: user.or(parent.default_user),
+                build_tools,
+            },
+            built_by: Some((local.path.clone(), parent.reference)),
+        }
+    }
+}
+
+/// What the analysis knows about a base image.
+#[derive(Debug, Clone)]
+struct BaseFacts {
+    /// From the table, or made from the Dockerfile that builds it.
+    table: ImageFacts,
+    /// The Dockerfile beside this one that builds it, and that file's own base.
+    built_by: Option<(String, String)>,
 }
 
 /// One stage as the report shows it.
@@ -109,8 +278,8 @@ pub struct SizeRow {
 pub struct ExcludedItem {
     /// What.
     pub item: String,
-    /// Estimated size in MB.
-    pub size_mb: u32,
+    /// Estimated size in MB; `None` when it is the toolchain of an image of unknown size.
+    pub size_mb: Option<u32>,
 }
 
 /// The size estimate.
@@ -181,10 +350,11 @@ pub fn analyze(file: &Dockerfile, options: &AnalyzeOptions) -> Result<Analysis, 
         ..BuildOptions::default()
     })?;
     let facts = Facts::gather(file, &graph);
-    let checks = best_practice_checks(file, &graph);
+    let local = &options.local_images;
+    let checks = checks_with(file, &graph, local);
     let score = checks.iter().filter(|c| c.passed).count();
     let total = checks.iter().filter(|c| c.applicable).count();
-    let (size_estimate, size_note) = estimate_size(&graph, &facts, checks[0].passed);
+    let (size_estimate, size_note) = estimate_size(&graph, &facts, checks[0].passed, local);
     Ok(Analysis {
         schema_version: SCHEMA_VERSION,
         file: options.path.clone(),
@@ -194,7 +364,7 @@ pub fn analyze(file: &Dockerfile, options: &AnalyzeOptions) -> Result<Analysis, 
         target_stage: graph.target,
         total,
         build_commands: build_commands(&graph, &facts, options),
-        takeaways: takeaways(&checks, &graph, &facts),
+        takeaways: takeaways(&checks, &graph, &facts, local),
         checks,
         score,
         size_estimate,
@@ -203,12 +373,18 @@ pub fn analyze(file: &Dockerfile, options: &AnalyzeOptions) -> Result<Analysis, 
 }
 
 /// The seven best-practice checks, in report order (also the sources of lint rules BRT001-BRT007).
+/// The lint rules know only the file: its bases are judged by name and the table.
 pub(crate) fn best_practice_checks(file: &Dockerfile, graph: &StageGraph) -> Vec<Check> {
+    checks_with(file, graph, &LocalImages::default())
+}
+
+fn checks_with(file: &Dockerfile, graph: &StageGraph, local: &LocalImages) -> Vec<Check> {
     let facts = Facts::gather(file, graph);
+    let root = final_root_facts(graph, local);
     vec![
         check_multistage(graph),
-        check_slim_base(graph),
-        check_non_root(&facts),
+        check_slim_base(graph, local),
+        check_non_root(&facts, root.as_ref()),
         check_layer_caching(&facts),
         check_healthcheck(&facts),
         check_pip_cache(&facts),
@@ -331,53 +507,127 @@ fn check_multistage(graph: &StageGraph) -> Check {
     )
 }
 
-fn check_slim_base(graph: &StageGraph) -> Check {
-    let line = None;
+/// The facts of the final stage's root image (None for scratch and unresolved bases).
+fn final_root_facts(graph: &StageGraph, local: &LocalImages) -> Option<BaseFacts> {
     match graph.root_base(graph.target) {
-        None | Some(Base::Scratch | Base::Stage(_)) => check(
-            "slim-base-image",
-            "Slim Base Image",
+        Some(Base::Image(image)) => Some(local.facts(image)),
+        _ => None,
+    }
+}
+
+fn check_slim_base(graph: &StageGraph, local: &LocalImages) -> Check {
+    let id = "slim-base-image";
+    let title = "Slim Base Image";
+    let image = match graph.root_base(graph.target) {
+        None | Some(Base::Scratch | Base::Stage(_)) => {
+            return check(
+                id,
+                title,
+                true,
+                "Final stage starts from scratch (empty image)",
+                None,
+            );
+        }
+        Some(Base::Unresolved(args)) => {
+            return not_applicable(
+                id,
+                title,
+                format!("Final base image is unknown: {}", unresolved_hint(args)),
+            );
+        }
+        Some(Base::Image(image)) => image,
+    };
+    let base = local.facts(image);
+    let facts = &base.table;
+    if facts.os == Os::Windows {
+        return if facts.variant == Some(Variant::Minimal) {
+            check(
+                id,
+                title,
+                true,
+                "Uses Nano Server, the small Windows base",
+                None,
+            )
+        } else {
+            not_applicable(
+                id,
+                title,
+                format!(
+                    "{image} is a Windows image: Linux slim/alpine variants do not apply (Nano Server is the smaller Windows base, for apps that run on it)"
+                ),
+            )
+        };
+    }
+    if let Some((path, parent)) = &base.built_by {
+        let on = if parent == "scratch" {
+            "FROM scratch".to_owned()
+        } else {
+            format!("on {parent}")
+        };
+        return match facts.variant {
+            Some(v) if v.is_small() => check(
+                id,
+                title,
+                true,
+                format!("Final base {image} is built by {path} {on}, a small base"),
+                None,
+            ),
+            Some(_) => check(
+                id,
+                title,
+                false,
+                format!("Final base {image} is built by {path} {on}, a full image"),
+                None,
+            ),
+            None => not_applicable(
+                id,
+                title,
+                format!(
+                    "Final base {image} is built by {path} {on}, an image berth has no size for"
+                ),
+            ),
+        };
+    }
+    match facts.variant {
+        None if facts.digest_only => not_applicable(
+            id,
+            title,
+            format!(
+                "{image} is pinned by digest only: the digest fixes the image, and names no variant berth could judge"
+            ),
+        ),
+        // A private or uncommon image: nothing says whether it is big or tiny.
+        None => not_applicable(
+            id,
+            title,
+            format!("Final image is based on {image}, an image berth has no size for"),
+        ),
+        Some(v) if v.is_small() => check(
+            id,
+            title,
             true,
-            "Final stage starts from scratch (empty image)",
-            line,
+            "Uses slim/alpine variant for smaller size",
+            None,
         ),
-        Some(Base::Unresolved(args)) => not_applicable(
-            "slim-base-image",
-            "Slim Base Image",
-            format!("Final base image is unknown: {}", unresolved_hint(args)),
-        ),
-        Some(Base::Image(image)) => {
-            let parsed = ImageRef::parse(image);
-            let known = size_mb(&parsed.repository, crate::sizes::Variant::Full).is_some();
-            if !parsed.variant.is_small() && !known {
-                // A private or uncommon image: nothing says whether it is big or tiny.
-                not_applicable(
-                    "slim-base-image",
-                    "Slim Base Image",
-                    format!("Final image is based on {image}, an image berth has no size for"),
-                )
-            } else if parsed.variant.is_small() {
-                check(
-                    "slim-base-image",
-                    "Slim Base Image",
-                    true,
-                    "Uses slim/alpine variant for smaller size",
-                    line,
-                )
-            } else {
-                let size = size_mb(&parsed.repository, parsed.variant)
-                    .map(|mb| format!(" (~{mb} MB)"))
-                    .unwrap_or_default();
-                check(
-                    "slim-base-image",
-                    "Slim Base Image",
-                    false,
-                    format!(
-                        "Final image is based on {image}, a full image{size}; use a slim, alpine or distroless variant"
-                    ),
-                    line,
-                )
-            }
+        Some(_) => {
+            let size = facts
+                .size_mb
+                .map(|mb| format!(" (~{mb} MB)"))
+                .unwrap_or_default();
+            let advice = match &facts.lean {
+                Some(lean) if facts.reference.contains('@') => {
+                    format!("{} is its smaller variant (pin its digest too)", lean.name)
+                }
+                Some(lean) => format!("{} is its smaller variant", lean.name),
+                None => "build in it and copy the result onto a slim or distroless base".to_owned(),
+            };
+            check(
+                id,
+                title,
+                false,
+                format!("Final image is based on {image}, a full image{size}; {advice}"),
+                None,
+            )
         }
     }
 }
@@ -392,48 +642,74 @@ fn unresolved_hint(args: &[String]) -> String {
     format!("{} unresolved (pass {})", vars.join(", "), flags.join(" "))
 }
 
+/// Root on Linux, the administrator on Windows.
 fn is_root_user(user: &str) -> bool {
     let name = user.split(':').next().unwrap_or(user).trim();
-    name.is_empty() || name == "root" || name == "0"
+    name.is_empty()
+        || name == "root"
+        || name == "0"
+        || name.eq_ignore_ascii_case("ContainerAdministrator")
 }
 
-fn check_non_root(facts: &Facts<'_>) -> Check {
-    let last_user = facts
+/// The last USER of the final lineage.
+fn last_user<'f, 'a>(facts: &'f Facts<'a>) -> Option<&'f Step<'a>> {
+    facts
         .final_steps
         .iter()
         .rev()
-        .find(|s| matches!(s.instruction.kind, InstructionKind::User { .. }));
-    match last_user {
-        None => check(
-            "non-root-user",
-            "Non-root User",
+        .find(|s| matches!(s.instruction.kind, InstructionKind::User { .. }))
+}
+
+fn check_non_root(facts: &Facts<'_>, root: Option<&BaseFacts>) -> Check {
+    let id = "non-root-user";
+    let title = "Non-root User";
+    let Some(step) = last_user(facts) else {
+        let root = root.map(|r| &r.table);
+        return match root.and_then(|r| Some((r, r.default_user.as_deref()?))) {
+            Some((base, user)) if !is_root_user(user) => check(
+                id,
+                title,
+                true,
+                format!("Runs as {user}, the default user of {}", base.reference),
+                None,
+            ),
+            Some((base, user)) if base.os == Os::Windows => check(
+                id,
+                title,
+                false,
+                format!(
+                    "No USER in the final stage: the container runs as {user}, the default of {} (add USER ContainerUser)",
+                    base.reference
+                ),
+                None,
+            ),
+            _ => check(
+                id,
+                title,
+                false,
+                "No USER in the final stage: the container runs as root",
+                None,
+            ),
+        };
+    };
+    let user = step.expanded.first().cloned().unwrap_or_default();
+    let line = step.instruction.line();
+    if is_root_user(&user) {
+        check(
+            id,
+            title,
             false,
-            "No USER in the final stage: the container runs as root",
-            None,
-        ),
-        Some(step) => {
-            let user = step.expanded.first().cloned().unwrap_or_default();
-            if is_root_user(&user) {
-                check(
-                    "non-root-user",
-                    "Non-root User",
-                    false,
-                    format!(
-                        "Last USER is {user} (line {}): the container runs as root",
-                        step.instruction.line()
-                    ),
-                    Some(step.instruction.line()),
-                )
-            } else {
-                check(
-                    "non-root-user",
-                    "Non-root User",
-                    true,
-                    "Runs as non-root user (security best practice)",
-                    Some(step.instruction.line()),
-                )
-            }
-        }
+            format!("Last USER is {user} (line {line}): the container runs as root"),
+            Some(line),
+        )
+    } else {
+        check(
+            id,
+            title,
+            true,
+            "Runs as non-root user (security best practice)",
+            Some(line),
+        )
     }
 }
 
@@ -816,6 +1092,10 @@ fn edge_summaries(graph: &StageGraph) -> Vec<EdgeSummary> {
         .collect()
 }
 
+/// The items of [`excluded_items`] that are compilers (an image that installs them is a build
+/// image).
+const BUILD_TOOL_ITEMS: [&str; 2] = ["build-essential", "gcc, g++"];
+
 /// Packages and caches a build stage leaves behind, with rough sizes.
 fn excluded_items(steps: &[Step<'_>]) -> Vec<ExcludedItem> {
     let mut build_essential = false;
@@ -851,7 +1131,7 @@ fn excluded_items(steps: &[Step<'_>]) -> Vec<ExcludedItem> {
         if on {
             items.push(ExcludedItem {
                 item: item.to_owned(),
-                size_mb,
+                size_mb: Some(size_mb),
             });
         }
     };
@@ -863,75 +1143,143 @@ fn excluded_items(steps: &[Step<'_>]) -> Vec<ExcludedItem> {
     items
 }
 
+/// The build tools of the images the build stages start from (`rust:1.80` carries the Rust
+/// toolchain), one item per image: what a multistage build leaves out beyond what it installs.
+fn builder_image_tools(graph: &StageGraph, local: &LocalImages) -> Vec<(String, BaseFacts)> {
+    let lineage = graph.lineage(graph.target);
+    let mut out: Vec<(String, BaseFacts)> = Vec::new();
+    for stage in 0..graph.stages.len() {
+        if !graph.reachable[stage] || lineage.contains(&stage) {
+            continue;
+        }
+        let Some(Base::Image(image)) = graph.root_base(stage) else {
+            continue;
+        };
+        if out.iter().any(|(seen, _)| seen == image) {
+            continue;
+        }
+        let facts = local.facts(image);
+        if facts.table.build_tools.is_some() {
+            out.push((image.clone(), facts));
+        }
+    }
+    out
+}
+
+fn no_estimate(note: String) -> (Option<SizeEstimate>, Option<String>) {
+    (None, Some(note))
+}
+
 fn estimate_size(
     graph: &StageGraph,
     facts: &Facts<'_>,
     multistage: bool,
+    local: &LocalImages,
 ) -> (Option<SizeEstimate>, Option<String>) {
     let image = match graph.root_base(graph.target) {
         Some(Base::Image(image)) => image,
         Some(Base::Unresolved(args)) => {
-            return (
-                None,
-                Some(format!(
-                    "The final base image is unknown: {}",
-                    unresolved_hint(args)
-                )),
-            );
+            return no_estimate(format!(
+                "No estimate: the final base image is unknown: {}",
+                unresolved_hint(args)
+            ));
         }
         _ => {
-            return (
-                None,
-                Some(
-                    "The final stage starts from scratch: its size is what you copy in".to_owned(),
-                ),
+            return no_estimate(
+                "No estimate: the final stage starts from scratch, so its size is what you copy in"
+                    .to_owned(),
             );
         }
     };
-    let parsed = ImageRef::parse(image);
-    let full = size_mb(&parsed.repository, crate::sizes::Variant::Full);
-    let lean_variant = if parsed.variant.is_small() {
-        parsed.variant
-    } else {
-        crate::sizes::Variant::Slim
-    };
-    let Some(lean) = size_mb(&parsed.repository, lean_variant).or(full) else {
-        return (None, Some(format!("No size data for base image {image}")));
+    let base = local.facts(image);
+    let root = &base.table;
+    if root.os == Os::Windows {
+        return no_estimate(format!(
+            "No estimate: {image} is a Windows image, and berth's size model is for Linux images"
+        ));
+    }
+    if let Some((path, _)) = &base.built_by {
+        return no_estimate(format!(
+            "No estimate: {image} is built by {path}, and its size is what that file puts in it"
+        ));
+    }
+    if root.variant.is_none() && root.digest_only {
+        return no_estimate(format!(
+            "No estimate: {image} is pinned by digest only, which names no variant"
+        ));
+    }
+    let (Some(variant), Some(size)) = (root.variant, root.size_mb) else {
+        return no_estimate(format!("No estimate: berth has no size for {image}"));
     };
     // With a build stage, its tools are what the final image leaves out; in a single-stage file
     // they are what a build stage would take out.
-    let excluded = if multistage {
+    let mut excluded = if multistage {
         excluded_items(&facts.build_only_steps)
     } else {
         excluded_items(&facts.final_steps)
     };
-    let excluded_total: u32 = excluded.iter().map(|e| e.size_mb).sum();
-    let lean_name = if parsed.variant.is_small() {
-        image.to_owned()
-    } else {
-        parsed.slim_name()
+    let installed_total: u32 = excluded.iter().filter_map(|e| e.size_mb).sum();
+    let with_installs = |base: u32| base + installed_total.max(APP_LAYERS_MB);
+    let (lean_name, lean_size) = match (&root.lean, variant) {
+        (Some(lean), Variant::Full) => match lean.size_mb {
+            Some(lean_size) => (lean.name.clone(), lean_size),
+            None => (image.to_owned(), size),
+        },
+        _ => (image.to_owned(), size),
     };
-    let multi = lean + APP_LAYERS_MB;
+    let multi = lean_size + APP_LAYERS_MB;
     let mut rows = Vec::new();
-    if let Some(full) = full {
+    if variant == Variant::Full {
         rows.push(SizeRow {
-            label: format!("{} (single-stage)", parsed.full_name()),
-            size_mb: full,
+            label: format!("{image} (single-stage)"),
+            size_mb: size,
+        });
+    } else if let Some(full) = &root.full
+        && let Some(full_size) = full.size_mb
+        // A full variant smaller than the multistage image (debian) compares nothing.
+        && full_size > multi
+    {
+        rows.push(SizeRow {
+            label: format!("{} (single-stage)", full.name),
+            size_mb: full_size,
         });
     }
-    rows.push(SizeRow {
-        label: format!("{lean_name} (single-stage)"),
-        size_mb: lean + excluded_total.max(APP_LAYERS_MB),
-    });
+    if multistage {
+        for (builder, facts) in builder_image_tools(graph, local) {
+            let tools = facts.table.build_tools.unwrap_or_default();
+            excluded.push(ExcludedItem {
+                item: format!("{builder}, the build stage's image with {tools}"),
+                size_mb: facts.table.size_mb,
+            });
+            if let Some(builder_size) = facts.table.size_mb {
+                let label = format!("{builder} (single-stage)");
+                let size_mb = with_installs(builder_size);
+                // The final image's full variant may be the build stage's image (node:20).
+                match rows.iter_mut().find(|r| r.label == label) {
+                    Some(row) => row.size_mb = row.size_mb.max(size_mb),
+                    None => rows.push(SizeRow { label, size_mb }),
+                }
+            }
+        }
+    }
+    if with_installs(lean_size) != multi {
+        rows.push(SizeRow {
+            label: format!("{lean_name} (single-stage)"),
+            size_mb: with_installs(lean_size),
+        });
+    }
+    let biggest = rows.iter().map(|r| r.size_mb).max().unwrap_or(0);
+    let savings = biggest.saturating_sub(multi);
+    if savings == 0 {
+        return no_estimate(format!(
+            "No saving to show: ~{multi} MB on {lean_name}, and berth knows no smaller setup for this file"
+        ));
+    }
     rows.push(SizeRow {
         label: format!("{lean_name} (multistage)"),
         size_mb: multi,
     });
-    let biggest = full.unwrap_or(lean + excluded_total.max(APP_LAYERS_MB));
-    let savings = biggest.saturating_sub(multi);
-    let percent = (savings * 100 + biggest / 2)
-        .checked_div(biggest)
-        .unwrap_or(0);
+    let percent = (savings * 100 + biggest / 2) / biggest;
     (
         Some(SizeEstimate {
             rows,
@@ -1037,7 +1385,14 @@ fn shell_quote(word: &str) -> String {
     }
 }
 
-fn takeaways(checks: &[Check], graph: &StageGraph, facts: &Facts<'_>) -> Vec<String> {
+fn takeaways(
+    checks: &[Check],
+    graph: &StageGraph,
+    facts: &Facts<'_>,
+    local: &LocalImages,
+) -> Vec<String> {
+    let root = final_root_facts(graph, local);
+    let windows = root.as_ref().is_some_and(|r| r.table.os == Os::Windows);
     let passed = |id: &str| checks.iter().any(|c| c.id == id && c.passed);
     // A check that does not apply gives no advice either way.
     let applies = |id: &str| checks.iter().any(|c| c.id == id && c.applicable);
@@ -1074,6 +1429,9 @@ fn takeaways(checks: &[Check], graph: &StageGraph, facts: &Facts<'_>) -> Vec<Str
     });
     out.push(if passed("non-root-user") {
         "Non-root USER improves container security".to_owned()
+    } else if windows {
+        "Add USER ContainerUser to the final stage rather than running as ContainerAdministrator"
+            .to_owned()
     } else {
         "Add a non-root USER to the final stage".to_owned()
     });
@@ -1090,7 +1448,17 @@ fn takeaways(checks: &[Check], graph: &StageGraph, facts: &Facts<'_>) -> Vec<Str
         "Add a HEALTHCHECK so orchestrators can tell when the service is ready".to_owned()
     });
     if applies("slim-base-image") && !passed("slim-base-image") {
-        out.push("Use a slim, alpine or distroless base for the final stage".to_owned());
+        let lean = root.and_then(|r| r.table.lean);
+        out.push(match lean {
+            Some(lean) => format!(
+                "Use {} (or a distroless base) for the final stage",
+                lean.name
+            ),
+            None => {
+                "Build in a full image and copy the result onto a slim or distroless final stage"
+                    .to_owned()
+            }
+        });
     }
     if applies("pip-cache") && !passed("pip-cache") {
         out.push("Pass --no-cache-dir to pip install (or use a cache mount) to keep pip's cache out of the image".to_owned());
@@ -1111,6 +1479,7 @@ mod tests {
                 image: "app:v1".into(),
                 target: None,
                 build_args: BTreeMap::new(),
+                local_images: LocalImages::default(),
             },
         )
         .unwrap()
@@ -1223,6 +1592,255 @@ HEALTHCHECK CMD [\"app\", \"healthcheck\"]\n");
             let src = format!("FROM python:3.12\n{run_line}\npip install x\nEOT\n");
             assert!(!applies(&run(&src), "pip-cache"), "{run_line}");
         }
+    }
+
+    fn run_with(src: &str, local_images: LocalImages) -> Analysis {
+        let file = berth_dockerfile::parse(src).unwrap();
+        let options = AnalyzeOptions {
+            path: "container/Dockerfile.app".into(),
+            image: "app:v1".into(),
+            local_images,
+            ..AnalyzeOptions::default()
+        };
+        analyze(&file, &options).unwrap()
+    }
+
+    fn check_of<'a>(analysis: &'a Analysis, id: &str) -> &'a Check {
+        analysis.checks.iter().find(|c| c.id == id).unwrap()
+    }
+
+    /// The whole report, text and JSON, for "never says X" assertions.
+    fn everything(analysis: &Analysis) -> String {
+        crate::render::render_text(analysis) + &serde_json::to_string(analysis).unwrap()
+    }
+
+    #[test]
+    fn windows_images_get_no_linux_advice() {
+        for src in [
+            "FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN echo hi\n",
+            "FROM python:3.11-windowsservercore-ltsc2022\nRUN pip install --no-cache-dir x\n",
+        ] {
+            let a = run(src);
+            let slim = check_of(&a, "slim-base-image");
+            assert!(!slim.applicable, "{src}: {}", slim.reason);
+            assert!(slim.reason.contains("Windows"), "{}", slim.reason);
+            assert!(a.size_estimate.is_none());
+            assert!(a.size_note.as_deref().unwrap().starts_with("No estimate"));
+            let root = check_of(&a, "non-root-user");
+            assert!(!root.passed && root.reason.contains("ContainerAdministrator"));
+            let all = everything(&a);
+            assert!(!all.contains("-slim") && !all.contains("-alpine"), "{all}");
+            assert!(a.takeaways.iter().any(|t| t.contains("USER ContainerUser")));
+        }
+        let nano = run("FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nCOPY app.exe /\n");
+        assert!(passed(&nano, "slim-base-image"));
+        assert!(
+            passed(&nano, "non-root-user"),
+            "Nano Server runs as ContainerUser"
+        );
+    }
+
+    #[test]
+    fn digest_pins_name_no_new_tag() {
+        let only = run(
+            "FROM golang@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\nCOPY . .\n",
+        );
+        let slim = check_of(&only, "slim-base-image");
+        assert!(
+            !slim.applicable && slim.reason.contains("pinned by digest"),
+            "{}",
+            slim.reason
+        );
+        assert!(only.size_estimate.is_none());
+        let all = everything(&only);
+        assert!(!all.contains("-slim") && !all.contains("-alpine"), "{all}");
+
+        let tagged = run(
+            "FROM golang:1.22@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\nCOPY . .\n",
+        );
+        let slim = check_of(&tagged, "slim-base-image");
+        assert!(slim.applicable && !slim.passed);
+        assert!(
+            slim.reason.contains("golang:1.22-alpine") && slim.reason.contains("pin its digest"),
+            "{}",
+            slim.reason
+        );
+        assert!(!everything(&tagged).contains("golang:1.22-slim"));
+    }
+
+    #[test]
+    fn a_builder_image_with_a_toolchain_is_a_build_tool() {
+        let a = run("FROM rust:buster AS build
+COPY . .
+RUN cargo build --release
+FROM debian:bookworm-slim
+COPY --from=build /src/target/release/app /usr/local/bin/app
+USER 10001
+");
+        let estimate = a.size_estimate.as_ref().expect("an estimate");
+        assert!(
+            estimate.excluded.iter().any(|e| e.item
+                == "rust:buster, the build stage's image with the Rust toolchain (rustc, cargo)"
+                && e.size_mb == Some(1500)),
+            "{:?}",
+            estimate.excluded
+        );
+        assert!(
+            estimate
+                .rows
+                .iter()
+                .any(|r| r.label == "rust:buster (single-stage)")
+        );
+        assert!(estimate.savings_mb > 0);
+        assert!(!crate::render::render_text(&a).contains("no build tools found"));
+    }
+
+    #[test]
+    fn distroless_and_chainguard_nonroot_images_do_not_run_as_root() {
+        let distroless =
+            run("FROM gcr.io/distroless/python3-debian12:nonroot\nCOPY app.py /app/\n");
+        let check = check_of(&distroless, "non-root-user");
+        assert!(
+            check.passed && check.reason.contains("65532"),
+            "{}",
+            check.reason
+        );
+        assert!(passed(&distroless, "slim-base-image"));
+        let chainguard = run("FROM cgr.dev/chainguard/python:latest\nCOPY app.py /app/\n");
+        assert!(passed(&chainguard, "non-root-user"));
+        assert!(passed(&chainguard, "slim-base-image"));
+        // The distroless tags without `nonroot` run as root.
+        let root = run("FROM gcr.io/distroless/static-debian12\nCOPY app /\n");
+        assert!(!passed(&root, "non-root-user"));
+    }
+
+    #[test]
+    fn an_unknown_image_gets_no_estimate() {
+        let a = run("FROM registry.example.com/team/app:1\nCOPY . .\n");
+        assert!(a.size_estimate.is_none());
+        assert_eq!(
+            a.size_note.as_deref(),
+            Some("No estimate: berth has no size for registry.example.com/team/app:1")
+        );
+    }
+
+    #[test]
+    fn a_full_python_image_still_gets_its_slim_tag() {
+        let a = run(
+            "FROM python:3.12\nCOPY . .\nRUN apt-get install -y gcc && pip install -r requirements.txt\n",
+        );
+        let slim = check_of(&a, "slim-base-image");
+        assert!(
+            !slim.passed
+                && slim
+                    .reason
+                    .contains("python:3.12-slim is its smaller variant")
+        );
+        let estimate = a.size_estimate.as_ref().unwrap();
+        let labels: Vec<&str> = estimate.rows.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "python:3.12 (single-stage)",
+                "python:3.12-slim (single-stage)",
+                "python:3.12-slim (multistage)"
+            ]
+        );
+        assert!(a.takeaways.iter().any(|t| t.contains("python:3.12-slim")));
+    }
+
+    #[test]
+    fn savings_shown_are_above_zero() {
+        for src in [
+            "FROM alpine:3.20\nCOPY app /app\n",
+            "FROM ubuntu:24.04\nCOPY app /app\n",
+            "FROM golang:1.22-alpine AS build\nRUN go build\nFROM gcr.io/distroless/static:nonroot\nCOPY --from=build /a /a\n",
+            "FROM python:3.12-slim AS build\nRUN pip install --no-cache-dir x\nFROM python:3.12-slim\nCOPY --from=build /a /a\n",
+        ] {
+            let a = run(src);
+            match &a.size_estimate {
+                Some(estimate) => assert!(estimate.savings_mb > 0, "{src}"),
+                None => assert!(a.size_note.is_some(), "{src}"),
+            }
+        }
+        assert!(
+            run("FROM alpine:3.20\nCOPY app /app\n")
+                .size_estimate
+                .is_none()
+        );
+    }
+
+    fn berth_like_chain() -> LocalImages {
+        LocalImages::from_sources([
+            (
+                "container/Dockerfile.base".to_owned(),
+                "ARG DEBIAN_IMAGE=docker.io/library/debian:bookworm-slim@sha256:7b14\nFROM ${DEBIAN_IMAGE}\nRUN useradd berth\n".to_owned(),
+            ),
+            (
+                "container/Dockerfile.base-builder".to_owned(),
+                "ARG BASE_IMAGE=localhost/berth-base:latest\nFROM ${BASE_IMAGE}\nRUN apt-get install -y gcc libc6-dev\n".to_owned(),
+            ),
+            (
+                "container/Dockerfile.builder".to_owned(),
+                "ARG BASE_BUILDER_IMAGE=localhost/berth-base-builder:latest\nFROM ${BASE_BUILDER_IMAGE}\nRUN make\n".to_owned(),
+            ),
+            (
+                "container/Dockerfile.base-runner".to_owned(),
+                "FROM localhost/berth-base:latest AS rootfs\nRUN mkdir /rootfs\nFROM scratch\nCOPY --from=rootfs /rootfs/ /\nUSER 10001:10001\n".to_owned(),
+            ),
+            (
+                "container/Dockerfile.runner".to_owned(),
+                "FROM localhost/berth-base-runner:latest\n".to_owned(),
+            ),
+        ])
+    }
+
+    #[test]
+    fn a_base_built_beside_the_file_is_judged_by_its_dockerfile() {
+        let runner = "ARG BUILDER_IMAGE=localhost/berth-builder:latest
+ARG BASE_RUNNER_IMAGE=localhost/berth-base-runner:latest
+FROM ${BUILDER_IMAGE} AS builder
+FROM ${BASE_RUNNER_IMAGE}
+COPY --from=builder /out/bin/berth /usr/local/bin/berth
+HEALTHCHECK CMD [\"berth\", \"healthcheck\"]
+";
+        let a = run_with(runner, berth_like_chain());
+        let slim = check_of(&a, "slim-base-image");
+        assert!(slim.passed, "{}", slim.reason);
+        assert!(
+            slim.reason
+                .contains("container/Dockerfile.base-runner FROM scratch"),
+            "the longest suffix wins over Dockerfile.runner: {}",
+            slim.reason
+        );
+        let user = check_of(&a, "non-root-user");
+        assert!(
+            user.passed && user.reason.contains("10001"),
+            "{}",
+            user.reason
+        );
+        assert!(
+            a.size_note
+                .as_deref()
+                .unwrap()
+                .contains("built by container/Dockerfile.base-runner")
+        );
+        // Without the files, the same names are unknown images.
+        let alone = run(runner);
+        assert!(!applies(&alone, "slim-base-image"));
+        assert!(!passed(&alone, "non-root-user"));
+
+        // The builder chain: berth-builder on berth-base-builder, which installs gcc.
+        let local = berth_like_chain();
+        let builder = local.facts("localhost/berth-builder:latest");
+        assert_eq!(
+            builder.table.build_tools.as_deref(),
+            Some("gcc, g++ (installed by container/Dockerfile.base-builder)")
+        );
+        // berth-base is debian slim, by its pinned tag.
+        let base = local.facts("localhost/berth-base:latest");
+        assert_eq!(base.table.variant, Some(Variant::Slim));
+        assert_eq!(local.facts("localhost/other:1").built_by, None);
     }
 
     #[test]

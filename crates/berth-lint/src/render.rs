@@ -194,7 +194,10 @@ fn render_sizes(analysis: &Analysis, out: &mut String) {
         };
         let _ = writeln!(out, "\n   {heading}");
         for item in &estimate.excluded {
-            let _ = writeln!(out, "   • {} (~{} MB)", item.item, item.size_mb);
+            let _ = match item.size_mb {
+                Some(mb) => writeln!(out, "   • {} (~{mb} MB)", item.item),
+                None => writeln!(out, "   • {}", item.item),
+            };
         }
         out.push('\n');
     }

@@ -1,7 +1,9 @@
-//! `berth analyze [FILE]`: read a Dockerfile, build its stage graph and print the analysis
-//! report (text or JSON). Exit 0 with a report, 2 when the file cannot be read or parsed.
+//! `berth analyze [FILE]`: read a Dockerfile (and the `Dockerfile.*` / `*.Dockerfile` beside it,
+//! which may build its base images), build its stage graph and print the analysis report (text
+//! or JSON). Exit 0 with a report, 2 when the file cannot be read or parsed.
 
 use anyhow::Context as _;
+use berth_lint::analyze::LocalImages;
 use berth_lint::{AnalyzeOptions, analyze, render_text};
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -79,6 +81,7 @@ fn report(args: &AnalyzeArgs) -> anyhow::Result<String> {
         image: args.tag.clone(),
         target: args.target.clone(),
         build_args: args.build_args.iter().cloned().collect(),
+        local_images: LocalImages::beside(&args.file),
     };
     let analysis = analyze(&file, &options).with_context(|| display.to_string())?;
     Ok(match args.format {
