@@ -82,26 +82,37 @@ impl LocalImages {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
         };
-        let own_name = analyzed.file_name();
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return Self::default();
-        };
+        let mut images = Self::default();
+        // No directory listing: no local images, and every base is judged by its name.
+        let _ = images.add_directory(dir, Some(analyzed));
+        images
+    }
+
+    /// Also the Dockerfiles of `dir` (`--base-dir`), after those already read: on an equal
+    /// suffix the earlier file wins. `skip` is the analyzed file.
+    ///
+    /// # Errors
+    /// The directory cannot be listed.
+    pub fn add_directory(&mut self, dir: &Path, skip: Option<&Path>) -> std::io::Result<()> {
+        let skip = skip.and_then(|p| p.canonicalize().ok());
         let mut sources = Vec::new();
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            if Some(name.as_os_str()) == own_name {
+        for entry in std::fs::read_dir(dir)?.flatten() {
+            let path = entry.path();
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            if Self::suffix_of(&name).is_none()
+                || (skip.is_some() && path.canonicalize().ok() == skip)
+            {
                 continue;
             }
-            let Some(name) = name.to_str() else { continue };
-            if Self::suffix_of(name).is_none() {
-                continue;
-            }
-            if let Ok(text) = std::fs::read_to_string(entry.path()) {
+            if let Ok(text) = std::fs::read_to_string(&path) {
                 sources.push((dir.join(name).display().to_string(), text));
             }
         }
         sources.sort();
-        Self::from_sources(sources)
+        self.files.extend(Self::from_sources(sources).files);
+        Ok(())
     }
 
     /// From `(path, text)` pairs; the suffix is read from each path's file name.
@@ -132,10 +143,14 @@ impl LocalImages {
         let name = image.split('@').next().unwrap_or(image);
         let last = name.rsplit('/').next().unwrap_or(name);
         let last = last.split(':').next().unwrap_or(last);
-        self.files
-            .iter()
-            .filter(|f| last == f.suffix || last.ends_with(&format!("-{}", f.suffix)))
-            .max_by_key(|f| f.suffix.len())
+        let mut best: Option<&LocalDockerfile> = None;
+        for file in &self.files {
+            let matches = last == file.suffix || last.ends_with(&format!("-{}", file.suffix));
+            if matches && best.is_none_or(|b| file.suffix.len() > b.suffix.len()) {
+                best = Some(file);
+            }
+        }
+        best
     }
 
     /// The facts of `image`: from the Dockerfile that builds it, else from the table.
@@ -147,6 +162,7 @@ impl LocalImages {
         let table = BaseFacts {
             table: image_facts(image),
             built_by: None,
+            healthcheck: false,
         };
         let Some(local) = self.builder_of(image).filter(|_| budget > 0) else {
             return table;
@@ -157,16 +173,26 @@ impl LocalImages {
         }) else {
             return table;
         };
-        let parent = match graph.root_base(graph.target) {
-            Some(Base::Image(parent)) => self.facts_within(parent, budget - 1).table,
-            Some(Base::Scratch) => ImageFacts {
-                variant: Some(Variant::Distroless),
-                known: true,
-                ..image_facts("scratch")
-            },
+        let (parent, parent_healthcheck) = match graph.root_base(graph.target) {
+            Some(Base::Image(parent)) => {
+                let parent = self.facts_within(parent, budget - 1);
+                (parent.table, parent.healthcheck)
+            }
+            Some(Base::Scratch) => (
+                ImageFacts {
+                    variant: Some(Variant::Distroless),
+                    known: true,
+                    ..image_facts("scratch")
+                },
+                false,
+            ),
             _ => return table,
         };
         let facts = Facts::gather(&local.file, &graph);
+        let healthcheck = match last_healthcheck(&facts) {
+            Some((health, _)) => matches!(health, Health::Cmd { .. }),
+            None => parent_healthcheck,
+        };
         let user = last_user(&facts).map(|step| step.expanded.first().cloned().unwrap_or_default());
         let installed: Vec<String> = excluded_items(&facts.final_steps)
             .into_iter()
@@ -191,6 +217,7 @@ impl LocalImages {
                 build_tools,
             },
             built_by: Some((local.path.clone(), parent.reference)),
+            healthcheck,
         }
     }
 }
@@ -202,6 +229,8 @@ struct BaseFacts {
     table: ImageFacts,
     /// The Dockerfile beside this one that builds it, and that file's own base.
     built_by: Option<(String, String)>,
+    /// That Dockerfile leaves a HEALTHCHECK CMD in the image, which images on it inherit.
+    healthcheck: bool,
 }
 
 /// One stage as the report shows it.
@@ -386,7 +415,7 @@ fn checks_with(file: &Dockerfile, graph: &StageGraph, local: &LocalImages) -> Ve
         check_slim_base(graph, local),
         check_non_root(&facts, root.as_ref()),
         check_layer_caching(&facts),
-        check_healthcheck(&facts),
+        check_healthcheck(&facts, root.as_ref()),
         check_pip_cache(&facts),
         check_stage_copying(graph),
     ]
@@ -895,16 +924,31 @@ fn check_layer_caching(facts: &Facts<'_>) -> Check {
     }
 }
 
-fn check_healthcheck(facts: &Facts<'_>) -> Check {
-    let last = facts
+/// The last HEALTHCHECK of the final lineage, with its line.
+fn last_healthcheck<'f>(facts: &'f Facts<'_>) -> Option<(&'f Health, usize)> {
+    facts
         .final_steps
         .iter()
         .rev()
         .find_map(|s| match &s.instruction.kind {
             InstructionKind::Healthcheck { health } => Some((health, s.instruction.line())),
             _ => None,
-        });
-    match last {
+        })
+}
+
+fn check_healthcheck(facts: &Facts<'_>, root: Option<&BaseFacts>) -> Check {
+    let inherited = root.filter(|r| r.healthcheck).and_then(|r| {
+        let (path, _) = r.built_by.as_ref()?;
+        Some((r.table.reference.as_str(), path.as_str()))
+    });
+    match last_healthcheck(facts) {
+        None if let Some((image, path)) = inherited => check(
+            "health-check",
+            "Health Check",
+            true,
+            format!("Inherits the HEALTHCHECK of {image} (set in {path})"),
+            None,
+        ),
         Some((Health::Cmd { .. }, line)) => check(
             "health-check",
             "Health Check",
@@ -1825,6 +1869,17 @@ HEALTHCHECK CMD [\"berth\", \"healthcheck\"]
                 .unwrap()
                 .contains("built by container/Dockerfile.base-runner")
         );
+        // An image on the runner inherits its HEALTHCHECK.
+        let example = run_with(
+            "FROM localhost/berth-runner:latest\nCOPY model.onnx /opt/ml/model/\n",
+            LocalImages::from_sources([(
+                "container/Dockerfile.runner".to_owned(),
+                runner.to_owned(),
+            )]),
+        );
+        let health = check_of(&example, "health-check");
+        assert!(health.passed, "{}", health.reason);
+        assert!(health.reason.contains("container/Dockerfile.runner"));
         // Without the files, the same names are unknown images.
         let alone = run(runner);
         assert!(!applies(&alone, "slim-base-image"));

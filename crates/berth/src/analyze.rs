@@ -38,6 +38,11 @@ pub(crate) struct AnalyzeArgs {
     /// value is reported as unknown.
     #[arg(long = "build-arg", value_name = "NAME=VALUE", value_parser = parse_build_arg)]
     pub(crate) build_args: Vec<(String, String)>,
+    /// A directory whose `Dockerfile.<name>` / `<name>.Dockerfile` files build base images this
+    /// file uses (repeatable). The file's own directory is always read; an image whose last path
+    /// part is `<name>` or ends with `-<name>` is judged by that Dockerfile.
+    #[arg(long = "base-dir", value_name = "DIR")]
+    pub(crate) base_dirs: Vec<PathBuf>,
 }
 
 /// `NAME=VALUE` of `--build-arg` (the value may contain `=` and may be empty).
@@ -76,12 +81,18 @@ fn report(args: &AnalyzeArgs) -> anyhow::Result<String> {
     let display = args.file.display().to_string();
     let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {display}"))?;
     let file = berth_dockerfile::parse_bytes(&bytes).with_context(|| display.to_string())?;
+    let mut local_images = LocalImages::beside(&args.file);
+    for dir in &args.base_dirs {
+        local_images
+            .add_directory(dir, Some(&args.file))
+            .with_context(|| format!("cannot read --base-dir {}", dir.display()))?;
+    }
     let options = AnalyzeOptions {
         path: display.clone(),
         image: args.tag.clone(),
         target: args.target.clone(),
         build_args: args.build_args.iter().cloned().collect(),
-        local_images: LocalImages::beside(&args.file),
+        local_images,
     };
     let analysis = analyze(&file, &options).with_context(|| display.to_string())?;
     Ok(match args.format {

@@ -205,3 +205,53 @@ fn berths_runner_is_judged_by_the_dockerfiles_of_its_base_images() {
     assert!(!text.contains("a full image"), "{text}");
     assert!(!text.contains("Savings"), "{text}");
 }
+
+#[test]
+fn base_dir_names_where_base_images_are_built() {
+    let root = std::env::temp_dir().join(format!("berth-analyze-base-dir-{}", std::process::id()));
+    let (app_dir, images_dir) = (root.join("app"), root.join("images"));
+    std::fs::create_dir_all(&app_dir).expect("app dir");
+    std::fs::create_dir_all(&images_dir).expect("images dir");
+    let app = app_dir.join("Dockerfile");
+    std::fs::write(
+        &app,
+        "FROM localhost/app-runner:1\nCOPY model.onnx /opt/ml/model/\n",
+    )
+    .expect("write app");
+    std::fs::write(
+        images_dir.join("Dockerfile.runner"),
+        "FROM gcr.io/distroless/cc-debian12:nonroot\nHEALTHCHECK CMD [\"app\", \"healthcheck\"]\n",
+    )
+    .expect("write runner");
+    let app = app.to_str().expect("path");
+    let checks_passed = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["analyze", app, "--format", "json"];
+        args.extend_from_slice(extra);
+        let out = berth(&args);
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+        value["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .filter(|c| c["passed"] == true)
+            .map(|c| c["id"].as_str().expect("id").to_owned())
+            .collect()
+    };
+    assert_eq!(checks_passed(&[]), Vec::<String>::new());
+    let images = images_dir.to_str().expect("path");
+    assert_eq!(
+        checks_passed(&["--base-dir", images]),
+        ["slim-base-image", "non-root-user", "health-check"]
+    );
+    let missing = root.join("missing");
+    let out = berth(&[
+        "analyze",
+        app,
+        "--base-dir",
+        missing.to_str().expect("path"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read --base-dir"));
+    std::fs::remove_dir_all(&root).expect("clean up");
+}
