@@ -45,4 +45,20 @@ mod tests {
         assert_lines("BRT002", "FROM python:3.12\n", &[1]);
         assert_lines("BRT002", "FROM python:3.12-slim\n", &[]);
     }
+
+    #[test]
+    fn windows_and_digest_only_images_are_not_judged() {
+        assert_lines(
+            "BRT002",
+            "FROM mcr.microsoft.com/windows/servercore:ltsc2022\n",
+            &[],
+        );
+        assert_lines(
+            "BRT002",
+            "FROM python:3.11-windowsservercore-ltsc2022\n",
+            &[],
+        );
+        assert_lines("BRT002", "FROM golang@sha256:0123456789abcdef\n", &[]);
+        assert_lines("BRT002", "FROM golang:1.22@sha256:0123456789abcdef\n", &[1]);
+    }
 }

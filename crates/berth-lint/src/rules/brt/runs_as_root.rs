@@ -48,4 +48,22 @@ mod tests {
         assert_lines("BRT003", "FROM a:1\nRUN x\n", &[1]);
         assert_lines("BRT003", "FROM a:1\nUSER 1000\n", &[]);
     }
+
+    #[test]
+    fn images_whose_default_user_is_not_root_pass() {
+        // Distroless `nonroot` tags and Chainguard images run as 65532 (data/images.toml).
+        assert_lines(
+            "BRT003",
+            "FROM gcr.io/distroless/python3-debian12:nonroot\n",
+            &[],
+        );
+        assert_lines("BRT003", "FROM cgr.dev/chainguard/python:latest\n", &[]);
+        assert_lines("BRT003", "FROM gcr.io/distroless/static-debian12\n", &[1]);
+        // Windows Server Core runs as ContainerAdministrator.
+        assert_lines(
+            "BRT003",
+            "FROM mcr.microsoft.com/windows/servercore:ltsc2022\n",
+            &[1],
+        );
+    }
 }
