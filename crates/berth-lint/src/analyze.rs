@@ -13,9 +13,12 @@
 //! `localhost/berth-base-runner:latest` is built by `container/Dockerfile.base-runner` (not
 //! `Dockerfile.runner`), as `container/images.mk` tags them (`$(IMAGE_PREFIX)-<suffix>`). That
 //! Dockerfile's final stage gives the facts: its last USER (else its own base's default user),
-//! its base's OS and variant (`FROM scratch` counts as distroless), and the build tools of its
-//! base or the compilers it installs; its own base is followed the same way (up to
-//! [`LOCAL_CHAIN_LIMIT`] files, ARG defaults as its bases). Its size is not known: no estimate.
+//! its last HEALTHCHECK (inherited), its base's OS and variant (`FROM scratch` counts as
+//! distroless), and the build tools of its base or the compilers it installs; its own base is
+//! followed the same way (up to [`LOCAL_CHAIN_LIMIT`] files, with its ARG defaults). Its size is
+//! not known: no estimate. Other directories of such Dockerfiles are added with
+//! [`LocalImages::add_directory`] (`berth analyze --base-dir DIR`); the lint rules, which see one
+//! file, judge bases by name and the table only.
 
 use crate::Error;
 use crate::shell::run_shell_text;
@@ -724,11 +727,16 @@ fn check_non_root(facts: &Facts<'_>, root: Option<&BaseFacts>) -> Check {
     let user = step.expanded.first().cloned().unwrap_or_default();
     let line = step.instruction.line();
     if is_root_user(&user) {
+        let who = if user.eq_ignore_ascii_case("ContainerAdministrator") {
+            "the Windows administrator"
+        } else {
+            "root"
+        };
         check(
             id,
             title,
             false,
-            format!("Last USER is {user} (line {line}): the container runs as root"),
+            format!("Last USER is {user} (line {line}): the container runs as {who}"),
             Some(line),
         )
     } else {
@@ -1676,6 +1684,11 @@ HEALTHCHECK CMD [\"app\", \"healthcheck\"]\n");
             assert!(!all.contains("-slim") && !all.contains("-alpine"), "{all}");
             assert!(a.takeaways.iter().any(|t| t.contains("USER ContainerUser")));
         }
+        let admin = run(
+            "FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nUSER ContainerAdministrator\n",
+        );
+        let check = check_of(&admin, "non-root-user");
+        assert!(!check.passed && check.reason.contains("Windows administrator"));
         let nano = run("FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nCOPY app.exe /\n");
         assert!(passed(&nano, "slim-base-image"));
         assert!(
