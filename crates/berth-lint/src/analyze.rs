@@ -7,9 +7,11 @@
 //! from the table in `sizes`, or, for an image built by a Dockerfile beside the analyzed one,
 //! from that Dockerfile ([`LocalImages`]).
 //!
-//! Matching rule for local images: an image reference whose last path component, without tag or
-//! digest, is `<suffix>` or ends with `-<suffix>` is built by the sibling file
-//! `Dockerfile.<suffix>` or `<suffix>.Dockerfile`; the longest suffix wins. So
+//! Matching rule for local images: an image reference that is not in the table, pins no digest,
+//! and whose last path component, without tag, is `<suffix>` or ends with `-<suffix>` is built
+//! by the sibling file `Dockerfile.<suffix>` or `<suffix>.Dockerfile`; the longest suffix wins,
+//! and a file whose own base is that same repository (`Dockerfile.fedora` on `fedora:40`) is not
+//! its builder. So `FROM alpine:3.20` beside a `Dockerfile.alpine` stays the official image. So
 //! `localhost/berth-base-runner:latest` is built by `container/Dockerfile.base-runner` (not
 //! `Dockerfile.runner`), as `container/images.mk` tags them (`$(IMAGE_PREFIX)-<suffix>`). That
 //! Dockerfile's final stage gives the facts: its last USER (else its own base's default user),
@@ -23,7 +25,7 @@
 use crate::Error;
 use crate::shell::run_shell_text;
 use crate::shell_words::{base_name, command_start, simple_commands};
-use crate::sizes::{ImageFacts, Os, Variant, image_facts};
+use crate::sizes::{ImageFacts, ImageRef, Os, Variant, image_facts};
 use berth_dockerfile::{
     Base, BuildOptions, CommandLine, Dockerfile, EdgeKind, Health, Instruction, InstructionKind,
     Source, StageGraph,
@@ -143,8 +145,10 @@ impl LocalImages {
 
     /// The Dockerfile that builds `image`, by the rule of the module doc.
     fn builder_of(&self, image: &str) -> Option<&LocalDockerfile> {
-        let name = image.split('@').next().unwrap_or(image);
-        let last = name.rsplit('/').next().unwrap_or(name);
+        if image.contains('@') || image_facts(image).known {
+            return None;
+        }
+        let last = image.rsplit('/').next().unwrap_or(image);
         let last = last.split(':').next().unwrap_or(last);
         let mut best: Option<&LocalDockerfile> = None;
         for file in &self.files {
@@ -176,7 +180,9 @@ impl LocalImages {
         }) else {
             return table;
         };
+        let repository = |reference: &str| ImageRef::parse(reference).repository;
         let (parent, parent_healthcheck) = match graph.root_base(graph.target) {
+            Some(Base::Image(parent)) if repository(parent) == repository(image) => return table,
             Some(Base::Image(parent)) => {
                 let parent = self.facts_within(parent, budget - 1);
                 (parent.table, parent.healthcheck)
@@ -1909,6 +1915,28 @@ HEALTHCHECK CMD [\"berth\", \"healthcheck\"]
         let base = local.facts("localhost/berth-base:latest");
         assert_eq!(base.table.variant, Some(Variant::Slim));
         assert_eq!(local.facts("localhost/other:1").built_by, None);
+        // Known images and digest pins are never local; nor is a file's own base.
+        let variants = LocalImages::from_sources([
+            (
+                "Dockerfile.alpine".to_owned(),
+                "FROM alpine:3.20\nUSER 1000\n".to_owned(),
+            ),
+            (
+                "Dockerfile.fedora".to_owned(),
+                "FROM fedora:40\nUSER 1000\n".to_owned(),
+            ),
+            (
+                "Dockerfile.tools".to_owned(),
+                "FROM alpine:3.20\nUSER 1000\n".to_owned(),
+            ),
+        ]);
+        assert_eq!(variants.facts("alpine:3.20").built_by, None);
+        assert_eq!(variants.facts("fedora:40").built_by, None);
+        assert_eq!(
+            variants.facts("localhost/app-tools@sha256:00").built_by,
+            None
+        );
+        assert!(variants.facts("localhost/app-tools:1").built_by.is_some());
     }
 
     #[test]
