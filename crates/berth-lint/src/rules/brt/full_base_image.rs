@@ -10,7 +10,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     severity: Severity::Info,
     summary: "final image uses a full (not slim) base image",
     docs: docs!(
-        what: "Flags a final stage based on the full variant of a well-known language image (`python:3.12` rather than `python:3.12-slim`) (`berth analyze`'s Slim Base Image check). Off by default.",
+        what: "Flags a final stage based on the full variant of a well-known language image (`python:3.12` rather than `python:3.12-slim`) (`berth analyze`'s Slim Base Image check); not Windows images, nor images pinned by digest only. Off by default.",
         why: "Full variants carry compilers and headers: hundreds of megabytes and many more packages to patch.",
         bad: "FROM python:3.12\n\
     COPY app.py /app/",

@@ -10,7 +10,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     summary: "the final image runs as root",
     docs: docs!(
-        what: "Flags a target stage (with the stages it builds on) that sets no `USER`, or whose last `USER` is root (`berth analyze`'s Non-root User check). Unlike DL3002 this also catches the Dockerfile that never sets a user.",
+        what: "Flags a target stage (with the stages it builds on) that sets no `USER`, or whose last `USER` is root (`berth analyze`'s Non-root User check). A base whose default user is not root (distroless `:nonroot` tags, Chainguard images) needs no `USER`. Unlike DL3002 this also catches the Dockerfile that never sets a user.",
         why: "A process running as root in a container is one kernel bug away from root on the host; most software runs fine as an unprivileged user.",
         bad: "FROM python:3.12-slim\n\
     COPY app.py /app/\n\
