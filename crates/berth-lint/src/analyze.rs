@@ -23,8 +23,7 @@
 //! file, judge bases by name and the table only.
 
 use crate::Error;
-use crate::shell::run_shell_text;
-use crate::shell_words::{base_name, command_start, simple_commands};
+use crate::shell::{Script, base_name, run_shell_text};
 use crate::sizes::{ImageFacts, ImageRef, Os, Variant, image_facts};
 use berth_dockerfile::{
     Base, BuildOptions, CommandLine, Dockerfile, EdgeKind, Health, Instruction, InstructionKind,
@@ -807,13 +806,14 @@ fn run_script(instruction: &Instruction) -> Option<String> {
     })
 }
 
-/// Simple commands of a RUN, each starting at its command word.
+/// Simple commands of a RUN as the lint rules read them (`shell`), each as its words from the
+/// command word on.
 fn run_commands(instruction: &Instruction) -> Vec<Vec<String>> {
     run_script(instruction)
-        .map(|s| simple_commands(&s))
+        .map(|text| Script::parse(&text).commands)
         .unwrap_or_default()
         .into_iter()
-        .filter_map(|words| command_start(&words).map(|i| words[i..].to_vec()))
+        .map(|command| std::iter::once(command.name).chain(command.args).collect())
         .collect()
 }
 

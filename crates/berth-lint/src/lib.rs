@@ -29,7 +29,6 @@ pub mod report;
 pub mod rule;
 mod rules;
 mod shell;
-mod shell_words;
 pub mod sizes;
 #[cfg(test)]
 mod testing;

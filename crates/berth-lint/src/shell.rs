@@ -91,7 +91,7 @@ fn is_posix_shell(program: &str) -> bool {
 }
 
 /// The last path component of a command word (`/bin/bash` → `bash`).
-fn base_name(word: &str) -> &str {
+pub(crate) fn base_name(word: &str) -> &str {
     word.rsplit('/').next().unwrap_or(word)
 }
 
