@@ -24,19 +24,19 @@ pub mod files;
 pub mod linter;
 mod pragma;
 pub mod registry;
-mod render;
+
 pub mod report;
 pub mod rule;
 mod rules;
 mod shell;
-pub mod sizes;
+
 #[cfg(test)]
 mod testing;
 
+pub use analyze::render::render_text;
 pub use analyze::{Analysis, AnalyzeOptions, analyze};
 pub use config::{LintConfig, Threshold};
 pub use linter::Linter;
-pub use render::render_text;
 pub use rule::{Diagnostic, Origin, RuleMeta, Severity};
 
 /// Errors of this crate.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
-const TABLE_TEXT: &str = include_str!("../data/images.toml");
+const TABLE_TEXT: &str = include_str!("../../data/images.toml");
 
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
     // The text is compiled in and parsed by a unit test: a failure here is a build defect.
