@@ -17,7 +17,7 @@ WORKDIR /build
 ENV BERTH_CACHE_DIR=/opt/berth-cache
 # HTTPS from the build: where the machine reaches PyPI and crates.io through a certificate authority
 # that Debian's bundle lacks (this project's machines), the build passes its bundle as the secret
-# `ca` (`--secret id=ca,src=FILE`, the same flag for docker, buildah and podman). The RUNs that
+# `ca` (`--secret id=ca,src=FILE`, the same flag for docker, buildah and podman). The three RUNs that
 # fetch read it from /run/secrets/ca; it is in no layer. Without the secret the image's bundle is
 # used. (A secret mounted over /etc/ssl/certs/ca-certificates.crt would need no variables, but
 # buildah 1.28 then leaves that file out of the layer.)
@@ -68,11 +68,6 @@ COPY examples/analyze examples/analyze
 # A test analyzes berth's own runner Dockerfile.
 COPY container/Dockerfile.runner container/Dockerfile.runner
 COPY tests tests
-# The real-world Dockerfile corpus of berth lint's parity test with hadolint: pinned PyPI sdists,
-# every hash checked (make real-world-corpus); .cache/ is not in the build context.
-RUN --mount=type=secret,id=ca \
-    if [ -f /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
- && .venv/bin/python scripts/real-world-corpus.py
 # The trained models depend on OpenBLAS's kernel choice. Where the host pins it (as this project's
 # machines do), the Makefile passes the same values so the fixtures equal the host's bytes.
 ARG OPENBLAS_CORETYPE
