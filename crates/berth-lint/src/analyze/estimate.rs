@@ -181,10 +181,14 @@ pub(super) fn estimate_size(
         }
     }
     if with_installs(lean_size) != multi {
-        rows.push(SizeRow {
-            label: format!("{lean_name} (single-stage)"),
-            size_mb: with_installs(lean_size),
-        });
+        let label = format!("{lean_name} (single-stage)");
+        let size_mb = with_installs(lean_size);
+        // A full image with no smaller tag is both the base row and this one: one row, the
+        // image with what the file installs.
+        match rows.iter_mut().find(|r| r.label == label) {
+            Some(row) => row.size_mb = row.size_mb.max(size_mb),
+            None => rows.push(SizeRow { label, size_mb }),
+        }
     }
     let biggest = rows.iter().map(|r| r.size_mb).max().unwrap_or(0);
     let savings = biggest.saturating_sub(multi);

@@ -414,3 +414,14 @@ fn healthcheck_none_fails() {
         "health-check"
     ));
 }
+
+#[test]
+fn a_full_image_with_no_smaller_tag_is_one_row() {
+    let a = run(
+        "FROM buildpack-deps:jammy\nRUN apt-get install -y python3-dev && pip install flask\nRUN npm install\nCOPY . /app\n",
+    );
+    let estimate = a.size_estimate.expect("an estimate");
+    let labels: Vec<&str> = estimate.rows.iter().map(|r| r.label.as_str()).collect();
+    let unique: std::collections::BTreeSet<&str> = labels.iter().copied().collect();
+    assert_eq!(labels.len(), unique.len(), "rows: {labels:?}");
+}
