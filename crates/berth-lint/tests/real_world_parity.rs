@@ -124,3 +124,53 @@ fn berth_and_hadolint_differ_only_where_documented_on_real_dockerfiles() {
         "docs/lint-vs-hadolint.md's per-rule table is stale: replace it with the one printed above"
     );
 }
+
+/// `berth analyze` on every real-world file that parses: it must analyze each one (`FROM $ARG`
+/// with no value included) and never show a saving of zero or less. Prints how many files got
+/// an estimate.
+#[test]
+#[ignore = "needs the real-world corpus (make real-world-corpus); make test runs it"]
+fn analyze_holds_on_real_dockerfiles() {
+    let corpus = root().join(".cache/real-world/corpus");
+    if !corpus.is_dir() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs {} (make real-world-corpus)",
+            corpus.display()
+        );
+        eprintln!("skipped: {} missing", corpus.display());
+        return;
+    }
+    let (_, names) = manifest_files();
+    let (mut estimates, mut none, mut failures) = (0, 0, Vec::new());
+    for name in &names {
+        let path = corpus.join(name);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let file = match berth_dockerfile::parse(&text) {
+            Ok(file) => file,
+            // A file BuildKit rejects is DL1000 for lint; analyze refuses it the same way.
+            Err(_) => continue,
+        };
+        let options = berth_lint::AnalyzeOptions {
+            path: name.clone(),
+            image: "app:latest".to_owned(),
+            local_images: berth_lint::analyze::LocalImages::beside(&path),
+            ..Default::default()
+        };
+        match berth_lint::analyze(&file, &options) {
+            Ok(analysis) => match analysis.size_estimate {
+                Some(estimate) if estimate.savings_mb == 0 => {
+                    failures.push(format!("{name}: a saving of 0 MB is shown"));
+                }
+                Some(_) => estimates += 1,
+                None => none += 1,
+            },
+            Err(error) => failures.push(format!("{name}: {error}")),
+        }
+    }
+    println!(
+        "real-world analyze: {} files, {estimates} with a size estimate, {none} with none",
+        names.len()
+    );
+    assert!(failures.is_empty(), "{failures:#?}");
+}
