@@ -9,10 +9,10 @@ const APP_LAYERS_MB: u32 = 50;
 
 /// The items of [`excluded_items`] that are compilers (an image that installs them is a build
 /// image).
-pub(super) const BUILD_TOOL_ITEMS: [&str; 2] = ["build-essential", "gcc, g++"];
+pub(crate) const BUILD_TOOL_ITEMS: [&str; 2] = ["build-essential", "gcc, g++"];
 
 /// Packages and caches a build stage leaves behind, with rough sizes.
-pub(super) fn excluded_items(steps: &[Step<'_>]) -> Vec<ExcludedItem> {
+pub(crate) fn excluded_items(steps: &[Step<'_>]) -> Vec<ExcludedItem> {
     let mut build_essential = false;
     let mut compilers = false;
     let mut pip = false;
@@ -60,7 +60,7 @@ pub(super) fn excluded_items(steps: &[Step<'_>]) -> Vec<ExcludedItem> {
 
 /// The build tools of the images the build stages start from (`rust:1.80` carries the Rust
 /// toolchain), one item per image: what a multistage build leaves out beyond what it installs.
-pub(super) fn builder_image_tools(
+pub(crate) fn builder_image_tools(
     graph: &StageGraph,
     local: &LocalImages,
 ) -> Vec<(String, BaseFacts)> {
@@ -84,11 +84,11 @@ pub(super) fn builder_image_tools(
     out
 }
 
-pub(super) fn no_estimate(note: String) -> (Option<SizeEstimate>, Option<String>) {
+pub(crate) fn no_estimate(note: String) -> (Option<SizeEstimate>, Option<String>) {
     (None, Some(note))
 }
 
-pub(super) fn estimate_size(
+pub(crate) fn estimate_size(
     graph: &StageGraph,
     facts: &Facts<'_>,
     multistage: bool,

@@ -23,18 +23,18 @@ pub const LOCAL_CHAIN_LIMIT: usize = 8;
 
 /// A Dockerfile that builds an image this analysis may meet as a base.
 #[derive(Debug, Clone)]
-pub(super) struct LocalDockerfile {
+pub(crate) struct LocalDockerfile {
     /// `base-runner` of `Dockerfile.base-runner`.
-    pub(super) suffix: String,
+    pub(crate) suffix: String,
     /// The path as shown in reasons (`container/Dockerfile.base-runner`).
-    pub(super) path: String,
-    pub(super) file: Dockerfile,
+    pub(crate) path: String,
+    pub(crate) file: Dockerfile,
 }
 
 /// Dockerfiles beside the analyzed one, by the image name suffix they build.
 #[derive(Debug, Clone, Default)]
 pub struct LocalImages {
-    pub(super) files: Vec<LocalDockerfile>,
+    pub(crate) files: Vec<LocalDockerfile>,
 }
 
 impl LocalImages {
@@ -96,7 +96,7 @@ impl LocalImages {
     }
 
     /// `base-runner` of `Dockerfile.base-runner` or `base-runner.Dockerfile`.
-    pub(super) fn suffix_of(file_name: &str) -> Option<&str> {
+    pub(crate) fn suffix_of(file_name: &str) -> Option<&str> {
         file_name
             .strip_prefix("Dockerfile.")
             .or_else(|| file_name.strip_suffix(".Dockerfile"))
@@ -104,7 +104,7 @@ impl LocalImages {
     }
 
     /// The Dockerfile that builds `image`, by the rule of the module doc.
-    pub(super) fn builder_of(&self, image: &str) -> Option<&LocalDockerfile> {
+    pub(crate) fn builder_of(&self, image: &str) -> Option<&LocalDockerfile> {
         if image.contains('@') || image_facts(image).known {
             return None;
         }
@@ -121,11 +121,11 @@ impl LocalImages {
     }
 
     /// The facts of `image`: from the Dockerfile that builds it, else from the table.
-    pub(super) fn facts(&self, image: &str) -> BaseFacts {
+    pub(crate) fn facts(&self, image: &str) -> BaseFacts {
         self.facts_within(image, LOCAL_CHAIN_LIMIT)
     }
 
-    pub(super) fn facts_within(&self, image: &str, budget: usize) -> BaseFacts {
+    pub(crate) fn facts_within(&self, image: &str, budget: usize) -> BaseFacts {
         let table = BaseFacts {
             table: image_facts(image),
             built_by: None,
@@ -193,11 +193,11 @@ impl LocalImages {
 
 /// What the analysis knows about a base image.
 #[derive(Debug, Clone)]
-pub(super) struct BaseFacts {
+pub(crate) struct BaseFacts {
     /// From the table, or made from the Dockerfile that builds it.
-    pub(super) table: ImageFacts,
+    pub(crate) table: ImageFacts,
     /// The Dockerfile beside this one that builds it, and that file's own base.
-    pub(super) built_by: Option<(String, String)>,
+    pub(crate) built_by: Option<(String, String)>,
     /// That Dockerfile leaves a HEALTHCHECK CMD in the image, which images on it inherit.
-    pub(super) healthcheck: bool,
+    pub(crate) healthcheck: bool,
 }

@@ -12,9 +12,9 @@
 //! data) and `render` (the text report). This file joins them: the stage flow, the build
 //! commands and the takeaways.
 
-mod checks;
+pub(crate) mod checks;
 mod estimate;
-mod local_images;
+pub(crate) mod local_images;
 pub(crate) mod render;
 mod report;
 pub mod sizes;

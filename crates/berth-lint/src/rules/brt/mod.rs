@@ -19,7 +19,8 @@ rule_modules![
 use crate::rules::prelude::*;
 
 /// Reports `berth analyze`'s check `id` when it failed: at the line the check points to, else at
-/// the `FROM` of the target stage. The BRT001-BRT007 rules are this, each for its own check.
+/// the `FROM` of the target stage. The BRT001-BRT007 rules are this, each for the check its own
+/// file judges (`judge`, which `berth analyze` runs too).
 pub(crate) fn report_failed_check(cx: &mut Checker<'_>, id: &str) {
     let Some(check) = cx.analysis_check(id) else {
         return;

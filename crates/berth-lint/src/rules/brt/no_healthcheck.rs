@@ -1,5 +1,6 @@
 //! `BRT005` (no-healthcheck): the final image has no `HEALTHCHECK`.
 
+use crate::analyze::checks::prelude::*;
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
@@ -33,6 +34,45 @@ impl Rule for NoHealthcheck {
 
 pub(crate) fn new(_settings: &RuleSettings) -> Box<dyn Rule> {
     Box::new(NoHealthcheck)
+}
+
+/// `berth analyze`'s check; this rule reports it when it fails.
+pub(crate) fn judge(input: &CheckInput<'_>) -> Check {
+    let (facts, root) = (input.facts, input.root);
+    let inherited = root.filter(|r| r.healthcheck).and_then(|r| {
+        let (path, _) = r.built_by.as_ref()?;
+        Some((r.table.reference.as_str(), path.as_str()))
+    });
+    match last_healthcheck(facts) {
+        None if let Some((image, path)) = inherited => check(
+            "health-check",
+            "Health Check",
+            true,
+            format!("Inherits the HEALTHCHECK of {image} (set in {path})"),
+            None,
+        ),
+        Some((Health::Cmd { .. }, line)) => check(
+            "health-check",
+            "Health Check",
+            true,
+            "Includes HEALTHCHECK for orchestration",
+            Some(line),
+        ),
+        Some((Health::None, line)) => check(
+            "health-check",
+            "Health Check",
+            false,
+            format!("HEALTHCHECK NONE (line {line}) turns the health check off"),
+            Some(line),
+        ),
+        None => check(
+            "health-check",
+            "Health Check",
+            false,
+            "No HEALTHCHECK in the final stage",
+            None,
+        ),
+    }
 }
 
 #[cfg(test)]

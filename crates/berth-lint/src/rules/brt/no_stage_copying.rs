@@ -1,5 +1,6 @@
 //! `BRT007` (no-stage-copying): no stage copies artifacts from another.
 
+use crate::analyze::checks::prelude::*;
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
@@ -39,6 +40,30 @@ impl Rule for NoStageCopying {
 
 pub(crate) fn new(_settings: &RuleSettings) -> Box<dyn Rule> {
     Box::new(NoStageCopying)
+}
+
+/// `berth analyze`'s check; this rule reports it when it fails.
+pub(crate) fn judge(input: &CheckInput<'_>) -> Check {
+    let graph = input.graph;
+    let copy = graph
+        .edges_into(graph.target)
+        .find(|e| e.kind == EdgeKind::CopyFrom && matches!(e.source, Source::Stage(_)));
+    match copy {
+        Some(edge) => check(
+            "stage-copying",
+            "Stage Copying",
+            true,
+            "Uses COPY --from to transfer artifacts",
+            Some(edge.line),
+        ),
+        None => check(
+            "stage-copying",
+            "Stage Copying",
+            false,
+            "The final stage copies nothing from another stage",
+            None,
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! `BRT006` (pip-cache-kept): `pip install` keeps its download cache in the image.
 
+use crate::analyze::checks::prelude::*;
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
@@ -34,6 +35,73 @@ impl Rule for PipCacheKept {
 
 pub(crate) fn new(_settings: &RuleSettings) -> Box<dyn Rule> {
     Box::new(PipCacheKept)
+}
+
+/// `berth analyze`'s check; this rule reports it when it fails.
+pub(crate) fn judge(input: &CheckInput<'_>) -> Check {
+    let facts = input.facts;
+    let id = "pip-cache";
+    let title = "Pip Cache";
+    let mut installs = 0;
+    let mut via_mount = false;
+    let mut no_cache_env_stage: Option<usize> = None;
+    for step in &facts.reachable_steps {
+        if let InstructionKind::Env { pairs } = &step.instruction.kind {
+            for (pair, value) in pairs.iter().zip(step.expanded) {
+                if pair.key.value == "PIP_NO_CACHE_DIR"
+                    && !matches!(
+                        value.to_ascii_lowercase().as_str(),
+                        "" | "0" | "false" | "no" | "off"
+                    )
+                {
+                    no_cache_env_stage = Some(step.stage);
+                }
+            }
+        }
+        let InstructionKind::Run { mounts, .. } = &step.instruction.kind else {
+            continue;
+        };
+        for command in run_commands(step.instruction) {
+            let Some(args) = pip_install_args(&command) else {
+                continue;
+            };
+            installs += 1;
+            let has_flag = args.iter().any(|a| a == "--no-cache-dir");
+            let cache_mount = mounts.iter().any(|m| m.kind == "cache");
+            via_mount |= cache_mount && !has_flag;
+            if !(has_flag || cache_mount || no_cache_env_stage == Some(step.stage)) {
+                return check(
+                    id,
+                    title,
+                    false,
+                    format!(
+                        "pip install at line {} keeps its download cache (add --no-cache-dir or a cache mount)",
+                        step.instruction.line()
+                    ),
+                    Some(step.instruction.line()),
+                );
+            }
+        }
+    }
+    if installs == 0 {
+        not_applicable(id, title, "No pip install steps to leave a cache behind")
+    } else if via_mount {
+        check(
+            id,
+            title,
+            true,
+            "Uses a cache mount so pip's cache stays out of the image",
+            None,
+        )
+    } else {
+        check(
+            id,
+            title,
+            true,
+            "Uses --no-cache-dir to reduce image size",
+            None,
+        )
+    }
 }
 
 #[cfg(test)]

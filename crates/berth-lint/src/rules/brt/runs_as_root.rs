@@ -1,5 +1,6 @@
 //! `BRT003` (runs-as-root): the final image runs as root.
 
+use crate::analyze::checks::prelude::*;
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
@@ -37,6 +38,66 @@ impl Rule for RunsAsRoot {
 
 pub(crate) fn new(_settings: &RuleSettings) -> Box<dyn Rule> {
     Box::new(RunsAsRoot)
+}
+
+/// `berth analyze`'s check; this rule reports it when it fails.
+pub(crate) fn judge(input: &CheckInput<'_>) -> Check {
+    let (facts, root) = (input.facts, input.root);
+    let id = "non-root-user";
+    let title = "Non-root User";
+    let Some(step) = last_user(facts) else {
+        let root = root.map(|r| &r.table);
+        return match root.and_then(|r| Some((r, r.default_user.as_deref()?))) {
+            Some((base, user)) if !is_root_user(user) => check(
+                id,
+                title,
+                true,
+                format!("Runs as {user}, the default user of {}", base.reference),
+                None,
+            ),
+            Some((base, user)) if base.os == Os::Windows => check(
+                id,
+                title,
+                false,
+                format!(
+                    "No USER in the final stage: the container runs as {user}, the default of {} (add USER ContainerUser)",
+                    base.reference
+                ),
+                None,
+            ),
+            _ => check(
+                id,
+                title,
+                false,
+                "No USER in the final stage: the container runs as root",
+                None,
+            ),
+        };
+    };
+    let user = step.expanded.first().cloned().unwrap_or_default();
+    let line = step.instruction.line();
+    if is_root_user(&user) {
+        let who = if user.eq_ignore_ascii_case("ContainerAdministrator") {
+            "the Windows administrator"
+        } else {
+            "root"
+        };
+        check(
+            id,
+            title,
+            false,
+            format!("Last USER is {user} (line {line}): the container runs as {who}"),
+            Some(line),
+        )
+    } else {
+        check(
+            id,
+            title,
+            true,
+            "Runs as non-root user (security best practice)",
+            Some(line),
+        )
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! `BRT001` (single-stage): single-stage build: build tools stay in the final image.
 
+use crate::analyze::checks::prelude::*;
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
@@ -40,6 +41,40 @@ impl Rule for SingleStage {
 
 pub(crate) fn new(_settings: &RuleSettings) -> Box<dyn Rule> {
     Box::new(SingleStage)
+}
+
+/// `berth analyze`'s check; this rule reports it when it fails.
+pub(crate) fn judge(input: &CheckInput<'_>) -> Check {
+    let graph = input.graph;
+    let used = graph.reachable.iter().filter(|r| **r).count();
+    if graph.stages.len() < 2 {
+        return check(
+            "multistage-build",
+            "Multistage Build",
+            false,
+            "Single stage: build tools and caches stay in the final image",
+            None,
+        );
+    }
+    if used < 2 {
+        return check(
+            "multistage-build",
+            "Multistage Build",
+            false,
+            format!(
+                "{} stages, but the final stage uses none of the others",
+                graph.stages.len()
+            ),
+            None,
+        );
+    }
+    check(
+        "multistage-build",
+        "Multistage Build",
+        true,
+        "Uses named stages for smaller final image",
+        None,
+    )
 }
 
 #[cfg(test)]
