@@ -23,6 +23,24 @@ use parity_support::{
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+/// The materialized corpus; None (skip, with a message) when it is missing outside CI.
+fn corpus_or_skip() -> Option<PathBuf> {
+    let corpus = root().join(".cache/real-world/corpus");
+    if !corpus.is_dir() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs {} (make real-world-corpus)",
+            corpus.display()
+        );
+        eprintln!(
+            "skipped: {} missing (run `make real-world-corpus`)",
+            corpus.display()
+        );
+        return None;
+    }
+    Some(corpus)
+}
+
 /// The manifest's files, as `project/path` (their place in the corpus directory).
 fn manifest_files() -> (usize, Vec<String>) {
     let text = std::fs::read_to_string(
@@ -51,19 +69,9 @@ fn berth_and_hadolint_differ_only_where_documented_on_real_dockerfiles() {
     let Some(hadolint) = hadolint_or_skip() else {
         return;
     };
-    let corpus = root().join(".cache/real-world/corpus");
-    if !corpus.is_dir() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs {} (make real-world-corpus)",
-            corpus.display()
-        );
-        eprintln!(
-            "skipped: {} missing (run `make real-world-corpus`)",
-            corpus.display()
-        );
+    let Some(corpus) = corpus_or_skip() else {
         return;
-    }
+    };
     let (sdists, names) = manifest_files();
     let files: Vec<PathBuf> = names.iter().map(|n| corpus.join(n)).collect();
     let missing: Vec<_> = files.iter().filter(|f| !f.is_file()).collect();
@@ -131,16 +139,9 @@ fn berth_and_hadolint_differ_only_where_documented_on_real_dockerfiles() {
 #[test]
 #[ignore = "needs the real-world corpus (make real-world-corpus); make test runs it"]
 fn analyze_holds_on_real_dockerfiles() {
-    let corpus = root().join(".cache/real-world/corpus");
-    if !corpus.is_dir() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs {} (make real-world-corpus)",
-            corpus.display()
-        );
-        eprintln!("skipped: {} missing", corpus.display());
+    let Some(corpus) = corpus_or_skip() else {
         return;
-    }
+    };
     let (_, names) = manifest_files();
     let (mut estimates, mut none, mut failures) = (0, 0, Vec::new());
     for name in &names {
