@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 FROM debian:12
 RUN <<EOT
-set -e
+mkdir -p /srv
 cd /srv
 touch ready
 EOT
