@@ -114,8 +114,10 @@ const PREDEFINED_VARIABLES: [&str; 8] = [
     "no_proxy",
 ];
 
-/// Scripts given to one ShellCheck process at most; larger runs start several side by side.
-const SCRIPTS_PER_PROCESS: usize = 400;
+/// Scripts one ShellCheck process gets at least before a second one is started: ShellCheck
+/// spends a few milliseconds on each script and about ten on starting, so small runs use one
+/// process and large ones one per thread of the pool (ShellCheck itself uses one core).
+const MIN_SCRIPTS_PER_PROCESS: usize = 50;
 
 /// The codes `SC1000`..`SC9999`, so a finding's code is a plain static string like a rule's
 /// (ShellCheck's codes are four digits).
@@ -408,8 +410,9 @@ fn run_script(
 }
 
 /// Run ShellCheck (`program`) over `scripts` and return each script's findings, in order.
-/// Scripts are written to files of a temporary directory; one process reads up to
-/// [`SCRIPTS_PER_PROCESS`] of them, and the processes of a large run work side by side.
+/// Scripts are written to files of a temporary directory and shared out evenly between as many
+/// processes as there are threads in the pool, each getting at least
+/// [`MIN_SCRIPTS_PER_PROCESS`]; the processes work side by side.
 ///
 /// # Errors
 /// The temporary files cannot be written, the program cannot be started, it exits with a code
@@ -433,7 +436,11 @@ pub(crate) fn check(
             .map_err(crate::Error::ShellcheckInput)?;
         paths.push(path);
     }
-    let chunks: Vec<&[PathBuf]> = paths.chunks(SCRIPTS_PER_PROCESS).collect();
+    let processes = paths
+        .len()
+        .div_ceil(MIN_SCRIPTS_PER_PROCESS)
+        .clamp(1, rayon::current_num_threads().max(1));
+    let chunks: Vec<&[PathBuf]> = paths.chunks(paths.len().div_ceil(processes)).collect();
     let outputs: Vec<Result<Vec<RawComment>, crate::Error>> = {
         use rayon::prelude::*;
         chunks
