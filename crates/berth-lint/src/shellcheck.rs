@@ -173,8 +173,9 @@ pub(crate) struct RunScript {
     columns_kept: bool,
     /// The RUN's first line, where hadolint reports and where its pragmas point.
     pub(crate) instruction_line: usize,
-    /// Column of the RUN keyword.
+    /// Columns of the RUN keyword and just after it.
     keyword_column: usize,
+    keyword_end_column: usize,
 }
 
 /// A ShellCheck finding placed in the Dockerfile.
@@ -406,6 +407,7 @@ fn run_script(
         columns_kept,
         instruction_line: run_line,
         keyword_column,
+        keyword_end_column: keyword_column + node.keyword.chars().count(),
     })
 }
 
@@ -515,16 +517,12 @@ fn parse_output(stdout: &[u8]) -> Result<Vec<RawComment>, crate::Error> {
         .map_err(|e| crate::Error::ShellcheckOutput(e.to_string()))
 }
 
-fn severity(level: &str) -> Option<Severity> {
-    Severity::parse(level)
-}
-
 /// Place a ShellCheck comment on `script` in the Dockerfile.
 fn place(script: &RunScript, comment: &RawComment) -> Result<Finding, crate::Error> {
     let code = code_name(comment.code).ok_or_else(|| {
         crate::Error::ShellcheckOutput(format!("unexpected code {}", comment.code))
     })?;
-    let severity = severity(&comment.level).ok_or_else(|| {
+    let severity = Severity::parse(&comment.level).ok_or_else(|| {
         crate::Error::ShellcheckOutput(format!("unexpected level `{}`", comment.level))
     })?;
     let file_line = |line: usize| {
@@ -547,7 +545,7 @@ fn place(script: &RunScript, comment: &RawComment) -> Result<Finding, crate::Err
             (line, column, end_line, end_column)
         } else {
             let line = script.instruction_line;
-            (line, script.keyword_column, line, script.keyword_column + 3)
+            (line, script.keyword_column, line, script.keyword_end_column)
         };
     Ok(Finding {
         code,
@@ -688,6 +686,28 @@ mod tests {
         // A finding on the header points at the RUN keyword.
         let finding = place(&found[1], &comment(1, 1, 2)).unwrap();
         assert_eq!((finding.line, finding.column), (5, 1));
+    }
+
+    #[test]
+    fn another_escape_character_puts_findings_on_the_keyword() {
+        let source = "# escape=`\nFROM debian:12\nRUN echo $a `\n    && echo b\n";
+        let [script] = scripts(source).try_into().unwrap();
+        assert_eq!(body(&script), [(3, "echo $a     && echo b")]);
+        let comment = RawComment {
+            file: "0.sh".to_owned(),
+            line: script.header_len + 1,
+            end_line: script.header_len + 1,
+            column: 6,
+            end_column: 8,
+            level: "info".to_owned(),
+            code: 2086,
+            message: String::new(),
+        };
+        let finding = place(&script, &comment).unwrap();
+        assert_eq!(
+            (finding.line, finding.column, finding.end_column),
+            (3, 1, 4)
+        );
     }
 
     #[test]
