@@ -5,7 +5,7 @@
 //! `DL3061`/`DL3043` when BuildKit's error is exactly what those rules describe).
 //! ShellCheck's findings, which come later from one process for many files
 //! ([`crate::files::lint_files`]), go through the same pragmas and configuration
-//! ([`Linter::add_shellcheck_findings`]).
+//! (`Linter::add_shellcheck_findings`).
 
 use crate::config::LintConfig;
 use crate::pragma::Pragmas;

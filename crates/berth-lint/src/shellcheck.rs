@@ -2,8 +2,8 @@
 //! hadolint reports them from the ShellCheck library it embeds.
 //!
 //! This module owns three things:
-//! - which RUN text is a shell script and for which shell ([`run_scripts`]): shell-form RUNs,
-//!   and the heredoc bodies a POSIX shell reads ([`crate::shell::shell_body`]), checked with the
+//! - which RUN text is a shell script and for which shell (`run_scripts`): shell-form RUNs,
+//!   and the heredoc bodies a POSIX shell reads (`shell::shell_body`), checked with the
 //!   stage's shell (`/bin/sh`, or the `SHELL` instruction's when it is sh, bash, dash, ksh or
 //!   ash; any other shell is skipped). Each script starts with a `#!` line for its shell and an
 //!   `export NAME=1` line for every ARG and ENV name of the stage (and the proxy variables
@@ -11,10 +11,10 @@
 //!   nor asks to quote them (SC2086). The script keeps the RUN's physical lines and columns
 //!   (keyword and flags blanked, Dockerfile comment lines inside a continuation made bare
 //!   continuations), so findings map back to exact Dockerfile positions;
-//! - running ShellCheck once for many scripts ([`check`]): every script is written to a
-//!   temporary file and one `shellcheck -f json1` process reads them all (a few processes side
-//!   by side for large runs), instead of one process per RUN;
-//! - reading its JSON back into positioned findings ([`Finding`]), failing loudly on anything
+//! - running ShellCheck once for many scripts (`check`): every script is written to a
+//!   temporary file and one `shellcheck -f json1` process per thread of the pool reads them
+//!   (one process for small runs), instead of one process per RUN;
+//! - reading its JSON back into positioned findings (`Finding`), failing loudly on anything
 //!   unexpected ([`crate::Error`]).
 //!
 //! Which findings are kept (ignore lists, pragmas, severity overrides) is the linter's job.
