@@ -81,6 +81,10 @@ real-world-corpus: venv ## Fetch and verify the real-world Dockerfile corpus (pi
 test-real-world-parity: real-world-corpus ## berth lint against hadolint on the real-world corpus, per-rule recall and precision
 	$(CARGO) test --locked -p berth-lint --test real_world_parity -- --include-ignored --nocapture
 
+.PHONY: test-shellcheck-parity
+test-shellcheck-parity: venv test-tools ## berth lint's ShellCheck findings against hadolint's on the lint corpus
+	$(CARGO) test --locked -p berth-lint --test shellcheck_parity -- --nocapture
+
 .PHONY: lint-dockerfiles
 lint-dockerfiles: ## berth lint on every Dockerfile of the repository (zero findings allowed)
 	scripts/lint-repo-dockerfiles.sh

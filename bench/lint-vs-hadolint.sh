@@ -4,6 +4,8 @@
 # RUNS times over all files in one process, the median wall time is reported with the ratio.
 # Both print JSON to /dev/null with --no-fail, so output formatting is included for both.
 # CORPUS=real-world: the real-world corpus instead (`make real-world-corpus`).
+# berth runs twice: without ShellCheck (its own rules only) and, when `shellcheck` is installed,
+# with it (--shellcheck on: hadolint always runs its embedded ShellCheck).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS="${RUNS:-7}"
@@ -32,9 +34,18 @@ median_ms() { # command...: median wall time of RUNS runs, in milliseconds
     printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'
 }
 abs=("${files[@]/#/$PWD/}")
-berth_ms=$(median_ms "$PWD/$BERTH" lint --no-fail -f json "${abs[@]}")
+berth_ms=$(median_ms "$PWD/$BERTH" lint --no-fail -f json --shellcheck off "${abs[@]}")
+if command -v shellcheck > /dev/null; then
+    berth_sc_ms=$(median_ms "$PWD/$BERTH" lint --no-fail -f json --shellcheck on "${abs[@]}")
+fi
 hadolint_ms=$(median_ms "$PWD/$HADOLINT" --no-fail -f json "${abs[@]}")
 echo "files: ${#files[@]}, runs: $RUNS (median), cores: $(nproc)"
-echo "berth lint: ${berth_ms} ms"
+echo "berth lint: ${berth_ms} ms (without ShellCheck)"
+if [ -n "${berth_sc_ms:-}" ]; then
+    echo "berth lint: ${berth_sc_ms} ms (with $(shellcheck --version | sed -n 's/^version: /ShellCheck /p'))"
+fi
 echo "hadolint:   ${hadolint_ms} ms"
-awk -v b="$berth_ms" -v h="$hadolint_ms" 'BEGIN {printf "ratio: berth is %.1fx faster\n", h / b}'
+awk -v b="$berth_ms" -v h="$hadolint_ms" 'BEGIN {printf "ratio: berth is %.1fx faster (without ShellCheck)\n", h / b}'
+if [ -n "${berth_sc_ms:-}" ]; then
+    awk -v b="$berth_sc_ms" -v h="$hadolint_ms" 'BEGIN {printf "ratio: berth is %.1fx faster (with ShellCheck)\n", h / b}'
+fi

@@ -8,8 +8,14 @@
 //! turns on rules that are off by default), `severity` (table code → level), `failure-threshold`,
 //! `no-fail`, `disable-ignore-pragma`, `trusted-registries`, `label-schema`, `strict-labels`,
 //! `digests-file`.
+//!
+//! ShellCheck codes (`SC2086`) are not rules of the catalogue but work in the same lists:
+//! `ignored`/`ignore`, `override`/`severity` and `--select` apply to them
+//! ([`LintConfig::reports_code`], [`LintConfig::severity_for_code`]); whether ShellCheck runs
+//! at all is [`LintConfig::shellcheck`].
 
 use crate::rule::{LabelFormat, RuleMeta, RuleSettings, Severity};
+use crate::shellcheck::ShellcheckSettings;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -79,6 +85,8 @@ pub struct LintConfig {
     /// `--build-arg` values for the stage graph (global ARGs over their defaults, as BuildKit
     /// does): the rules that need the graph skip a file whose base needs an ARG with no value.
     pub build_args: BTreeMap<String, String>,
+    /// Whether ShellCheck checks RUN scripts, and which program.
+    pub shellcheck: ShellcheckSettings,
 }
 
 impl Default for LintConfig {
@@ -93,6 +101,7 @@ impl Default for LintConfig {
             disable_ignore_pragma: false,
             settings: RuleSettings::default(),
             build_args: BTreeMap::new(),
+            shellcheck: ShellcheckSettings::default(),
         }
     }
 }
@@ -296,6 +305,20 @@ impl LintConfig {
             || self.severity.contains_key(meta.code)
     }
 
+    /// Findings of `code`, a code outside the catalogue (ShellCheck's `SC2086`), are reported:
+    /// not ignored, and selected when `--select` is used.
+    #[must_use]
+    pub fn reports_code(&self, code: &str) -> bool {
+        !self.ignore.contains(code) && self.only.as_ref().is_none_or(|only| only.contains(code))
+    }
+
+    /// The severity findings of `code` (outside the catalogue) report with: the configured one,
+    /// else `default` (the tool's own).
+    #[must_use]
+    pub fn severity_for_code(&self, code: &str, default: Severity) -> Severity {
+        self.severity.get(code).copied().unwrap_or(default)
+    }
+
     /// The severity the rule reports with.
     #[must_use]
     pub fn severity_of(&self, meta: &RuleMeta) -> Severity {
@@ -344,6 +367,26 @@ mod tests {
                 .apply_berth_toml("[lint]\nfailure-threshold = \"loud\"\n")
                 .is_err()
         );
+    }
+
+    #[test]
+    fn shellcheck_codes_follow_ignore_select_and_overrides() {
+        let mut config = LintConfig::default();
+        config
+            .apply_hadolint_yaml("ignored: [SC2164]\noverride:\n  error: [SC2086]\n")
+            .unwrap();
+        assert!(!config.reports_code("SC2164"));
+        assert!(config.reports_code("SC2086"));
+        assert_eq!(
+            config.severity_for_code("SC2086", Severity::Info),
+            Severity::Error
+        );
+        assert_eq!(
+            config.severity_for_code("SC2046", Severity::Warning),
+            Severity::Warning
+        );
+        config.only = Some(["DL3008".to_owned()].into());
+        assert!(!config.reports_code("SC2086"));
     }
 
     #[test]

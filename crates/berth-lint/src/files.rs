@@ -4,10 +4,11 @@
 //! `.Dockerfile`/`.dockerfile`/`.Containerfile`, or starts with `Dockerfile.`/`Containerfile.`.
 //! Directory walks skip hidden directories, `target` and `node_modules`; paths named
 //! explicitly are linted whatever their name. Results come back in a stable order (sorted by
-//! path), whatever the thread scheduling.
+//! path), whatever the thread scheduling. ShellCheck, when on, runs once for all files.
 
 use crate::linter::Linter;
 use crate::rule::Diagnostic;
+use crate::shellcheck::{RunScript, check, run_scripts};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -70,27 +71,80 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
     Ok(())
 }
 
+/// One file's findings, or why it could not be read.
+pub type FileResult = Result<FileReport, (PathBuf, std::io::Error)>;
+
 /// Lint `files` in parallel, each with the `.dockerignore` next to it (for `CopyIgnoredFile`).
-/// A file that cannot be read is an error for that file only.
-#[must_use]
-pub fn lint_files(
-    linter: &Linter,
-    files: &[PathBuf],
-) -> Vec<Result<FileReport, (PathBuf, std::io::Error)>> {
-    files
+/// A file that cannot be read is an error for that file only. When the configuration runs
+/// ShellCheck, the RUN scripts of all files go to one ShellCheck pass
+/// ([`crate::shellcheck`]) and its findings join each file's.
+///
+/// # Errors
+/// ShellCheck is required and missing, or it failed: the whole run fails rather than report
+/// without its findings.
+pub fn lint_files(linter: &Linter, files: &[PathBuf]) -> Result<Vec<FileResult>, crate::Error> {
+    let shellcheck = linter.config().shellcheck.resolve()?;
+    let linted: Vec<Result<LintedFile, (PathBuf, std::io::Error)>> = files
         .par_iter()
         .map(|path| {
             let bytes = std::fs::read(path).map_err(|e| (path.clone(), e))?;
-            let source = String::from_utf8_lossy(&bytes);
+            let source = String::from_utf8_lossy(&bytes).into_owned();
             let dockerignore = path
                 .parent()
                 .map(|dir| dir.join(".dockerignore"))
                 .and_then(|p| std::fs::read_to_string(p).ok());
-            let diagnostics = linter.lint_with_context(&source, dockerignore.as_deref());
-            Ok(FileReport {
-                path: path.clone(),
-                diagnostics,
+            let (diagnostics, parsed) = linter.lint_parsed(&source, dockerignore.as_deref());
+            let scripts = match (&shellcheck, &parsed) {
+                (Some(_), Some(file)) => run_scripts(file, &source),
+                _ => Vec::new(),
+            };
+            Ok(LintedFile {
+                report: FileReport {
+                    path: path.clone(),
+                    diagnostics,
+                },
+                source,
+                parsed,
+                scripts,
             })
         })
-        .collect()
+        .collect();
+    let Some(program) = shellcheck else {
+        return Ok(linted.into_iter().map(|r| r.map(|l| l.report)).collect());
+    };
+    let scripts: Vec<&RunScript> = linted
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .flat_map(|l| &l.scripts)
+        .collect();
+    let mut findings = check(&program, &scripts)?.into_iter();
+    Ok(linted
+        .into_iter()
+        .map(|result| {
+            result.map(|mut linted| {
+                let found: Vec<_> = findings
+                    .by_ref()
+                    .take(linted.scripts.len())
+                    .flatten()
+                    .collect();
+                if let Some(file) = &linted.parsed {
+                    linter.add_shellcheck_findings(
+                        &linted.source,
+                        file,
+                        &mut linted.report.diagnostics,
+                        found,
+                    );
+                }
+                linted.report
+            })
+        })
+        .collect())
+}
+
+/// One file after the rules ran, waiting for ShellCheck's findings.
+struct LintedFile {
+    report: FileReport,
+    source: String,
+    parsed: Option<berth_dockerfile::Dockerfile>,
+    scripts: Vec<RunScript>,
 }

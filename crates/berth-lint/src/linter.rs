@@ -3,6 +3,9 @@
 //! inline pragmas, `# check=skip=` for Docker's checks, severity overrides and de-duplication
 //! of Docker/hadolint twins. Files that do not parse give one `DL1000` finding (or hadolint's
 //! `DL3061`/`DL3043` when BuildKit's error is exactly what those rules describe).
+//! ShellCheck's findings, which come later from one process for many files
+//! ([`crate::files::lint_files`]), go through the same pragmas and configuration
+//! (`Linter::add_shellcheck_findings`).
 
 use crate::config::LintConfig;
 use crate::pragma::Pragmas;
@@ -59,6 +62,16 @@ impl Linter {
     /// [`Linter::lint`], with the text of the `.dockerignore` next to the file, if any.
     #[must_use]
     pub fn lint_with_context(&self, source: &str, dockerignore: Option<&str>) -> Vec<Diagnostic> {
+        self.lint_parsed(source, dockerignore).0
+    }
+
+    /// [`Linter::lint_with_context`], also returning the parsed file (`None` when it does not
+    /// parse) for the ShellCheck pass.
+    pub(crate) fn lint_parsed(
+        &self,
+        source: &str,
+        dockerignore: Option<&str>,
+    ) -> (Vec<Diagnostic>, Option<Dockerfile>) {
         let settings;
         let settings_ref = if dockerignore.is_some() {
             settings = crate::rule::RuleSettings {
@@ -74,7 +87,7 @@ impl Linter {
             Err(error) => {
                 let mut diagnostics = self.parse_failure(&error);
                 attach_instruction_texts(&mut diagnostics, source, None);
-                return diagnostics;
+                return (diagnostics, None);
             }
         };
         // BuildKit's convert-stage errors (blank base names, bad `--from` references) depend on
@@ -169,7 +182,53 @@ impl Linter {
             .collect();
         let mut diagnostics = self.finalize(source, &from_lines, diagnostics);
         attach_instruction_texts(&mut diagnostics, source, Some(&file));
-        diagnostics
+        (diagnostics, Some(file))
+    }
+
+    /// Add ShellCheck's `findings` on `file` (whose text is `source`) to its `diagnostics`:
+    /// those the configuration reports (`ignore`, `--select`) at the configured severity, and
+    /// that no pragma suppresses, on the finding's line or on the RUN's first line (where
+    /// hadolint reports them, so `# hadolint ignore=SC2086` above the RUN keeps working).
+    pub(crate) fn add_shellcheck_findings(
+        &self,
+        source: &str,
+        file: &Dockerfile,
+        diagnostics: &mut Vec<Diagnostic>,
+        findings: Vec<crate::shellcheck::Finding>,
+    ) {
+        let from_lines: Vec<usize> = file
+            .instructions
+            .iter()
+            .filter(|i| matches!(i.kind, InstructionKind::From { .. }))
+            .map(berth_dockerfile::Instruction::line)
+            .collect();
+        let pragmas =
+            (!self.config.disable_ignore_pragma).then(|| Pragmas::parse(source, &from_lines));
+        let mut added: Vec<Diagnostic> = findings
+            .into_iter()
+            .filter(|f| self.config.reports_code(f.code))
+            .filter(|f| {
+                pragmas.as_ref().is_none_or(|p| {
+                    !p.ignores(f.code, f.line) && !p.ignores(f.code, f.instruction_line)
+                })
+            })
+            .map(|f| Diagnostic {
+                code: f.code,
+                severity: self.config.severity_for_code(f.code, f.severity),
+                line: f.line,
+                column: f.column,
+                end_line: f.end_line,
+                end_column: f.end_column,
+                message: f.message,
+                instruction_text: String::new(),
+            })
+            .collect();
+        if added.is_empty() {
+            return;
+        }
+        attach_instruction_texts(&mut added, source, Some(file));
+        diagnostics.append(&mut added);
+        sort_findings(diagnostics);
     }
 
     fn parse_failure(&self, error: &berth_dockerfile::Error) -> Vec<Diagnostic> {
@@ -225,12 +284,17 @@ impl Linter {
                 .and_then(|m| m.twin)
                 .is_none_or(|twin| !fired.contains(&(d.line, twin)))
         });
-        diagnostics.sort_by(|a, b| {
-            (a.line, a.column, a.code, &a.message).cmp(&(b.line, b.column, b.code, &b.message))
-        });
-        diagnostics.dedup();
+        sort_findings(&mut diagnostics);
         diagnostics
     }
+}
+
+/// Sort by line, column, code and message; drop exact duplicates.
+fn sort_findings(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| {
+        (a.line, a.column, a.code, &a.message).cmp(&(b.line, b.column, b.code, &b.message))
+    });
+    diagnostics.dedup();
 }
 
 /// The shell of a RUN, parsed: the line with the heredoc body a POSIX shell reads
@@ -338,6 +402,87 @@ mod tests {
             .build_args
             .insert("BASE".to_owned(), "debian:12".to_owned());
         assert_eq!(lines_with("BRT003", source, config), [2]);
+    }
+
+    fn shellcheck_finding(
+        code: &'static str,
+        line: usize,
+        instruction_line: usize,
+    ) -> crate::shellcheck::Finding {
+        crate::shellcheck::Finding {
+            code,
+            severity: Severity::Info,
+            message: "from ShellCheck".to_owned(),
+            line,
+            column: 5,
+            end_line: line,
+            end_column: 7,
+            instruction_line,
+        }
+    }
+
+    /// `(code, line, severity)` of the ShellCheck findings kept for `source` by `config`.
+    fn shellcheck_kept(
+        source: &str,
+        config: LintConfig,
+        findings: Vec<crate::shellcheck::Finding>,
+    ) -> Vec<(&'static str, usize, Severity)> {
+        let linter = Linter::new(config);
+        let (mut diagnostics, file) = linter.lint_parsed(source, None);
+        linter.add_shellcheck_findings(source, &file.unwrap(), &mut diagnostics, findings);
+        diagnostics
+            .iter()
+            .filter(|d| d.code.starts_with("SC"))
+            .map(|d| (d.code, d.line, d.severity))
+            .collect()
+    }
+
+    #[test]
+    fn shellcheck_findings_honour_pragmas_above_the_run_and_above_their_line() {
+        let source = "FROM debian:12\n# hadolint ignore=SC2086\nRUN echo $a \\\n    && echo $b\nRUN echo $c \\\n# berth ignore=SC2046\n    && echo $(ls)\n";
+        let findings = vec![
+            shellcheck_finding("SC2086", 3, 3),
+            shellcheck_finding("SC2086", 4, 3),
+            shellcheck_finding("SC2164", 4, 3),
+            shellcheck_finding("SC2086", 5, 5),
+            shellcheck_finding("SC2046", 7, 5),
+        ];
+        let kept = shellcheck_kept(source, LintConfig::default(), findings.clone());
+        assert_eq!(
+            kept,
+            [("SC2164", 4, Severity::Info), ("SC2086", 5, Severity::Info)]
+        );
+        let config = LintConfig {
+            disable_ignore_pragma: true,
+            ..LintConfig::default()
+        };
+        assert_eq!(shellcheck_kept(source, config, findings).len(), 5);
+    }
+
+    #[test]
+    fn shellcheck_findings_follow_ignore_select_and_severity() {
+        let source = "FROM debian:12\nRUN echo $a; cd /x\n";
+        let findings = || {
+            vec![
+                shellcheck_finding("SC2086", 2, 2),
+                shellcheck_finding("SC2164", 2, 2),
+            ]
+        };
+        let mut config = LintConfig::default();
+        config.ignore.insert("SC2164".to_owned());
+        config.severity.insert("SC2086".to_owned(), Severity::Error);
+        assert_eq!(
+            shellcheck_kept(source, config, findings()),
+            [("SC2086", 2, Severity::Error)]
+        );
+        let config = LintConfig {
+            only: Some(["SC2164".to_owned()].into()),
+            ..LintConfig::default()
+        };
+        assert_eq!(
+            shellcheck_kept(source, config, findings()),
+            [("SC2164", 2, Severity::Info)]
+        );
     }
 
     #[test]

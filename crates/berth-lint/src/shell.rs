@@ -45,33 +45,59 @@ const RESERVED: [&str; 14] = [
 /// rules like a RUN line.
 const POSIX_SHELLS: [&str; 4] = ["sh", "bash", "dash", "ash"];
 
-/// The shell text a shell-form `RUN` runs: `line` (the text after `RUN` and its flags), followed
-/// by the body of its one heredoc when a POSIX shell reads that body. That is the case for a
-/// bare `RUN <<EOT` (BuildKit runs the body as the script, unless its `#!` line names another
-/// interpreter) and for a line that is one POSIX shell reading its standard input
-/// (`RUN <<EOT bash`, `RUN <<EOT sh -ex`, `RUN /bin/bash -euo pipefail <<EOT`). Keeping the line
-/// in front counts the interpreter as a command of its own, as hadolint does for DL3059.
-pub(crate) fn run_shell_text(line: &str, heredocs: &[berth_dockerfile::Heredoc]) -> String {
+/// Who reads the one heredoc body of a shell-form `RUN`, when a POSIX shell does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ShellBody {
+    /// A bare `RUN <<EOT`: BuildKit runs the body as the script, by the shell its `#!` line
+    /// names (the base name, `bash`), else by the stage's shell (`None`).
+    Script(Option<String>),
+    /// The line is one POSIX shell given only options (`RUN <<EOT bash -ex`,
+    /// `RUN /bin/bash -euo pipefail <<EOT`): that shell (its base name) reads the body.
+    Stdin(String),
+}
+
+/// Whether, and by which shell, the heredoc body of a shell-form `RUN` is read as shell:
+/// `line` is the text after `RUN` and its flags. A body handed to `python3`, `node` or `cat`,
+/// or a RUN with several heredocs, gives `None`.
+pub(crate) fn shell_body(line: &str, heredocs: &[berth_dockerfile::Heredoc]) -> Option<ShellBody> {
     let [heredoc] = heredocs else {
-        return line.to_owned();
+        return None;
     };
-    let trimmed = line.trim();
-    let body_is_shell = if trimmed.starts_with("<<") && !trimmed.contains(char::is_whitespace) {
+    if is_bare_heredoc(line) {
         // BuildKit runs a RUN that is one heredoc as its script (by its `#!` line, if any).
-        shebang_interpreter(&heredoc.content).is_none_or(is_posix_shell)
-    } else {
-        // Otherwise the body is the standard input of the line's command.
-        let head = Script::parse(line);
-        let one_shell = match head.commands.as_slice() {
-            [command] => command.is_shell_reading_stdin(),
-            _ => false,
+        return match shebang_interpreter(&heredoc.content) {
+            None => Some(ShellBody::Script(None)),
+            Some(program) if is_posix_shell(program) => {
+                Some(ShellBody::Script(Some(base_name(program).to_owned())))
+            }
+            Some(_) => None,
         };
-        heredoc.file_descriptor == 0 && one_shell
-    };
-    if body_is_shell {
-        format!("{line}\n{}", heredoc.content)
-    } else {
-        line.to_owned()
+    }
+    // Otherwise the body is the standard input of the line's command.
+    let head = Script::parse(line);
+    match head.commands.as_slice() {
+        [command] if heredoc.file_descriptor == 0 && command.is_shell_reading_stdin() => {
+            Some(ShellBody::Stdin(base_name(&command.name).to_owned()))
+        }
+        _ => None,
+    }
+}
+
+/// The line of a shell-form `RUN` is one heredoc and nothing else (`RUN <<EOT`): BuildKit runs
+/// the body as the script.
+pub(crate) fn is_bare_heredoc(line: &str) -> bool {
+    let trimmed = line.trim();
+    trimmed.starts_with("<<") && !trimmed.contains(char::is_whitespace)
+}
+
+/// The shell text a shell-form `RUN` runs: `line` (the text after `RUN` and its flags), followed
+/// by the body of its one heredoc when a POSIX shell reads that body ([`shell_body`]). Keeping
+/// the line in front counts the interpreter as a command of its own, as hadolint does for
+/// DL3059.
+pub(crate) fn run_shell_text(line: &str, heredocs: &[berth_dockerfile::Heredoc]) -> String {
+    match (shell_body(line, heredocs), heredocs) {
+        (Some(_), [heredoc]) => format!("{line}\n{}", heredoc.content),
+        _ => line.to_owned(),
     }
 }
 

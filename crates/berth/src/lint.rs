@@ -5,6 +5,10 @@
 //! Configuration, later wins: `.hadolint.yaml`/`.hadolint.yml` in the current directory (or
 //! `--hadolint-config`), `berth.toml` (`[lint]` table; or `--config`), then flags.
 //!
+//! ShellCheck (`--shellcheck`, default `auto`: when the program is found) checks the RUN
+//! scripts and adds its `SCxxxx` findings, which the same ignore lists, overrides and pragmas
+//! govern.
+//!
 //! Exit codes: 0 no finding at or above the failure threshold (or `--no-fail`); 1 at least one
 //! such finding (a file that does not parse counts as an error finding, `DL1000`); 2 usage,
 //! configuration or I/O error (no Dockerfile found, unreadable file, invalid config, unknown
@@ -14,6 +18,9 @@ use anyhow::Context as _;
 use berth_lint::files::{discover, lint_files};
 use berth_lint::registry;
 use berth_lint::report::{Format as ReportFormat, render};
+use berth_lint::shellcheck::{
+    DEFAULT_PROGRAM as DEFAULT_SHELLCHECK, ShellcheckMode, ShellcheckSettings, is_shellcheck_code,
+};
 use berth_lint::{LintConfig, Linter, Threshold};
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -43,6 +50,17 @@ pub(crate) enum Color {
     Always,
     /// Never.
     Never,
+}
+
+/// When to run ShellCheck on RUN scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Shellcheck {
+    /// When the program is found (silently not otherwise).
+    Auto,
+    /// Always; exit 2 when the program is missing.
+    On,
+    /// Never.
+    Off,
 }
 
 /// Arguments of `berth lint`.
@@ -92,6 +110,13 @@ pub(crate) struct LintArgs {
     /// hadolint configuration file (default: ./.hadolint.yaml or .yml when present).
     #[arg(long, value_name = "FILE")]
     pub(crate) hadolint_config: Option<PathBuf>,
+    /// Check RUN scripts with ShellCheck and report its SCxxxx findings: auto (when the program
+    /// is found), on (required), off.
+    #[arg(long, value_enum, env = "BERTH_LINT_SHELLCHECK", default_value_t = Shellcheck::Auto)]
+    pub(crate) shellcheck: Shellcheck,
+    /// The ShellCheck program: a path, or a name looked up on PATH.
+    #[arg(long, value_name = "PROGRAM", env = "BERTH_LINT_SHELLCHECK_PATH", default_value = DEFAULT_SHELLCHECK)]
+    pub(crate) shellcheck_path: PathBuf,
     /// Colour text output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub(crate) color: Color,
@@ -133,6 +158,13 @@ fn write_stdout(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// What `--list-rules` and `--explain` say about ShellCheck's codes, which are not rules of
+/// berth's catalogue.
+const SHELLCHECK_NOTE: &str = "SCxxxx codes are ShellCheck's: with --shellcheck=auto (the default, when the \
+`shellcheck` program is found) or on, RUN scripts are checked by ShellCheck and its findings \
+reported with its codes, levels and messages. They follow --ignore, --select, the severity \
+overrides and `# hadolint ignore=SCxxxx` pragmas like rule codes.";
+
 fn list_rules() -> String {
     let mut out =
         String::from("CODE                            SEVERITY ORIGIN   DEFAULT NAME / SUMMARY\n");
@@ -148,10 +180,17 @@ fn list_rules() -> String {
             m.summary
         ));
     }
+    out.push_str(&format!("\n{SHELLCHECK_NOTE}\n"));
     out
 }
 
 fn explain(code: &str) -> anyhow::Result<String> {
+    if is_shellcheck_code(code) {
+        return Ok(format!(
+            "{code} (ShellCheck)\n\n{SHELLCHECK_NOTE}\n\n## References\n{}\n",
+            berth_lint::shellcheck::help_uri(code)
+        ));
+    }
     let meta = registry::find(code).with_context(|| format!("no rule `{code}`"))?;
     let mut out = format!(
         "{} ({})\norigin: {}, severity: {}, {} by default{}\n\n{}\n\n{}",
@@ -228,10 +267,23 @@ fn load_config(args: &LintArgs) -> anyhow::Result<LintConfig> {
         .chain(&config.enable)
         .chain(config.severity.keys())
     {
-        if code != "all" && registry::find(code).is_none() {
+        if code != "all" && registry::find(code).is_none() && !is_shellcheck_code(code) {
             anyhow::bail!("unknown rule code `{code}` (see `berth lint --list-rules`)");
         }
     }
+    if let Some(code) = config.enable.iter().find(|c| is_shellcheck_code(c)) {
+        anyhow::bail!(
+            "`{code}` is a ShellCheck code: ShellCheck's findings are on whenever ShellCheck runs (--shellcheck)"
+        );
+    }
+    config.shellcheck = ShellcheckSettings {
+        mode: match args.shellcheck {
+            Shellcheck::Auto => ShellcheckMode::Auto,
+            Shellcheck::On => ShellcheckMode::On,
+            Shellcheck::Off => ShellcheckMode::Off,
+        },
+        program: args.shellcheck_path.clone(),
+    };
     Ok(config)
 }
 
@@ -251,7 +303,7 @@ fn lint(args: &LintArgs) -> anyhow::Result<ExitCode> {
     }
     let linter = Linter::new(config);
     let mut reports = Vec::with_capacity(files.len());
-    for result in lint_files(&linter, &files) {
+    for result in lint_files(&linter, &files)? {
         match result {
             Ok(report) => reports.push(report),
             Err((path, error)) => anyhow::bail!("cannot read {}: {error}", path.display()),

@@ -3,12 +3,14 @@
 //! `helpUri`, default level), results with `ruleId`/`ruleIndex`, level (`error`, `warning`,
 //! `note` for info and style), the message, one physical location with a repo-relative URI
 //! and a region, and a `partialFingerprints` entry, one per finding and stable under edits
-//! elsewhere in the file, so re-uploads neither duplicate nor merge alerts.
+//! elsewhere in the file, so re-uploads neither duplicate nor merge alerts. ShellCheck's codes
+//! (`SC2086`) get a `rules[]` entry of their own pointing at ShellCheck's wiki.
 
 use super::display_path;
 use crate::files::FileReport;
 use crate::registry;
 use crate::rule::{RuleMeta, Severity};
+use crate::shellcheck;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -48,6 +50,24 @@ fn descriptor(meta: &RuleMeta) -> Value {
     rule
 }
 
+/// The `rules[]` entry of a ShellCheck code: its documentation is ShellCheck's wiki.
+fn shellcheck_descriptor(code: &str, severity: Severity) -> Value {
+    let uri = shellcheck::help_uri(code);
+    json!({
+        "id": code,
+        "name": format!("shellcheck-{code}"),
+        "shortDescription": { "text": format!("ShellCheck {code}") },
+        "fullDescription": { "text": format!("ShellCheck's check {code} on a RUN script.") },
+        "help": {
+            "text": format!("{code}: see {uri}"),
+            "markdown": format!("ShellCheck's check [{code}]({uri}) on a RUN script."),
+        },
+        "helpUri": uri,
+        "defaultConfiguration": { "level": level(severity) },
+        "properties": { "tags": ["shellcheck", "dockerfile"] },
+    })
+}
+
 /// A fingerprint unique to one finding and stable under edits elsewhere in the file: FNV-1a
 /// of the file, the rule code, the text of the instruction carrying the finding and the
 /// finding's rank among those with the same code and instruction text in the file. The line
@@ -68,7 +88,8 @@ fn fingerprint(file: &str, code: &str, instruction_text: &str, occurrence: usize
 /// Render findings as a SARIF 2.1.0 log.
 #[must_use]
 pub fn render(reports: &[FileReport]) -> String {
-    let mut rules: Vec<&'static RuleMeta> = Vec::new();
+    // (code, descriptor), in order of first use.
+    let mut rules: Vec<(&'static str, Value)> = Vec::new();
     let mut results = Vec::new();
     for report in reports {
         let uri = display_path(report);
@@ -80,16 +101,20 @@ pub fn render(reports: &[FileReport]) -> String {
             let occurrence = seen.entry((d.code, &d.instruction_text)).or_insert(0);
             let fingerprint = fingerprint(&uri, d.code, &d.instruction_text, *occurrence);
             *occurrence += 1;
-            let Some(meta) = registry::find(d.code) else {
-                continue;
-            };
-            let index = rules
-                .iter()
-                .position(|m| m.code == meta.code)
-                .unwrap_or_else(|| {
-                    rules.push(meta);
+            let index = match rules.iter().position(|(code, _)| *code == d.code) {
+                Some(index) => index,
+                None => {
+                    let descriptor = if let Some(meta) = registry::find(d.code) {
+                        descriptor(meta)
+                    } else if shellcheck::is_shellcheck_code(d.code) {
+                        shellcheck_descriptor(d.code, d.severity)
+                    } else {
+                        continue;
+                    };
+                    rules.push((d.code, descriptor));
                     rules.len() - 1
-                });
+                }
+            };
             results.push(json!({
                 "ruleId": d.code,
                 "ruleIndex": index,
@@ -120,7 +145,7 @@ pub fn render(reports: &[FileReport]) -> String {
                     "informationUri": "https://github.com/berth-dev/berth",
                     "version": env!("CARGO_PKG_VERSION"),
                     "semanticVersion": env!("CARGO_PKG_VERSION"),
-                    "rules": rules.iter().map(|m| descriptor(m)).collect::<Vec<_>>(),
+                    "rules": rules.into_iter().map(|(_, d)| d).collect::<Vec<_>>(),
                 }
             },
             "results": results,
@@ -133,7 +158,7 @@ pub fn render(reports: &[FileReport]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{LintConfig, Linter};
+    use crate::{Diagnostic, LintConfig, Linter};
     use std::path::PathBuf;
 
     /// `(ruleId, startLine, fingerprint)` of every result for `source`.
@@ -193,6 +218,33 @@ mod tests {
             assert_eq!((&old.0, &old.2), (&new.0, &new.2));
             assert!(new.1 > old.1, "the line moved, the fingerprint did not");
         }
+    }
+
+    #[test]
+    fn shellcheck_findings_have_a_rule_with_shellchecks_wiki() {
+        let diagnostic = Diagnostic {
+            code: "SC2086",
+            severity: Severity::Info,
+            line: 2,
+            column: 10,
+            end_line: 2,
+            end_column: 12,
+            message: "Double quote to prevent globbing and word splitting.".to_owned(),
+            instruction_text: "RUN echo $a".to_owned(),
+        };
+        let report = FileReport {
+            path: PathBuf::from("Dockerfile"),
+            diagnostics: vec![diagnostic],
+        };
+        let log: Value = serde_json::from_str(&render(&[report])).unwrap();
+        let run = &log["runs"][0];
+        assert_eq!(run["results"][0]["ruleId"], "SC2086");
+        assert_eq!(run["results"][0]["ruleIndex"], 0);
+        assert_eq!(run["results"][0]["level"], "note");
+        assert_eq!(
+            run["tool"]["driver"]["rules"][0]["helpUri"],
+            "https://www.shellcheck.net/wiki/SC2086"
+        );
     }
 
     #[test]
