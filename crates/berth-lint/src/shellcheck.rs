@@ -2,8 +2,8 @@
 //! hadolint reports them from the ShellCheck library it embeds.
 //!
 //! This module owns three things:
-//! - which RUN text is a shell script and for which shell (`run_scripts`): shell-form RUNs,
-//!   and the heredoc bodies a POSIX shell reads (`shell::shell_body`), checked with the
+//! - which RUN text is a shell script and for which shell (`run_scripts`): shell-form RUNs
+//!   (ONBUILD RUN triggers too, without the build's ARGs), and the heredoc bodies a POSIX shell reads (`shell::shell_body`), checked with the
 //!   stage's shell (`/bin/sh`, or the `SHELL` instruction's when it is sh, bash, dash, ksh or
 //!   ash; any other shell is skipped). Each script starts with a `#!` line for its shell and an
 //!   `export NAME=1` line for every ARG and ENV name of the stage (and the proxy variables
@@ -18,6 +18,10 @@
 //!   unexpected ([`crate::Error`]).
 //!
 //! Which findings are kept (ignore lists, pragmas, severity overrides) is the linter's job.
+//!
+//! One piece past 500 lines (a quarter of it tests) because the three parts share one
+//! structure, the script's table from script lines back to Dockerfile lines and columns: the
+//! writer fills it, the reader is its only user.
 
 use crate::rule::Severity;
 use crate::shell::{ShellBody, is_bare_heredoc, shell_body};
@@ -224,8 +228,7 @@ fn checked_shell(program: &str) -> Option<&'static str> {
     CHECKED_SHELLS.iter().copied().find(|s| *s == name)
 }
 
-/// The shell scripts of `file`'s RUN instructions (shell form; ONBUILD triggers run in another
-/// build whose shell and variables are unknown, so they are skipped, as hadolint does).
+/// The shell scripts of `file`'s RUN instructions (shell form), ONBUILD RUN triggers included.
 /// `source` is the file's text.
 pub(crate) fn run_scripts(file: &Dockerfile, source: &str) -> Vec<RunScript> {
     let lines: Vec<&str> = source.lines().collect();
@@ -270,6 +273,27 @@ pub(crate) fn run_scripts(file: &Dockerfile, source: &str) -> Vec<RunScript> {
                         ..
                     } => {
                         if let Some(script) = run_script(ins, text, stage, &lines, file.escape()) {
+                            scripts.push(script);
+                        }
+                    }
+                    // A trigger runs in the child build: with this image's shell and ENV as far
+                    // as the file can tell, but not its ARGs, which end with this build
+                    // (hadolint checks triggers too).
+                    InstructionKind::Onbuild {
+                        trigger: Some(trigger),
+                        ..
+                    } => {
+                        let child = StageShell {
+                            args: BTreeSet::new(),
+                            ..stage.clone()
+                        };
+                        if let InstructionKind::Run {
+                            command: CommandLine::Shell(text),
+                            ..
+                        } = &trigger.kind
+                            && let Some(script) =
+                                run_script(trigger, text, &child, &lines, file.escape())
+                        {
                             scripts.push(script);
                         }
                     }
@@ -628,9 +652,23 @@ mod tests {
     fn only_posix_shells_and_shell_form_are_checked() {
         let source = "FROM mcr.microsoft.com/windows:1\nSHELL [\"powershell\", \"-Command\"]\nRUN echo $x\nSHELL [\"cmd\", \"/S\", \"/C\"]\nRUN echo %x%\nSHELL [\"/bin/zsh\", \"-c\"]\nRUN echo $x\nSHELL [\"/bin/ash\", \"-c\"]\nRUN echo $x\nRUN [\"echo\", \"$x\"]\nONBUILD RUN echo $x\n";
         let found = scripts(source);
-        assert_eq!(found.len(), 1);
+        assert_eq!(found.len(), 2);
         assert!(found[0].text.starts_with("#!/bin/ash\n"));
         assert_eq!(found[0].instruction_line, 9);
+        // An ONBUILD RUN trigger is a script too, in the stage's shell.
+        assert!(found[1].text.starts_with("#!/bin/ash\n"));
+        assert_eq!(found[1].instruction_line, 11);
+        assert_eq!(body(&found[1]).last(), Some(&(11, "            echo $x")));
+    }
+
+    #[test]
+    fn an_onbuild_trigger_keeps_the_images_env_but_not_its_args() {
+        let found = scripts(
+            "FROM alpine:3\nARG BUILD_ONLY=1\nENV KEPT=2\nONBUILD RUN echo $BUILD_ONLY $KEPT\n",
+        );
+        assert_eq!(found.len(), 1);
+        assert!(found[0].text.contains("export KEPT=1\n"));
+        assert!(!found[0].text.contains("BUILD_ONLY=1"));
     }
 
     #[test]

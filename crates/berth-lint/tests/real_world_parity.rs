@@ -16,9 +16,11 @@
 
 mod parity_support;
 
+use berth_lint::shellcheck::is_shellcheck_code;
 use parity_support::{
-    Finding, berth_findings, between_markers, difference_rows, differences, dl_codes,
-    hadolint_findings, hadolint_or_skip, per_rule, root, rule_table,
+    Finding, berth_findings, berth_shellcheck_findings, between_markers, difference_rows,
+    differences, dl_codes, hadolint_findings, hadolint_or_skip, per_rule, root, rule_table,
+    shellcheck_or_skip,
 };
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -174,4 +176,81 @@ fn analyze_holds_on_real_dockerfiles() {
         names.len()
     );
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// ShellCheck's findings on the real-world corpus: hadolint's (its embedded ShellCheck) against
+/// berth's (the `shellcheck` program), on the RUN's first line. hadolint keeps one SC finding
+/// per RUN (its findings compare equal by line, docs/lint-vs-hadolint.md), so a berth finding
+/// on a RUN where hadolint has another is that bug, not a difference. Every other difference
+/// must be a row of `tests/real-world/differences.md` (between the `real-world-shellcheck`
+/// markers) with its reason, and the per-code table must be the one in the doc.
+#[test]
+#[ignore = "needs the real-world corpus (make real-world-corpus); make test runs it"]
+fn shellcheck_findings_agree_with_hadolint_on_real_dockerfiles() {
+    let (Some(hadolint), Some(shellcheck), Some(corpus)) =
+        (hadolint_or_skip(), shellcheck_or_skip(), corpus_or_skip())
+    else {
+        return;
+    };
+    let (_, names) = manifest_files();
+    let files: Vec<PathBuf> = names.iter().map(|n| corpus.join(n)).collect();
+    let name = |p: &Path| {
+        p.strip_prefix(&corpus)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .into_owned()
+    };
+    let theirs = hadolint_findings(&hadolint, &files, name, is_shellcheck_code);
+    let ours = berth_shellcheck_findings(&files, name, &shellcheck);
+    let runs = |set: &BTreeSet<Finding>| -> BTreeSet<(String, usize)> {
+        set.iter().map(|(f, l, _)| (f.clone(), *l)).collect()
+    };
+    let (their_runs, our_runs) = (runs(&theirs), runs(&ours));
+    // berth-only findings on a RUN hadolint flags too: hidden by hadolint's one-per-RUN set.
+    let hidden = ours
+        .difference(&theirs)
+        .filter(|(f, l, _)| their_runs.contains(&(f.clone(), *l)))
+        .count();
+    let actual: BTreeSet<(Finding, String)> = differences(&theirs, &ours)
+        .into_iter()
+        .filter(|((f, l, _), side)| {
+            side != parity_support::BERTH_ONLY || !their_runs.contains(&(f.clone(), *l))
+        })
+        .collect();
+    let table = rule_table(&per_rule(&theirs, &ours));
+    eprintln!(
+        "real-world shellcheck: {} files, {} hadolint findings on {} RUNs, {} berth findings on {} RUNs, {} in common, {hidden} more berth findings on RUNs hadolint flags (its one-per-RUN set), {} other differences\n{table}",
+        files.len(),
+        theirs.len(),
+        their_runs.len(),
+        ours.len(),
+        our_runs.len(),
+        theirs.intersection(&ours).count(),
+        actual.len()
+    );
+    let listed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/real-world/differences.md"),
+    )
+    .unwrap();
+    let rows = difference_rows(between_markers(&listed, "real-world-shellcheck"));
+    assert!(
+        rows.iter().all(|(_, _, reason)| !reason.is_empty()),
+        "every listed difference needs a reason"
+    );
+    let documented: BTreeSet<_> = rows.into_iter().map(|(f, side, _)| (f, side)).collect();
+    let row = |((file, line, code), side): &(Finding, String)| {
+        format!("| `{file}` | {line} | {code} | {side} | |\n")
+    };
+    let undocumented: String = actual.difference(&documented).map(row).collect();
+    let stale: String = documented.difference(&actual).map(row).collect();
+    assert!(
+        undocumented.is_empty() && stale.is_empty(),
+        "undocumented differences:\n{undocumented}\nlisted but not happening:\n{stale}"
+    );
+    let doc = std::fs::read_to_string(root().join("docs/lint-vs-hadolint.md")).unwrap();
+    assert_eq!(
+        between_markers(&doc, "real-world-shellcheck-rules").trim(),
+        table.trim(),
+        "docs/lint-vs-hadolint.md's ShellCheck table is stale: replace it with the one printed above"
+    );
 }

@@ -14,12 +14,10 @@
 
 mod parity_support;
 
-use berth_lint::files::lint_files;
-use berth_lint::shellcheck::{ShellcheckMode, ShellcheckSettings, is_shellcheck_code};
-use berth_lint::{LintConfig, Linter};
+use berth_lint::shellcheck::is_shellcheck_code;
 use parity_support::{
-    Finding, between_markers, difference_rows, differences, hadolint_findings, hadolint_or_skip,
-    per_rule, root, rule_table,
+    Finding, berth_shellcheck_findings, between_markers, difference_rows, differences,
+    hadolint_findings, hadolint_or_skip, per_rule, root, rule_table, shellcheck_or_skip,
 };
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -56,33 +54,7 @@ fn compare(corpus: &Path, hadolint: &Path, shellcheck: &Path) -> Comparison {
     files.sort();
     let hadolint_set = hadolint_findings(hadolint, &files, name, is_shellcheck_code);
 
-    let config = LintConfig {
-        shellcheck: ShellcheckSettings {
-            mode: ShellcheckMode::On,
-            program: shellcheck.to_path_buf(),
-        },
-        ..LintConfig::default()
-    };
-    let linter = Linter::new(config);
-    let mut berth_set = BTreeSet::new();
-    for report in lint_files(&linter, &files).expect("shellcheck runs") {
-        let report = report.expect("readable corpus file");
-        let source = std::fs::read_to_string(&report.path).unwrap();
-        let parsed = berth_dockerfile::parse(&source).ok();
-        for d in report
-            .diagnostics
-            .iter()
-            .filter(|d| is_shellcheck_code(d.code))
-        {
-            // hadolint reports on the RUN's first line.
-            let run_line = parsed
-                .iter()
-                .flat_map(|p| &p.instructions)
-                .find(|i| (i.node.start_line..=i.node.end_line).contains(&d.line))
-                .map_or(d.line, |i| i.node.start_line);
-            berth_set.insert((name(&report.path), run_line, d.code.to_owned()));
-        }
-    }
+    let berth_set = berth_shellcheck_findings(&files, name, shellcheck);
     Comparison {
         files: files.len(),
         hadolint: hadolint_set,
@@ -93,21 +65,7 @@ fn compare(corpus: &Path, hadolint: &Path, shellcheck: &Path) -> Comparison {
 /// The tools, or `None` (with a message) when one is missing outside CI (under `CI` a
 /// missing tool fails the test).
 fn tools() -> Option<(PathBuf, PathBuf)> {
-    let hadolint = hadolint_or_skip()?;
-    let shellcheck = ShellcheckSettings {
-        mode: ShellcheckMode::Auto,
-        ..ShellcheckSettings::default()
-    }
-    .resolve()
-    .unwrap();
-    if shellcheck.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs shellcheck (make test-tools)"
-        );
-        eprintln!("skipped: shellcheck is missing (apt-get install shellcheck)");
-    }
-    Some((hadolint, shellcheck?))
+    Some((hadolint_or_skip()?, shellcheck_or_skip()?))
 }
 
 #[test]

@@ -10,7 +10,9 @@
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+use berth_lint::files::lint_files;
 use berth_lint::registry::ALL;
+use berth_lint::shellcheck::{ShellcheckMode, ShellcheckSettings, is_shellcheck_code};
 use berth_lint::{LintConfig, Linter, Origin};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -25,9 +27,9 @@ pub(crate) const TRUSTED_REGISTRY: &str = "docker.io";
 /// hadolint's rules that are off unless given a severity.
 pub(crate) const HADOLINT_OFF_BY_DEFAULT: &[&str] = &["DL1001", "DL3057"];
 
-/// The codes the parity tests compare today: hadolint's DL rules. ShellCheck's `SC` codes are
-/// left out (berth does not run ShellCheck yet); a filter that also accepts them can be passed
-/// to [`compare`] instead.
+/// The codes of the rule parity tests: hadolint's DL rules. ShellCheck's `SC` codes are
+/// compared apart ([`berth_shellcheck_findings`]): berth runs the `shellcheck` program, and
+/// hadolint's findings sit on the RUN's first line.
 #[must_use]
 pub(crate) fn dl_codes(code: &str) -> bool {
     code.starts_with("DL")
@@ -143,6 +145,61 @@ pub(crate) fn berth_findings(
         }
     }
     found
+}
+
+/// berth's ShellCheck findings on `files` (the `shellcheck` program at `shellcheck`), each
+/// moved to the first line of its RUN, where hadolint reports SC codes.
+pub(crate) fn berth_shellcheck_findings(
+    files: &[PathBuf],
+    name: impl Fn(&Path) -> String,
+    shellcheck: &Path,
+) -> BTreeSet<Finding> {
+    let config = LintConfig {
+        shellcheck: ShellcheckSettings {
+            mode: ShellcheckMode::On,
+            program: shellcheck.to_path_buf(),
+        },
+        ..LintConfig::default()
+    };
+    let linter = Linter::new(config);
+    let mut found = BTreeSet::new();
+    for report in lint_files(&linter, files).expect("shellcheck runs") {
+        let report = report.expect("readable corpus file");
+        let bytes = std::fs::read(&report.path).unwrap();
+        let parsed = berth_dockerfile::parse(&String::from_utf8_lossy(&bytes)).ok();
+        for d in report
+            .diagnostics
+            .iter()
+            .filter(|d| is_shellcheck_code(d.code))
+        {
+            let run_line = parsed
+                .iter()
+                .flat_map(|p| &p.instructions)
+                .find(|i| (i.node.start_line..=i.node.end_line).contains(&d.line))
+                .map_or(d.line, |i| i.node.start_line);
+            found.insert((name(&report.path), run_line, d.code.to_owned()));
+        }
+    }
+    found
+}
+
+/// The `shellcheck` program, or `None` (with a message) when it is missing outside CI (under
+/// `CI` a missing program fails the test).
+pub(crate) fn shellcheck_or_skip() -> Option<PathBuf> {
+    let shellcheck = ShellcheckSettings {
+        mode: ShellcheckMode::Auto,
+        ..ShellcheckSettings::default()
+    }
+    .resolve()
+    .unwrap();
+    if shellcheck.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs shellcheck (make test-tools)"
+        );
+        eprintln!("skipped: shellcheck is missing (apt-get install shellcheck)");
+    }
+    shellcheck
 }
 
 /// Which side reports a finding the other does not.
