@@ -23,6 +23,7 @@
 //! structure, the script's table from script lines back to Dockerfile lines and columns: the
 //! writer fills it, the reader is its only user.
 
+use crate::analyze::sizes::{Os, image_facts};
 use crate::rule::Severity;
 use crate::shell::{ShellBody, is_bare_heredoc, shell_body};
 use berth_dockerfile::{CommandLine, Dockerfile, Instruction, InstructionKind};
@@ -251,6 +252,9 @@ pub(crate) fn run_scripts(file: &Dockerfile, source: &str) -> Vec<RunScript> {
                 if let Some(parent) = parent {
                     stage.shell = parent.shell;
                     stage.env = parent.env;
+                } else if image_facts(&image.value).os == Os::Windows {
+                    // A Windows image's RUN goes to `cmd /S /C` until a SHELL says otherwise.
+                    stage.shell = None;
                 }
                 stages.push(stage);
             }
@@ -659,6 +663,15 @@ mod tests {
         assert!(found[1].text.starts_with("#!/bin/ash\n"));
         assert_eq!(found[1].instruction_line, 11);
         assert_eq!(body(&found[1]).last(), Some(&(11, "            echo $x")));
+    }
+
+    #[test]
+    fn a_windows_image_runs_cmd_until_a_shell_instruction_names_a_posix_shell() {
+        let found = scripts(
+            "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN echo %PATH%\nFROM python:3.12-windowsservercore-ltsc2022\nRUN pip install flask\nSHELL [\"bash\", \"-c\"]\nRUN echo $x\nFROM alpine:3\nRUN echo $y\n",
+        );
+        let lines: Vec<usize> = found.iter().map(|s| s.instruction_line).collect();
+        assert_eq!(lines, [7, 9]);
     }
 
     #[test]
