@@ -117,7 +117,8 @@ pub fn lint_files(linter: &Linter, files: &[PathBuf]) -> Result<Vec<FileResult>,
         .filter_map(|r| r.as_ref().ok())
         .flat_map(|l| &l.scripts)
         .collect();
-    let mut findings = check(&program, &scripts)?.into_iter();
+    let cache = linter.config().shellcheck.cache.as_deref();
+    let mut findings = check(&program, &scripts, cache)?.into_iter();
     Ok(linted
         .into_iter()
         .map(|result| {

@@ -54,6 +54,10 @@ pub struct ShellcheckSettings {
     pub mode: ShellcheckMode,
     /// The program: a path, or a name looked up on `PATH`.
     pub program: PathBuf,
+    /// A directory where each script's findings are kept, by the script's text and the
+    /// program's identity, so that a script seen before is not checked again; `None` (the
+    /// library's default): no cache.
+    pub cache: Option<PathBuf>,
 }
 
 impl Default for ShellcheckSettings {
@@ -61,8 +65,20 @@ impl Default for ShellcheckSettings {
         Self {
             mode: ShellcheckMode::default(),
             program: PathBuf::from(DEFAULT_PROGRAM),
+            cache: None,
         }
     }
+}
+
+/// Where `berth lint` keeps ShellCheck's findings unless told otherwise:
+/// `$XDG_CACHE_HOME/berth/shellcheck`, else `$HOME/.cache/berth/shellcheck`.
+#[must_use]
+pub fn default_cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
+    Some(base.join("berth").join("shellcheck"))
 }
 
 impl ShellcheckSettings {
@@ -440,9 +456,10 @@ fn run_script(
 }
 
 /// Run ShellCheck (`program`) over `scripts` and return each script's findings, in order.
-/// Scripts are written to files of a temporary directory and shared out evenly between as many
-/// processes as there are threads in the pool, each getting at least
-/// [`MIN_SCRIPTS_PER_PROCESS`]; the processes work side by side.
+/// Scripts whose findings `cache` holds are not run again. The others are written to files of
+/// a temporary directory and shared out evenly between as many processes as there are threads
+/// in the pool, each getting at least [`MIN_SCRIPTS_PER_PROCESS`]; the processes work side by
+/// side. Their findings are then kept in `cache`.
 ///
 /// # Errors
 /// The temporary files cannot be written, the program cannot be started, it exits with a code
@@ -450,7 +467,46 @@ fn run_script(
 pub(crate) fn check(
     program: &Path,
     scripts: &[&RunScript],
+    cache: Option<&Path>,
 ) -> Result<Vec<Vec<Finding>>, crate::Error> {
+    let cache = cache.map(|dir| Cache::new(dir, program));
+    let mut comments: Vec<Option<Vec<RawComment>>> = scripts
+        .iter()
+        .map(|script| cache.as_ref().and_then(|c| c.get(&script.text)))
+        .collect();
+    let missing: Vec<usize> = (0..scripts.len())
+        .filter(|&i| comments[i].is_none())
+        .collect();
+    if !missing.is_empty() {
+        let fresh = run_scripts_through(
+            program,
+            &missing.iter().map(|&i| scripts[i]).collect::<Vec<_>>(),
+        )?;
+        for (&index, found) in missing.iter().zip(fresh) {
+            if let Some(cache) = &cache {
+                cache.put(&scripts[index].text, &found);
+            }
+            comments[index] = Some(found);
+        }
+    }
+    scripts
+        .iter()
+        .zip(comments)
+        .map(|(script, found)| {
+            found
+                .unwrap_or_default()
+                .iter()
+                .map(|comment| place(script, comment))
+                .collect()
+        })
+        .collect()
+}
+
+/// ShellCheck's comments on each of `scripts`, in order, from fresh processes.
+fn run_scripts_through(
+    program: &Path,
+    scripts: &[&RunScript],
+) -> Result<Vec<Vec<RawComment>>, crate::Error> {
     if scripts.is_empty() {
         return Ok(Vec::new());
     }
@@ -478,7 +534,7 @@ pub(crate) fn check(
             .map(|chunk| run_program(program, chunk))
             .collect()
     };
-    let mut findings: Vec<Vec<Finding>> = vec![Vec::new(); scripts.len()];
+    let mut comments: Vec<Vec<RawComment>> = (0..scripts.len()).map(|_| Vec::new()).collect();
     for output in outputs {
         for comment in output? {
             let index: usize = Path::new(&comment.file)
@@ -492,14 +548,76 @@ pub(crate) fn check(
                         comment.file
                     ))
                 })?;
-            findings[index].push(place(scripts[index], &comment)?);
+            comments[index].push(comment);
         }
     }
-    Ok(findings)
+    Ok(comments)
 }
 
-/// One entry of `shellcheck -f json1`'s `comments`.
-#[derive(Debug, serde::Deserialize)]
+/// Findings kept on disk, one file per script, named by the SHA-256 of the program's identity
+/// (its path, size and modification time: another ShellCheck gives other names), the excluded
+/// codes and the script's text. The cache only ever saves work: an entry that cannot be read
+/// or written is treated as missing and the script is checked again, so no finding depends
+/// on it being there.
+struct Cache {
+    dir: PathBuf,
+    program_identity: String,
+}
+
+impl Cache {
+    fn new(dir: &Path, program: &Path) -> Self {
+        let metadata = std::fs::metadata(program).ok();
+        let modified = metadata
+            .as_ref()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        Self {
+            dir: dir.to_path_buf(),
+            program_identity: format!(
+                "{}\0{}\0{modified}",
+                program.display(),
+                metadata.map_or(0, |m| m.len())
+            ),
+        }
+    }
+
+    fn path(&self, text: &str) -> PathBuf {
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        for part in [self.program_identity.as_str(), EXCLUDED, text] {
+            hasher.update(part.as_bytes());
+            hasher.update([0]);
+        }
+        let name: String = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        self.dir.join(format!("{name}.json"))
+    }
+
+    fn get(&self, text: &str) -> Option<Vec<RawComment>> {
+        let bytes = std::fs::read(self.path(text)).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Written to a temporary file and renamed, so a reader never sees half an entry.
+    fn put(&self, text: &str, comments: &[RawComment]) {
+        let Ok(json) = serde_json::to_vec(comments) else {
+            return;
+        };
+        let _ = std::fs::create_dir_all(&self.dir).and_then(|()| {
+            let mut file = tempfile::NamedTempFile::new_in(&self.dir)?;
+            file.write_all(&json)?;
+            file.persist(self.path(text)).map_err(|e| e.error)?;
+            Ok(())
+        });
+    }
+}
+
+/// One entry of `shellcheck -f json1`'s `comments` (also the cache's format).
+#[derive(Debug, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 struct RawComment {
     file: String,
@@ -787,16 +905,51 @@ mod tests {
     }
 
     #[test]
+    fn a_cached_script_is_not_checked_again_and_a_new_one_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let program = Path::new("/nonexistent/shellcheck");
+        let found = scripts("FROM alpine:3\nRUN echo $a\nRUN echo $b\n");
+        let cached = RawComment {
+            file: "0.sh".to_owned(),
+            line: found[0].header_len + 1,
+            end_line: found[0].header_len + 1,
+            column: 10,
+            end_column: 12,
+            level: "info".to_owned(),
+            code: 2086,
+            message: "Double quote".to_owned(),
+        };
+        Cache::new(dir.path(), program).put(&found[0].text, &[cached]);
+        // The first script is answered from the cache, without the (missing) program.
+        let placed = check(program, &[&found[0]], Some(dir.path())).unwrap();
+        assert_eq!(placed[0].len(), 1);
+        assert_eq!((placed[0][0].code, placed[0][0].line), ("SC2086", 2));
+        // The second is not cached: the program must run, and here it cannot.
+        assert!(matches!(
+            check(program, &[&found[0], &found[1]], Some(dir.path())),
+            Err(crate::Error::ShellcheckStart { .. })
+        ));
+        // Another program (or another build of it) does not read this program's entries.
+        assert!(
+            Cache::new(dir.path(), Path::new("/other/shellcheck"))
+                .get(&found[0].text)
+                .is_none()
+        );
+    }
+
+    #[test]
     fn auto_mode_without_the_program_runs_nothing_and_on_mode_refuses() {
         let missing = PathBuf::from("/nonexistent/shellcheck");
         let auto = ShellcheckSettings {
             mode: ShellcheckMode::Auto,
             program: missing.clone(),
+            cache: None,
         };
         assert!(auto.resolve().unwrap().is_none());
         let on = ShellcheckSettings {
             mode: ShellcheckMode::On,
             program: missing,
+            cache: None,
         };
         let error = on.resolve().unwrap_err().to_string();
         assert!(error.contains("/nonexistent/shellcheck"), "{error}");

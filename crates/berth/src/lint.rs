@@ -19,7 +19,8 @@ use berth_lint::files::{discover, lint_files};
 use berth_lint::registry;
 use berth_lint::report::{Format as ReportFormat, render};
 use berth_lint::shellcheck::{
-    DEFAULT_PROGRAM as DEFAULT_SHELLCHECK, ShellcheckMode, ShellcheckSettings, is_shellcheck_code,
+    DEFAULT_PROGRAM as DEFAULT_SHELLCHECK, ShellcheckMode, ShellcheckSettings, default_cache_dir,
+    is_shellcheck_code,
 };
 use berth_lint::{LintConfig, Linter, Threshold};
 use std::io::{IsTerminal as _, Write as _};
@@ -117,6 +118,11 @@ pub(crate) struct LintArgs {
     /// The ShellCheck program: a path, or a name looked up on PATH.
     #[arg(long, value_name = "PROGRAM", env = "BERTH_LINT_SHELLCHECK_PATH", default_value = DEFAULT_SHELLCHECK)]
     pub(crate) shellcheck_path: PathBuf,
+    /// Where ShellCheck's findings are kept by script, so that unchanged RUN scripts are not
+    /// checked again: a directory, or `off` [default: $XDG_CACHE_HOME/berth/shellcheck, else
+    /// ~/.cache/berth/shellcheck].
+    #[arg(long, value_name = "DIR|off", env = "BERTH_LINT_SHELLCHECK_CACHE")]
+    pub(crate) shellcheck_cache: Option<PathBuf>,
     /// Colour text output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub(crate) color: Color,
@@ -283,6 +289,11 @@ fn load_config(args: &LintArgs) -> anyhow::Result<LintConfig> {
             Shellcheck::Off => ShellcheckMode::Off,
         },
         program: args.shellcheck_path.clone(),
+        cache: match &args.shellcheck_cache {
+            Some(dir) if dir.as_os_str() == "off" => None,
+            Some(dir) => Some(dir.clone()),
+            None => default_cache_dir(),
+        },
     };
     Ok(config)
 }

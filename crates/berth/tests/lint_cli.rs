@@ -14,6 +14,7 @@ fn berth_in(cwd: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
+        .env("BERTH_LINT_SHELLCHECK_CACHE", "off")
         .output()
         .expect("run berth")
 }

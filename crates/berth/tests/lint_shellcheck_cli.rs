@@ -25,6 +25,9 @@ fn berth_in(cwd: &Path, args: &[&str]) -> Output {
         .env("NO_COLOR", "1")
         .env_remove("BERTH_LINT_SHELLCHECK")
         .env_remove("BERTH_LINT_SHELLCHECK_PATH")
+        // No cache unless a test names one: every run checks for real, and nothing is left
+        // in the home directory.
+        .env("BERTH_LINT_SHELLCHECK_CACHE", "off")
         .output()
         .expect("run berth")
 }
@@ -193,4 +196,65 @@ fn a_missing_failing_or_garbled_shellcheck_stops_the_run() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("unexpected ShellCheck output"), "{stderr}");
+}
+
+#[test]
+fn the_cache_keeps_each_scripts_findings_and_gives_them_back_unchanged() {
+    if !have_shellcheck() {
+        return;
+    }
+    let d = dir("cache");
+    std::fs::write(d.join("Dockerfile"), SCRIPTS).unwrap();
+    let cache = d.join("cache");
+    let _ = std::fs::remove_dir_all(&cache);
+    let cache_arg = cache.to_str().unwrap();
+    let run = || {
+        berth_in(
+            &d,
+            &[
+                "lint",
+                "--shellcheck",
+                "on",
+                "--shellcheck-cache",
+                cache_arg,
+                "--no-fail",
+                "-f",
+                "json",
+                "Dockerfile",
+            ],
+        )
+    };
+    let fresh = run();
+    assert!(
+        fresh.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fresh.stderr)
+    );
+    let uncached = berth_in(
+        &d,
+        &[
+            "lint",
+            "--shellcheck",
+            "on",
+            "--no-fail",
+            "-f",
+            "json",
+            "Dockerfile",
+        ],
+    );
+    assert_eq!(sc_findings(&fresh), sc_findings(&uncached));
+    assert!(!sc_findings(&fresh).is_empty());
+    // One entry per RUN script (the exec-form RUN is not one).
+    let entries: Vec<PathBuf> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    assert_eq!(sc_findings(&run()), sc_findings(&fresh));
+    // A damaged entry is a miss: the script is checked again and the entry rewritten.
+    std::fs::write(&entries[0], b"{not json").unwrap();
+    assert_eq!(sc_findings(&run()), sc_findings(&fresh));
+    assert!(
+        serde_json::from_slice::<serde_json::Value>(&std::fs::read(&entries[0]).unwrap()).is_ok()
+    );
 }

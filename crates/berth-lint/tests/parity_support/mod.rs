@@ -158,6 +158,8 @@ pub(crate) fn berth_shellcheck_findings(
         shellcheck: ShellcheckSettings {
             mode: ShellcheckMode::On,
             program: shellcheck.to_path_buf(),
+            // Every script checked for real.
+            cache: None,
         },
         ..LintConfig::default()
     };
