@@ -83,7 +83,7 @@ test-real-world-parity: real-world-corpus ## berth lint against hadolint on the 
 
 .PHONY: test-shellcheck-parity
 test-shellcheck-parity: venv test-tools ## berth lint's ShellCheck findings against hadolint's on the lint corpus
-	$(CARGO) test --locked -p berth-lint --test shellcheck_parity -- --nocapture
+	$(CARGO) test --locked -p berth-lint --test shellcheck_parity -- --include-ignored --nocapture
 
 .PHONY: lint-dockerfiles
 lint-dockerfiles: ## berth lint on every Dockerfile of the repository (zero findings allowed)
