@@ -28,6 +28,15 @@ pub static PARSE_ERROR: RuleMeta = RuleMeta {
     twin: None,
 };
 
+/// The lines of the file's FROM instructions (where pragmas' stage scopes start).
+fn stage_start_lines(file: &Dockerfile) -> Vec<usize> {
+    file.instructions
+        .iter()
+        .filter(|i| matches!(i.kind, InstructionKind::From { .. }))
+        .map(berth_dockerfile::Instruction::line)
+        .collect()
+}
+
 /// A configured linter: which rules run, at which severity. Cheap to share between threads.
 #[derive(Debug)]
 pub struct Linter {
@@ -174,12 +183,7 @@ impl Linter {
             rule.finish(&mut cx);
         }
         diagnostics.append(&mut cx.diagnostics);
-        let from_lines: Vec<usize> = file
-            .instructions
-            .iter()
-            .filter(|i| matches!(i.kind, InstructionKind::From { .. }))
-            .map(berth_dockerfile::Instruction::line)
-            .collect();
+        let from_lines = stage_start_lines(&file);
         let mut diagnostics = self.finalize(source, &from_lines, diagnostics);
         attach_instruction_texts(&mut diagnostics, source, Some(&file));
         (diagnostics, Some(file))
@@ -196,12 +200,7 @@ impl Linter {
         diagnostics: &mut Vec<Diagnostic>,
         findings: Vec<crate::shellcheck::Finding>,
     ) {
-        let from_lines: Vec<usize> = file
-            .instructions
-            .iter()
-            .filter(|i| matches!(i.kind, InstructionKind::From { .. }))
-            .map(berth_dockerfile::Instruction::line)
-            .collect();
+        let from_lines = stage_start_lines(file);
         let pragmas =
             (!self.config.disable_ignore_pragma).then(|| Pragmas::parse(source, &from_lines));
         let mut added: Vec<Diagnostic> = findings

@@ -43,6 +43,16 @@ fn corpus_or_skip() -> Option<PathBuf> {
     Some(corpus)
 }
 
+/// A file's name in the findings: its path inside the corpus (`project/path`).
+fn relative_to(corpus: &Path) -> impl Fn(&Path) -> String + Copy + '_ {
+    move |p: &Path| {
+        p.strip_prefix(corpus)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
 /// The manifest's files, as `project/path` (their place in the corpus directory).
 fn manifest_files() -> (usize, Vec<String>) {
     let text = std::fs::read_to_string(
@@ -81,12 +91,7 @@ fn berth_and_hadolint_differ_only_where_documented_on_real_dockerfiles() {
         missing.is_empty(),
         "the corpus is older than SOURCES.toml (make real-world-corpus): {missing:#?}"
     );
-    let name = |p: &Path| {
-        p.strip_prefix(&corpus)
-            .unwrap_or(p)
-            .to_string_lossy()
-            .into_owned()
-    };
+    let name = relative_to(&corpus);
 
     let theirs = hadolint_findings(&hadolint, &files, name, dl_codes);
     let ours = berth_findings(&files, name, dl_codes);
@@ -194,12 +199,7 @@ fn shellcheck_findings_agree_with_hadolint_on_real_dockerfiles() {
     };
     let (_, names) = manifest_files();
     let files: Vec<PathBuf> = names.iter().map(|n| corpus.join(n)).collect();
-    let name = |p: &Path| {
-        p.strip_prefix(&corpus)
-            .unwrap_or(p)
-            .to_string_lossy()
-            .into_owned()
-    };
+    let name = relative_to(&corpus);
     let theirs = hadolint_findings(&hadolint, &files, name, is_shellcheck_code);
     let ours = berth_shellcheck_findings(&files, name, &shellcheck);
     let runs = |set: &BTreeSet<Finding>| -> BTreeSet<(String, usize)> {
