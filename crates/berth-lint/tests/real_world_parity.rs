@@ -53,6 +53,51 @@ fn relative_to(corpus: &Path) -> impl Fn(&Path) -> String + Copy + '_ {
     }
 }
 
+/// The rows of `tests/real-world/differences.md` between the `marker` markers, as findings and
+/// sides; every row must give its reason.
+fn listed_differences(marker: &str) -> BTreeSet<(Finding, String)> {
+    let listed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/real-world/differences.md"),
+    )
+    .expect("tests/real-world/differences.md");
+    let rows = difference_rows(between_markers(&listed, marker));
+    assert!(
+        rows.iter().all(|(_, _, reason)| !reason.is_empty()),
+        "every listed difference needs a reason"
+    );
+    rows.into_iter()
+        .map(|(finding, side, _)| (finding, side))
+        .collect()
+}
+
+/// Fails on a difference that is not listed, and on a listed one that no longer happens; both
+/// printed as rows of differences.md, to be given a reason (or fixed) and pasted.
+fn assert_only_listed(
+    actual: &BTreeSet<(Finding, String)>,
+    documented: &BTreeSet<(Finding, String)>,
+) {
+    let row = |((file, line, code), side): &(Finding, String)| {
+        format!("| `{file}` | {line} | {code} | {side} | |\n")
+    };
+    let undocumented: String = actual.difference(documented).map(row).collect();
+    let stale: String = documented.difference(actual).map(row).collect();
+    assert!(
+        undocumented.is_empty() && stale.is_empty(),
+        "undocumented differences:\n{undocumented}\nlisted but not happening:\n{stale}"
+    );
+}
+
+/// The table between the `marker` markers of docs/lint-vs-hadolint.md must be `table`.
+fn assert_doc_table(marker: &str, table: &str, stale: &str) {
+    let doc = std::fs::read_to_string(root().join("docs/lint-vs-hadolint.md"))
+        .expect("docs/lint-vs-hadolint.md");
+    assert_eq!(
+        between_markers(&doc, marker).trim(),
+        table.trim(),
+        "{stale}"
+    );
+}
+
 /// The manifest's files, as `project/path` (their place in the corpus directory).
 fn manifest_files() -> (usize, Vec<String>) {
     let text = std::fs::read_to_string(
@@ -97,19 +142,7 @@ fn berth_and_hadolint_differ_only_where_documented_on_real_dockerfiles() {
     let ours = berth_findings(&files, name, dl_codes);
     let actual = differences(&theirs, &ours);
 
-    let listed = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/real-world/differences.md"),
-    )
-    .expect("tests/real-world/differences.md");
-    let rows = difference_rows(between_markers(&listed, "real-world-differences"));
-    assert!(
-        rows.iter().all(|(_, _, reason)| !reason.is_empty()),
-        "every listed difference needs a reason"
-    );
-    let documented: BTreeSet<_> = rows
-        .into_iter()
-        .map(|(finding, side, _)| (finding, side))
-        .collect();
+    let documented = listed_differences("real-world-differences");
 
     let table = rule_table(&per_rule(&theirs, &ours));
     eprintln!(
@@ -120,23 +153,11 @@ fn berth_and_hadolint_differ_only_where_documented_on_real_dockerfiles() {
         theirs.intersection(&ours).count(),
         documented.len()
     );
-    // As rows of differences.md, to be given a reason (or fixed) and pasted.
-    let row = |((file, line, code), side): &(Finding, String)| {
-        format!("| `{file}` | {line} | {code} | {side} | |\n")
-    };
-    let undocumented: String = actual.difference(&documented).map(row).collect();
-    let stale: String = documented.difference(&actual).map(row).collect();
-    assert!(
-        undocumented.is_empty() && stale.is_empty(),
-        "undocumented differences:\n{undocumented}\nlisted but not happening:\n{stale}"
-    );
-
-    let doc = std::fs::read_to_string(root().join("docs/lint-vs-hadolint.md"))
-        .expect("docs/lint-vs-hadolint.md");
-    assert_eq!(
-        between_markers(&doc, "real-world-rules").trim(),
-        table.trim(),
-        "docs/lint-vs-hadolint.md's per-rule table is stale: replace it with the one printed above"
+    assert_only_listed(&actual, &documented);
+    assert_doc_table(
+        "real-world-rules",
+        &table,
+        "docs/lint-vs-hadolint.md's per-rule table is stale: replace it with the one printed above",
     );
 }
 
@@ -228,29 +249,10 @@ fn shellcheck_findings_agree_with_hadolint_on_real_dockerfiles() {
         theirs.intersection(&ours).count(),
         actual.len()
     );
-    let listed = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/real-world/differences.md"),
-    )
-    .unwrap();
-    let rows = difference_rows(between_markers(&listed, "real-world-shellcheck"));
-    assert!(
-        rows.iter().all(|(_, _, reason)| !reason.is_empty()),
-        "every listed difference needs a reason"
-    );
-    let documented: BTreeSet<_> = rows.into_iter().map(|(f, side, _)| (f, side)).collect();
-    let row = |((file, line, code), side): &(Finding, String)| {
-        format!("| `{file}` | {line} | {code} | {side} | |\n")
-    };
-    let undocumented: String = actual.difference(&documented).map(row).collect();
-    let stale: String = documented.difference(&actual).map(row).collect();
-    assert!(
-        undocumented.is_empty() && stale.is_empty(),
-        "undocumented differences:\n{undocumented}\nlisted but not happening:\n{stale}"
-    );
-    let doc = std::fs::read_to_string(root().join("docs/lint-vs-hadolint.md")).unwrap();
-    assert_eq!(
-        between_markers(&doc, "real-world-shellcheck-rules").trim(),
-        table.trim(),
-        "docs/lint-vs-hadolint.md's ShellCheck table is stale: replace it with the one printed above"
+    assert_only_listed(&actual, &listed_differences("real-world-shellcheck"));
+    assert_doc_table(
+        "real-world-shellcheck-rules",
+        &table,
+        "docs/lint-vs-hadolint.md's ShellCheck table is stale: replace it with the one printed above",
     );
 }
