@@ -81,6 +81,12 @@ real-world-corpus: venv ## Fetch and verify the real-world Dockerfile corpus (pi
 test-real-world-parity: real-world-corpus ## berth lint against hadolint on the real-world corpus, per-rule recall and precision
 	$(CARGO) test --locked -p berth-lint --test real_world_parity -- --include-ignored --nocapture
 
+.PHONY: test-docker-check-parity
+test-docker-check-parity: real-world-corpus ## berth's Docker checks against `docker build --check` (a second engine from Debian's packages) on both corpora
+	scripts/docker-check-engine.sh start
+	$(CARGO) test --locked -p berth-lint --test docker_check_parity -- --include-ignored --nocapture; \
+	  status=$$?; scripts/docker-check-engine.sh stop; exit $$status
+
 .PHONY: test-shellcheck-parity
 test-shellcheck-parity: venv test-tools ## berth lint's ShellCheck findings against hadolint's on the lint corpus
 	$(CARGO) test --locked -p berth-lint --test shellcheck_parity -- --include-ignored --nocapture
@@ -210,7 +216,9 @@ lint-workflows: $(ACTIONLINT_STAMP) ## actionlint (+ shellcheck) and the policy 
 
 .PHONY: test
 test: onnxruntime fixtures real-world-corpus lint openapi-check test-tools deploy-tools lint-workflows ## Everything CI runs: lint, unit, integration, end-to-end, deploy, lint parity, workflows
-	scripts/test-summary.sh $(CARGO) test --workspace --locked -- --include-ignored
+	scripts/docker-check-engine.sh start
+	scripts/test-summary.sh $(CARGO) test --workspace --locked -- --include-ignored; \
+	  status=$$?; scripts/docker-check-engine.sh stop; exit $$status
 	scripts/lint-repo-dockerfiles.sh
 	scripts/analyze-repo-dockerfiles.sh
 

@@ -610,9 +610,21 @@ fn dispatch(
             words.push(expand_word(&arg.value, scope)?);
         }
         InstructionKind::Expose { ports } => {
+            // BuildKit expands EXPOSE without looking for undefined names (`UndefinedVar`
+            // does not flag `EXPOSE $PORT`), so neither does this.
             for port in ports {
-                let value = expand_word(&port.value, scope)?;
+                let value = expand(&port.value, &scope.values, lex)
+                    .map_err(|m| build_error(ins, m))?
+                    .word;
                 words.extend(value.split_whitespace().map(str::to_owned));
+            }
+        }
+        InstructionKind::Run { mounts, .. } => {
+            // Every `--mount` field is expanded (`target=$CACHE_DIR`); the values are not
+            // words of the stage, but an undefined name in one is.
+            let values = mounts.iter().flat_map(|m| &m.fields);
+            for value in values.filter_map(|(_, v)| v.as_deref()) {
+                expand_word(value, scope)?;
             }
         }
         InstructionKind::Volume { paths } => {

@@ -10,7 +10,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     summary: "default values of global ARGs make an invalid `FROM` image",
     docs: docs!(
-        what: "Flags `FROM` whose image, expanded with the global ARGs' default values, is empty or not a valid image reference (`alpine:$V` with `ARG V` and no default).",
+        what: "Flags `FROM` whose image, expanded with the global ARGs' default values (an undeclared or valueless ARG is empty), is empty or not a valid image reference: `alpine:$V` with `ARG V` and no default, or a digest that is not a whole one.",
         why: "The build fails unless every build passes the right `--build-arg`; a default that works keeps the Dockerfile buildable as is.",
         bad: "ARG TAG\n\
     FROM alpine:${TAG}",
@@ -22,12 +22,12 @@ pub(crate) static META: RuleMeta = RuleMeta {
     twin: None,
 };
 
-use super::undefined_arg_in_from::variables;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 #[derive(Default)]
 struct InvalidDefaultArgInFrom {
-    globals: BTreeMap<String, String>,
+    /// Global ARGs and their expanded default values (empty when none).
+    globals: HashMap<String, String>,
 }
 
 fn valid_reference(image: &str) -> bool {
@@ -48,30 +48,49 @@ fn valid_reference(image: &str) -> bool {
             && t.chars()
                 .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
     });
-    name_ok && tag_ok
+    let digest_ok = r.digest.is_none_or(valid_digest);
+    name_ok && tag_ok && digest_ok
+}
+
+/// `algorithm:hex`, as image references take it: a `sha256` digest has exactly 64 lower-case hex
+/// digits, another algorithm at least 32.
+fn valid_digest(digest: &str) -> bool {
+    let Some((algorithm, hex)) = digest.split_once(':') else {
+        return false;
+    };
+    let hex_ok = hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let length_ok = if algorithm == "sha256" {
+        hex.len() == 64
+    } else {
+        hex.len() >= 32
+    };
+    let algorithm_ok = algorithm
+        .split(['+', '.', '_', '-'])
+        .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    hex_ok && length_ok && algorithm_ok
 }
 
 impl Rule for InvalidDefaultArgInFrom {
     fn check(&mut self, cx: &mut Checker<'_>, step: &Step<'_>) {
         match &step.ins.kind {
             InstructionKind::Arg { args } if step.stage.is_none() => {
+                let options = berth_dockerfile::shell::LexOptions::new(cx.file.escape());
                 for a in args {
-                    self.globals
-                        .insert(a.name.clone(), a.default.clone().unwrap_or_default());
+                    // A default is expanded where it is declared, with the global ARGs before
+                    // it (`ARG IMAGE=cuda:${CUDA}`), as BuildKit does.
+                    let value = a.default.as_deref().map_or_else(String::new, |d| {
+                        berth_dockerfile::shell::expand(d, &self.globals, options)
+                            .map_or_else(|_| drop_quotes(d).to_owned(), |e| e.word)
+                    });
+                    self.globals.insert(a.name.clone(), value);
                 }
             }
             InstructionKind::From { image, .. } => {
-                let vars = variables(&image.value);
-                if vars.is_empty() || vars.iter().any(|v| !self.globals.contains_key(v)) {
-                    return;
-                }
-                let env: std::collections::HashMap<String, String> = self
-                    .globals
-                    .iter()
-                    .map(|(k, v)| (k.clone(), drop_quotes(v).to_owned()))
-                    .collect();
+                // Every FROM is checked, as BuildKit does: one with no variable too (a digest
+                // too short), and an undeclared variable is empty (`alpine:${V}` is `alpine:`).
                 let options = berth_dockerfile::shell::LexOptions::new(cx.file.escape());
-                let Ok(expanded) = berth_dockerfile::shell::expand(&image.value, &env, options)
+                let Ok(expanded) =
+                    berth_dockerfile::shell::expand(&image.value, &self.globals, options)
                 else {
                     return;
                 };
@@ -101,9 +120,21 @@ mod tests {
     #[test]
     fn flags_and_passes() {
         assert_lines("InvalidDefaultArgInFrom", "ARG V\nFROM alpine:${V}\n", &[2]);
+        // Undeclared is empty too; a digest must be a whole one, variable or not.
+        assert_lines(
+            "InvalidDefaultArgInFrom",
+            "FROM alpine:${V}\nFROM a@sha256:00\nFROM scratch\n",
+            &[1, 2],
+        );
         assert_lines(
             "InvalidDefaultArgInFrom",
             "ARG V=3\nFROM alpine:${V}\nFROM b:1\n",
+            &[],
+        );
+        // A default that names an earlier global ARG is expanded with its value.
+        assert_lines(
+            "InvalidDefaultArgInFrom",
+            "ARG V=3\nARG IMAGE=\"alpine:${V}\"\nFROM ${IMAGE}\n",
             &[],
         );
     }

@@ -30,24 +30,30 @@ impl Rule for InvalidDefinitionDescription {
             return;
         };
         let names: Vec<String> = match &step.ins.kind {
+            // BuildKit keeps stage names in lower case, and compares the comment with that.
             InstructionKind::From { name: Some(_), .. } => from_parts(step.ins)
                 .and_then(|(_, n)| n)
-                .map(str::to_owned)
+                .map(str::to_ascii_lowercase)
                 .into_iter()
                 .collect(),
             InstructionKind::Arg { args } => args.iter().map(|a| a.name.clone()).collect(),
             _ => return,
         };
-        let first = comment.split_whitespace().next().unwrap_or("");
-        if names.len() == 1 && first != names[0] && !comment.contains('=') {
-            cx.report(
-                step,
-                format!(
-                    "comment for {} should follow the format: `# {} <description>`",
-                    step.ins.keyword, names[0]
-                ),
-            );
+        // The description's name is the comment's text up to its first space (not any
+        // whitespace): BuildKit reads it so, and `--call=outline` shows what it read.
+        let first = comment.split(' ').next().unwrap_or("");
+        let Some(example) = names.first() else { return };
+        if names.iter().any(|n| n == first) {
+            return;
         }
+        let example = if names.len() > 1 { "<arg_key>" } else { example };
+        cx.report(
+            step,
+            format!(
+                "comment for {} should follow the format: `# {example} <description>`",
+                step.ins.keyword
+            ),
+        );
     }
 }
 
@@ -69,6 +75,18 @@ mod tests {
         assert_lines(
             "InvalidDefinitionDescription",
             "# build compiles\nFROM a:1 AS build\n",
+            &[],
+        );
+        // The last comment of the block counts, a blank line does not end the block, and a
+        // comment with `=` in it is a description like any other.
+        assert_lines(
+            "InvalidDefinitionDescription",
+            "# V the version\n# see https://x.example/?a=b\n\nARG V=1\nFROM a:1\n",
+            &[4],
+        );
+        assert_lines(
+            "InvalidDefinitionDescription",
+            "# B the second of two\nARG A=1 B=2\nFROM a:1\n",
             &[],
         );
     }

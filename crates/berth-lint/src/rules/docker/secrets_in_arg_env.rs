@@ -34,7 +34,9 @@ const SECRET: [&str; 10] = [
     "secret",
     "token",
 ];
-const ALLOW: [&str; 3] = ["public", "file", "version"];
+/// A name with one of these words is not a secret (`PUBLIC_KEY`); BuildKit allows only this one,
+/// so `TOKEN_FILE` is flagged too.
+const ALLOW: [&str; 1] = ["public"];
 
 fn secret(name: &str) -> bool {
     let parts: Vec<String> = name.split('_').map(str::to_lowercase).collect();
@@ -47,7 +49,11 @@ struct SecretsInArgEnv;
 impl Rule for SecretsInArgEnv {
     fn check(&mut self, cx: &mut Checker<'_>, step: &Step<'_>) {
         let names: Vec<&str> = match &step.ins.kind {
-            InstructionKind::Arg { args } => args.iter().map(|a| a.name.as_str()).collect(),
+            // Global ARGs (before the first FROM) are not checked by BuildKit: they only name
+            // the base image, and a stage that uses one declares it again.
+            InstructionKind::Arg { args } if step.stage.is_some() => {
+                args.iter().map(|a| a.name.as_str()).collect()
+            }
             InstructionKind::Env { pairs } => pairs.iter().map(|p| p.key.value.as_str()).collect(),
             _ => return,
         };
@@ -78,8 +84,8 @@ mod tests {
         );
         assert_lines(
             "SecretsUsedInArgOrEnv",
-            "FROM a:1\nARG PUBLIC_KEY\nENV GITHUB_TOKEN_FILE=/x MYKEY=1\n",
-            &[],
+            "ARG GLOBAL_TOKEN\nFROM a:1\nARG PUBLIC_KEY\nENV TOKEN_FILE=/x MYKEY=1\n",
+            &[4],
         );
     }
 }
