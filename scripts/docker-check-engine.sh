@@ -12,6 +12,7 @@
 # when BuildKit asks for it: an empty image whose only ENV is PATH (scripts/stand-in-images.py).
 #
 #   start   fetch (once), unpack, start the engine, load the stand-ins, write engine.env
+#           (outside CI, an engine that cannot start is reported, not an error)
 #   stop    stop it (its data is kept for the next start)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +33,8 @@ fetch() {
   mkdir -p "$STATE/apt/lists/partial" "$STATE/apt/cache/archives/partial" "$STATE/debs"
   echo "$SUITE" > "$STATE/apt/sources.list"
   apt_private apt-get -qq update
-  (cd "$STATE/debs" && apt_private apt-get -qq download "${PACKAGES[@]}" 2>&1 | grep -v "unsandboxed" || true)
+  # Downloads as root into the project's cache: apt's sandbox user could not write there.
+  (cd "$STATE/debs" && apt_private apt-get -qq -o APT::Sandbox::User=root download "${PACKAGES[@]}")
   rm -rf "$STATE/root"
   for deb in "$STATE"/debs/*.deb; do dpkg-deb -x "$deb" "$STATE/root"; done
 }
@@ -74,7 +76,14 @@ stop() {
 }
 
 case "${1:-}" in
-  start) start ;;
+  # Outside CI an engine that cannot start (no root, no network) is not an error: the parity
+  # test says it skips. Under CI it is.
+  start)
+    if [ -n "${CI:-}" ]; then start
+    elif [ "$(id -u)" != 0 ]; then echo "docker-check-engine: not started (dockerd needs root): the Docker-check parity test skips"
+    elif ! "$0" start-or-fail; then echo "docker-check-engine: not started (see above): the Docker-check parity test skips"
+    fi ;;
+  start-or-fail) start ;;
   stop) stop ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac
