@@ -16,17 +16,13 @@ use berth_dockerfile::{BuildOptions, CommandLine, Dockerfile, InstructionKind};
 use std::collections::BTreeSet;
 
 /// The pseudo-rule for files that do not parse (hadolint's code).
-pub static PARSE_ERROR: RuleMeta = RuleMeta {
-    code: "DL1000",
-    name: "parse-error",
-    origin: Origin::Hadolint,
-    severity: Severity::Error,
-    summary: "the Dockerfile does not parse",
-    docs: "## What it does\nReports a Dockerfile that BuildKit's parser would reject, with BuildKit's message.\n\n## Why is this bad?\nThe build fails before any instruction runs.\n\n## Example\n```dockerfile\nFROM alpine\nCOPY onlyone\n```\n\n## Use instead\n```dockerfile\nFROM alpine\nCOPY app /app\n```\n",
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+pub static PARSE_ERROR: RuleMeta = RuleMeta::hadolint(
+    "DL1000",
+    "parse-error",
+    Severity::Error,
+    "the Dockerfile does not parse",
+    "## What it does\nReports a Dockerfile that BuildKit's parser would reject, with BuildKit's message.\n\n## Why is this bad?\nThe build fails before any instruction runs.\n\n## Example\n```dockerfile\nFROM alpine\nCOPY onlyone\n```\n\n## Use instead\n```dockerfile\nFROM alpine\nCOPY app /app\n```\n",
+);
 
 /// The lines of the file's FROM instructions (where pragmas' stage scopes start).
 fn stage_start_lines(file: &Dockerfile) -> Vec<usize> {

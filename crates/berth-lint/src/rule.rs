@@ -108,7 +108,112 @@ pub struct RuleMeta {
     pub twin: Option<&'static str>,
 }
 
+/// How a rule declares its metadata: a constructor for its origin (the folder it lives in)
+/// taking what every rule states (code, name, severity, summary, docs), with the common case
+/// for the rest, then one modifier per exception:
+///
+/// ```ignore
+/// pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+///     "DL3008",
+///     "apt-get-unpinned",
+///     Severity::Warning,
+///     "pin versions in `apt-get install` (`package=version`)",
+///     docs!(what: "...", why: "...", bad: "...", good: "..."),
+/// )
+/// .on_onbuild_triggers();
+/// ```
 impl RuleMeta {
+    /// Rules are on unless they say otherwise: the catalogue is what `berth lint` checks with
+    /// no configuration, and the few rules that are a policy or advice for some images
+    /// rather than a mistake in any (no inline ignores, a health check, a multi-stage build)
+    /// opt out with [`off_by_default`](Self::off_by_default).
+    const DEFAULT_ENABLED: bool = true;
+
+    /// An instruction wrapped by `ONBUILD` runs in a later build, not this one, so a rule
+    /// does not see it unless it asks with [`on_onbuild_triggers`](Self::on_onbuild_triggers)
+    /// (as hadolint runs only some of its rules on triggers).
+    const DEFAULT_ONBUILD: bool = false;
+
+    /// Most rules flag something no rule of another origin flags; the few Docker checks that
+    /// repeat a hadolint rule name it with [`twin_of`](Self::twin_of).
+    const DEFAULT_TWIN: Option<&'static str> = None;
+
+    /// A hadolint rule (`DLnnnn`), with the defaults.
+    pub(crate) const fn hadolint(
+        code: &'static str,
+        name: &'static str,
+        severity: Severity,
+        summary: &'static str,
+        docs: &'static str,
+    ) -> Self {
+        Self::with_defaults(Origin::Hadolint, code, name, severity, summary, docs)
+    }
+
+    /// One of Docker's build checks (named, not numbered), with the defaults.
+    pub(crate) const fn docker(
+        code: &'static str,
+        name: &'static str,
+        severity: Severity,
+        summary: &'static str,
+        docs: &'static str,
+    ) -> Self {
+        Self::with_defaults(Origin::Docker, code, name, severity, summary, docs)
+    }
+
+    /// One of berth's own rules (`BRTnnn`), with the defaults.
+    pub(crate) const fn berth(
+        code: &'static str,
+        name: &'static str,
+        severity: Severity,
+        summary: &'static str,
+        docs: &'static str,
+    ) -> Self {
+        Self::with_defaults(Origin::Berth, code, name, severity, summary, docs)
+    }
+
+    /// The origin's constructors share this: what the rule states, the defaults for the rest.
+    const fn with_defaults(
+        origin: Origin,
+        code: &'static str,
+        name: &'static str,
+        severity: Severity,
+        summary: &'static str,
+        docs: &'static str,
+    ) -> Self {
+        Self {
+            code,
+            name,
+            origin,
+            severity,
+            summary,
+            docs,
+            default_enabled: Self::DEFAULT_ENABLED,
+            onbuild: Self::DEFAULT_ONBUILD,
+            twin: Self::DEFAULT_TWIN,
+        }
+    }
+
+    /// Off until the configuration turns it on.
+    #[must_use]
+    pub(crate) const fn off_by_default(mut self) -> Self {
+        self.default_enabled = false;
+        self
+    }
+
+    /// Also run on the instruction an `ONBUILD` wraps.
+    #[must_use]
+    pub(crate) const fn on_onbuild_triggers(mut self) -> Self {
+        self.onbuild = true;
+        self
+    }
+
+    /// Flags the same thing as the rule `code` of another origin (see [`RuleMeta::twin`]).
+    #[must_use]
+    pub(crate) const fn twin_of(mut self, code: &'static str) -> Self {
+        self.twin = Some(code);
+        self
+    }
+
     /// Where the upstream documentation lives, if anywhere.
     #[must_use]
     pub fn help_uri(&self) -> Option<String> {

@@ -2,9 +2,23 @@
 //! `docker` (Docker's build checks, their names kept) and `brt` (berth's own, BRT codes; named
 //! by the code so as not to share the binary's name). This module holds the helpers several
 //! rules share; each rule file holds its docs, metadata, check and tests.
+//!
+//! A rule file declares `pub(crate) static META: RuleMeta` with its folder's constructor
+//! ([`RuleMeta::hadolint`], [`RuleMeta::docker`], [`RuleMeta::berth`]), which takes only what
+//! is the rule's own (code, name, severity, summary, [`docs!`]) and sets the defaults for the
+//! rest: on by default, not run on `ONBUILD` triggers, no twin. A rule that differs says so
+//! with a modifier: `.off_by_default()`, `.on_onbuild_triggers()`, `.twin_of("DL3025")`. It
+//! also declares `pub(crate) fn new(&RuleSettings) -> Box<dyn Rule>`, and is listed in its
+//! folder's `rule_modules!`.
+//!
+//! [`RuleMeta::hadolint`]: crate::rule::RuleMeta::hadolint
+//! [`RuleMeta::docker`]: crate::rule::RuleMeta::docker
+//! [`RuleMeta::berth`]: crate::rule::RuleMeta::berth
 
 /// Declare a folder's rule modules and list their registry entries, so that a rule is named
-/// once: a module listed here is a rule, and every rule is listed here.
+/// once: a module listed here is a rule, and every rule is listed here. Each module provides
+/// `META` (its [`RuleMeta`](crate::rule::RuleMeta), built with its origin's constructor) and
+/// `new`.
 macro_rules! rule_modules {
     ($($rule:ident),* $(,)?) => {
         $(pub(crate) mod $rule;)*

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "BRT010",
-    name: "add-remote-without-checksum",
-    origin: Origin::Berth,
-    severity: Severity::Warning,
-    summary: "`ADD` of a remote URL without `--checksum`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::berth(
+    "BRT010",
+    "add-remote-without-checksum",
+    Severity::Warning,
+    "`ADD` of a remote URL without `--checksum`",
+    docs!(
         what: "Flags `ADD https://...` (or a git URL) without `--checksum=`.",
         why: "Without a checksum the build trusts whatever the server sends that day; a compromised or changed file goes into the image unnoticed.",
         bad: "FROM alpine:3.20\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM alpine:3.20\n\
     ADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2015d0a6ff5ea2e3 https://example.com/tool-1.2.tar.gz /opt/",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 fn check(step: &Step<'_>) -> bool {
     let InstructionKind::Add(spec) = &step.ins.kind else {

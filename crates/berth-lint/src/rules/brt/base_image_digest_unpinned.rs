@@ -3,23 +3,19 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "BRT009",
-    name: "base-image-digest-unpinned",
-    origin: Origin::Berth,
-    severity: Severity::Warning,
-    summary: "base image is not pinned to the digest recorded in the digests file",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::berth(
+    "BRT009",
+    "base-image-digest-unpinned",
+    Severity::Warning,
+    "base image is not pinned to the digest recorded in the digests file",
+    docs!(
         what: "With a digests file configured (`berth.toml`: `[lint] digests-file = \"container/digests.env\"`, lines `NAME=image:tag@sha256:...`), flags `FROM image:tag` without `@sha256:` when the file records a digest for that image, and `FROM image:tag@digest` when the digest differs from the recorded one. Does nothing without a digests file.",
         why: "A tag can be moved to another image at any time; the digest is what was reviewed and tested.",
         bad: "# container/digests.env: DEBIAN=debian:12-slim@sha256:1111...\n\
     FROM debian:12-slim",
         good: "FROM debian:12-slim@sha256:1111...",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 struct BaseImageDigestUnpinned {
     digests: std::collections::BTreeMap<String, String>,

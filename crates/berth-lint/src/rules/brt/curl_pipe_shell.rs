@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "BRT012",
-    name: "curl-pipe-shell",
-    origin: Origin::Berth,
-    severity: Severity::Warning,
-    summary: "downloaded script piped straight into a shell",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::berth(
+    "BRT012",
+    "curl-pipe-shell",
+    Severity::Warning,
+    "downloaded script piped straight into a shell",
+    docs!(
         what: "Flags `curl ... | sh` and `wget -O- ... | bash` (any download command piped into `sh`, `bash`, `zsh`, `ash`, `dash`, `ksh` or `python`).",
         why: "The script runs without being checked: no checksum, no review, and a failed or truncated download still runs (and without `pipefail` the step even succeeds).",
         bad: "FROM debian:12\n\
@@ -18,10 +17,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     ADD --checksum=sha256:24454f830cdb571e2c4ad15481119c43b3cafd48dd869a9b2015d0a6ff5ea2e3 https://example.com/install.sh /tmp/install.sh\n\
     RUN sh /tmp/install.sh",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 const SHELLS: [&str; 8] = [
     "sh", "bash", "zsh", "ash", "dash", "ksh", "python", "python3",

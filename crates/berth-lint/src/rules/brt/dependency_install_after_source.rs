@@ -4,13 +4,12 @@ use crate::analyze::checks::prelude::*;
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "BRT004",
-    name: "dependency-install-after-source",
-    origin: Origin::Berth,
-    severity: Severity::Warning,
-    summary: "dependencies install after the whole source is copied",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::berth(
+    "BRT004",
+    "dependency-install-after-source",
+    Severity::Warning,
+    "dependencies install after the whole source is copied",
+    docs!(
         what: "Flags a dependency install (`pip install -r`, `npm ci`, `go mod download`...) that runs after `COPY . .` instead of after copying only the manifest (`berth analyze`'s Layer Caching check).",
         why: "Any source change invalidates the cache of the install step: every build reinstalls every dependency.",
         bad: "FROM python:3.12-slim\n\
@@ -23,10 +22,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     RUN pip install --no-cache-dir -r requirements.txt\n\
     COPY . .",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 struct DependencyInstallAfterSource;
 

@@ -4,13 +4,12 @@ use crate::analyze::checks::prelude::*;
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "BRT002",
-    name: "full-base-image",
-    origin: Origin::Berth,
-    severity: Severity::Info,
-    summary: "final image uses a full (not slim) base image",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::berth(
+    "BRT002",
+    "full-base-image",
+    Severity::Info,
+    "final image uses a full (not slim) base image",
+    docs!(
         what: "Flags a final stage based on the full variant of a well-known language image (`python:3.12` rather than `python:3.12-slim`) (`berth analyze`'s Slim Base Image check); not Windows images, nor images pinned by digest only. Off by default.",
         why: "Full variants carry compilers and headers: hundreds of megabytes and many more packages to patch.",
         bad: "FROM python:3.12\n\
@@ -18,10 +17,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM python:3.12-slim\n\
     COPY app.py /app/",
     ),
-    default_enabled: false,
-    onbuild: false,
-    twin: None,
-};
+).off_by_default();
 
 struct FullBaseImage;
 

@@ -4,23 +4,19 @@ use crate::analyze::checks::prelude::*;
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "BRT005",
-    name: "no-healthcheck",
-    origin: Origin::Berth,
-    severity: Severity::Info,
-    summary: "the final image has no `HEALTHCHECK`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::berth(
+    "BRT005",
+    "no-healthcheck",
+    Severity::Info,
+    "the final image has no `HEALTHCHECK`",
+    docs!(
         what: "Flags a final image without a `HEALTHCHECK` (`berth analyze`'s Health Check check). Off by default; DL3057 is the per-stage variant.",
         why: "Without a health check an orchestrator sees a running process, not a working service.",
         bad: "FROM nginx:1.27",
         good: "FROM nginx:1.27\n\
     HEALTHCHECK CMD [\"curl\", \"-f\", \"http://localhost/\"]",
     ),
-    default_enabled: false,
-    onbuild: false,
-    twin: None,
-};
+).off_by_default();
 
 struct NoHealthcheck;
 

@@ -4,13 +4,12 @@ use crate::analyze::checks::prelude::*;
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "BRT007",
-    name: "no-stage-copying",
-    origin: Origin::Berth,
-    severity: Severity::Info,
-    summary: "no stage copies artifacts from another",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::berth(
+    "BRT007",
+    "no-stage-copying",
+    Severity::Info,
+    "no stage copies artifacts from another",
+    docs!(
         what: "Flags a multi-stage Dockerfile in which no stage copies from another stage (`berth analyze`'s Stage Copying check). Off by default.",
         why: "Stages that share nothing are separate images in one file; the final image probably rebuilds what an earlier stage built.",
         bad: "FROM golang:1.23 AS build\n\
@@ -23,10 +22,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     COPY --from=build /app /app\n\
     CMD [\"/app\"]",
     ),
-    default_enabled: false,
-    onbuild: false,
-    twin: None,
-};
+).off_by_default();
 
 struct NoStageCopying;
 

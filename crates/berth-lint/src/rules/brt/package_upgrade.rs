@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "BRT011",
-    name: "package-upgrade",
-    origin: Origin::Berth,
-    severity: Severity::Warning,
-    summary: "distribution upgrade inside the build (`apt-get upgrade`, `apk upgrade`)",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::berth(
+    "BRT011",
+    "package-upgrade",
+    Severity::Warning,
+    "distribution upgrade inside the build (`apt-get upgrade`, `apk upgrade`)",
+    docs!(
         what: "Flags `apt-get upgrade`/`dist-upgrade`/`full-upgrade`, `apt upgrade`, `apk upgrade` and `dnf`/`yum upgrade` without package names.",
         why: "Upgrading everything makes the base image tag meaningless and the build unrepeatable; pick a newer base image, or upgrade named packages to pinned versions.",
         bad: "FROM debian:12\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM debian:12.7\n\
     RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates=20230311",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn check(script: &Script) -> bool {
     script.commands.iter().any(|c| {

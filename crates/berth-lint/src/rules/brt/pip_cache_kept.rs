@@ -4,13 +4,12 @@ use crate::analyze::checks::prelude::*;
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "BRT006",
-    name: "pip-cache-kept",
-    origin: Origin::Berth,
-    severity: Severity::Info,
-    summary: "`pip install` keeps its download cache in the image",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::berth(
+    "BRT006",
+    "pip-cache-kept",
+    Severity::Info,
+    "`pip install` keeps its download cache in the image",
+    docs!(
         what: "Flags `pip install` in the final image's stages without `--no-cache-dir` or a cache mount (`berth analyze`'s Pip Cache check). Off by default: DL3042 reports the same per RUN.",
         why: "pip's wheel cache is dead weight in the image.",
         bad: "FROM python:3.12-slim\n\
@@ -18,10 +17,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM python:3.12-slim\n\
     RUN pip install --no-cache-dir flask==3.0.3",
     ),
-    default_enabled: false,
-    onbuild: false,
-    twin: None,
-};
+).off_by_default();
 
 struct PipCacheKept;
 

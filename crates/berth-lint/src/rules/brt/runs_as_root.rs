@@ -4,13 +4,12 @@ use crate::analyze::checks::prelude::*;
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "BRT003",
-    name: "runs-as-root",
-    origin: Origin::Berth,
-    severity: Severity::Warning,
-    summary: "the final image runs as root",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::berth(
+    "BRT003",
+    "runs-as-root",
+    Severity::Warning,
+    "the final image runs as root",
+    docs!(
         what: "Flags a target stage (with the stages it builds on) that sets no `USER`, or whose last `USER` is root (`berth analyze`'s Non-root User check). A base whose default user is not root (distroless `:nonroot` tags, Chainguard images) needs no `USER`. Unlike DL3002 this also catches the Dockerfile that never sets a user.",
         why: "A process running as root in a container is one kernel bug away from root on the host; most software runs fine as an unprivileged user.",
         bad: "FROM python:3.12-slim\n\
@@ -21,10 +20,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     USER 10001\n\
     CMD [\"python\", \"/app/app.py\"]",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 struct RunsAsRoot;
 

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "BRT008",
-    name: "secret-value-in-env",
-    origin: Origin::Berth,
-    severity: Severity::Error,
-    summary: "`ENV`/`ARG` value looks like a credential",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::berth(
+    "BRT008",
+    "secret-value-in-env",
+    Severity::Error,
+    "`ENV`/`ARG` value looks like a credential",
+    docs!(
         what: "Flags `ENV` and `ARG` default values that look like credentials whatever the variable is called: AWS access keys (`AKIA...`), GitHub tokens (`ghp_`, `github_pat_`), Slack tokens (`xox?-`), private key blocks, Stripe live keys, and URLs with a password (`https://user:pass@host`).",
         why: "The value is stored in the image config and history in clear text; DL3064 and SecretsUsedInArgOrEnv only look at names.",
         bad: "FROM alpine:3.20\n\
@@ -18,10 +17,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     RUN --mount=type=secret,id=pip_index_url \\\n\
     PIP_INDEX_URL=$(cat /run/secrets/pip_index_url) pip install --no-cache-dir flask==3.0.3",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 const PREFIXES: [&str; 9] = [
     "AKIA",

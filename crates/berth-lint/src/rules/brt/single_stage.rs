@@ -4,13 +4,12 @@ use crate::analyze::checks::prelude::*;
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "BRT001",
-    name: "single-stage",
-    origin: Origin::Berth,
-    severity: Severity::Info,
-    summary: "single-stage build: build tools stay in the final image",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::berth(
+    "BRT001",
+    "single-stage",
+    Severity::Info,
+    "single-stage build: build tools stay in the final image",
+    docs!(
         what: "Flags a Dockerfile whose target uses no other stage (`berth analyze`'s Multistage Build check). Off by default.",
         why: "Compilers, headers and package caches needed to build are shipped with the application; a separate build stage leaves them behind.",
         bad: "FROM golang:1.23\n\
@@ -24,10 +23,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     COPY --from=build /app /app\n\
     CMD [\"/app\"]",
     ),
-    default_enabled: false,
-    onbuild: false,
-    twin: None,
-};
+).off_by_default();
 
 struct SingleStage;
 

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "CopyIgnoredFile",
-    name: "copy-ignored-file",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "`COPY`/`ADD` source is excluded by `.dockerignore`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "CopyIgnoredFile",
+    "copy-ignored-file",
+    Severity::Warning,
+    "`COPY`/`ADD` source is excluded by `.dockerignore`",
+    docs!(
         what: "Flags `COPY` and `ADD` sources from the build context that a pattern of the `.dockerignore` next to the Dockerfile excludes (skipped when the file has `!` exceptions, as BuildKit does).",
         why: "The file is not sent to the builder: the instruction fails, or copies less than it says.",
         bad: "# .dockerignore: *.md\n\
@@ -20,10 +19,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     FROM alpine:3.20\n\
     COPY README.md /docs/",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 struct CopyIgnoredFile {
     patterns: Vec<Vec<String>>,

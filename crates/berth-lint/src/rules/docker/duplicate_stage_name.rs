@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DuplicateStageName",
-    name: "duplicate-stage-name",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "stage names should be unique",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "DuplicateStageName",
+    "duplicate-stage-name",
+    Severity::Warning,
+    "stage names should be unique",
+    docs!(
         what: "Flags a stage whose name (compared case-insensitively) an earlier stage already has.",
         why: "`FROM` and `COPY --from` resolve to one of the stages; the other is unreachable by name.",
         bad: "FROM node:22 AS build\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM node:22 AS web\n\
     FROM golang:1.23 AS api",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: Some("DL3024"),
-};
+).twin_of("DL3024");
 
 #[derive(Default)]
 struct DuplicateStageName {

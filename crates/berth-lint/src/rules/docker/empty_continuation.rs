@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "NoEmptyContinuation",
-    name: "no-empty-continuation",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "empty line inside a continued instruction",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "NoEmptyContinuation",
+    "no-empty-continuation",
+    Severity::Warning,
+    "empty line inside a continued instruction",
+    docs!(
         what: "Flags an instruction whose line continuation runs over an empty line (reported at the instruction's last line, as BuildKit does).",
         why: "Empty continuation lines are deprecated and will become a syntax error; they also hide where an instruction ends.",
         bad: "FROM debian:12\n\
@@ -20,10 +19,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     RUN apt-get update && \\\n\
     apt-get install -y curl",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 struct EmptyContinuation;
 

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "ExposeInvalidFormat",
-    name: "expose-invalid-format",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "`EXPOSE` takes container ports only",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "ExposeInvalidFormat",
+    "expose-invalid-format",
+    Severity::Warning,
+    "`EXPOSE` takes container ports only",
+    docs!(
         what: "Flags `EXPOSE` with an IP address or a `host:container` mapping.",
         why: "`EXPOSE` documents container ports; publishing to the host is `docker run -p`'s job, and the host part is ignored or rejected.",
         bad: "FROM nginx:1.27\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM nginx:1.27\n\
     EXPOSE 80",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 fn check(step: &Step<'_>) -> bool {
     let InstructionKind::Expose { ports } = &step.ins.kind else {

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "ExposeProtoCasing",
-    name: "expose-proto-casing",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "protocol in `EXPOSE` should be lowercase",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "ExposeProtoCasing",
+    "expose-proto-casing",
+    Severity::Warning,
+    "protocol in `EXPOSE` should be lowercase",
+    docs!(
         what: "Flags `EXPOSE 80/TCP` and other upper-case protocols.",
         why: "Protocols are lower-case everywhere else (`tcp`, `udp`, `sctp`); mixed forms confuse tools that compare them.",
         bad: "FROM nginx:1.27\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM nginx:1.27\n\
     EXPOSE 80/tcp",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 fn check(step: &Step<'_>) -> bool {
     let InstructionKind::Expose { ports } = &step.ins.kind else {

@@ -3,22 +3,18 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "FromAsCasing",
-    name: "from-as-casing",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "the `AS` keyword should match the case of `FROM`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "FromAsCasing",
+    "from-as-casing",
+    Severity::Warning,
+    "the `AS` keyword should match the case of `FROM`",
+    docs!(
         what: "Flags `FROM ... as name` when `FROM` is upper case (or `from ... AS name` when it is lower case).",
         why: "Mixed keyword casing makes the file harder to read and to search.",
         bad: "FROM golang:1.23 as build",
         good: "FROM golang:1.23 AS build",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 fn check(step: &Step<'_>) -> bool {
     if from_parts(step.ins).is_none_or(|(_, name)| name.is_none()) {

@@ -3,22 +3,18 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "FromPlatformFlagConstDisallowed",
-    name: "from-platform-flag-const-disallowed",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "`FROM --platform` should not be a constant",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "FromPlatformFlagConstDisallowed",
+    "from-platform-flag-const-disallowed",
+    Severity::Warning,
+    "`FROM --platform` should not be a constant",
+    docs!(
         what: "Flags `FROM --platform=` with a constant value, unless the stage name contains the platform's OS or architecture (`AS build-arm64`).",
         why: "A constant platform builds that platform for every target: a multi-platform build silently ships the wrong architecture.",
         bad: "FROM --platform=linux/amd64 alpine:3.20",
         good: "FROM --platform=$BUILDPLATFORM alpine:3.20",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: Some("DL3029"),
-};
+).twin_of("DL3029");
 
 fn check(step: &Step<'_>) -> bool {
     let InstructionKind::From {

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "ConsistentInstructionCasing",
-    name: "consistent-instruction-casing",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "instruction keywords should use one case",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "ConsistentInstructionCasing",
+    "consistent-instruction-casing",
+    Severity::Warning,
+    "instruction keywords should use one case",
+    docs!(
         what: "Flags instruction keywords whose case differs from the majority of the file (ties go to upper case; mixed case like `Run` is always flagged).",
         why: "Consistent keywords make a Dockerfile easier to read and to search.",
         bad: "FROM alpine:3.20\n\
@@ -19,10 +18,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     RUN echo hi\n\
     COPY . /app",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 struct InstructionCasing;
 

@@ -3,22 +3,18 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "InvalidBaseImagePlatform",
-    name: "invalid-base-image-platform",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "base image is built for another platform than the stage asks for",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "InvalidBaseImagePlatform",
+    "invalid-base-image-platform",
+    Severity::Warning,
+    "base image is built for another platform than the stage asks for",
+    docs!(
         what: "Flags `FROM --platform=<constant>` of an image whose name fixes another platform: Docker Hub's per-architecture namespaces (`arm64v8/`, `amd64/`, `i386/`...) and Windows-only images (`mcr.microsoft.com/windows/...`). Docker checks the resolved image in the registry; berth decides offline from the name, so it catches only these cases.",
         why: "The build pulls an image that cannot run on the requested platform, or runs it under emulation without saying so.",
         bad: "FROM --platform=linux/amd64 arm64v8/alpine:3.20",
         good: "FROM --platform=linux/arm64 arm64v8/alpine:3.20",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 /// Docker Hub namespaces that hold one architecture each, and that architecture.
 const ARCH_NAMESPACES: [(&str, &str); 9] = [

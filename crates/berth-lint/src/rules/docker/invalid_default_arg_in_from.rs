@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "InvalidDefaultArgInFrom",
-    name: "invalid-default-arg-in-from",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "default values of global ARGs make an invalid `FROM` image",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "InvalidDefaultArgInFrom",
+    "invalid-default-arg-in-from",
+    Severity::Warning,
+    "default values of global ARGs make an invalid `FROM` image",
+    docs!(
         what: "Flags `FROM` whose image, expanded with the global ARGs' default values (an undeclared or valueless ARG is empty), is empty or not a valid image reference: `alpine:$V` with `ARG V` and no default, or a digest that is not a whole one.",
         why: "The build fails unless every build passes the right `--build-arg`; a default that works keeps the Dockerfile buildable as is.",
         bad: "ARG TAG\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "ARG TAG=3.20\n\
     FROM alpine:${TAG}",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 use std::collections::HashMap;
 

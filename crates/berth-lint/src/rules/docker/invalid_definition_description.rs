@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "InvalidDefinitionDescription",
-    name: "invalid-definition-description",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "comment above a stage or ARG should start with its name",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "InvalidDefinitionDescription",
+    "invalid-definition-description",
+    Severity::Warning,
+    "comment above a stage or ARG should start with its name",
+    docs!(
         what: "Flags a comment directly above `FROM ... AS name` or `ARG name` whose first word is not that name. Experimental in Docker, so off by default.",
         why: "Tools (and `docker buildx build --call=outline`) read such comments as the description of the stage or build argument.",
         bad: "# Builds the binary\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "# build compiles the binary\n\
     FROM golang:1.23 AS build",
     ),
-    default_enabled: false,
-    onbuild: false,
-    twin: None,
-};
+).off_by_default();
 
 struct InvalidDefinitionDescription;
 

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "JSONArgsRecommended",
-    name: "json-args-recommended",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "JSON arguments recommended for `CMD` and `ENTRYPOINT`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "JSONArgsRecommended",
+    "json-args-recommended",
+    Severity::Warning,
+    "JSON arguments recommended for `CMD` and `ENTRYPOINT`",
+    docs!(
         what: "Flags `CMD` and `ENTRYPOINT` in shell form when the stage (or a stage it builds on) sets no `SHELL`.",
         why: "In shell form the command runs under `/bin/sh -c`, which does not forward signals: the container ignores `docker stop` until it is killed.",
         bad: "FROM python:3.12-slim\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM python:3.12-slim\n\
     ENTRYPOINT [\"python\", \"app.py\"]",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: Some("DL3025"),
-};
+).twin_of("DL3025");
 
 use std::collections::BTreeMap;
 

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "LegacyKeyValueFormat",
-    name: "legacy-key-value-format",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "use `key=value` in `ENV` and `LABEL`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "LegacyKeyValueFormat",
+    "legacy-key-value-format",
+    Severity::Warning,
+    "use `key=value` in `ENV` and `LABEL`",
+    docs!(
         what: "Flags `ENV key value` and `LABEL key value` (the legacy, space-separated form).",
         why: "The legacy form takes the whole rest of the line as the value, so `ENV A 1 B 2` sets one variable `A` to `1 B 2`.",
         bad: "FROM alpine:3.20\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM alpine:3.20\n\
     ENV APP_HOME=/app",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 fn check(step: &Step<'_>) -> bool {
     match &step.ins.kind {

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "MaintainerDeprecated",
-    name: "maintainer-deprecated",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "the `MAINTAINER` instruction is deprecated",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "MaintainerDeprecated",
+    "maintainer-deprecated",
+    Severity::Warning,
+    "the `MAINTAINER` instruction is deprecated",
+    docs!(
         what: "Flags `MAINTAINER`.",
         why: "It has been deprecated since Docker 1.13; use the `org.opencontainers.image.authors` label.",
         bad: "FROM alpine:3.20\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM alpine:3.20\n\
     LABEL org.opencontainers.image.authors=\"jane@example.com\"",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: Some("DL4000"),
-};
+).twin_of("DL4000");
 
 fn check(step: &Step<'_>) -> bool {
     matches!(step.ins.kind, InstructionKind::Maintainer { .. })

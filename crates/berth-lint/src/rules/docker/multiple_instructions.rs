@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "MultipleInstructionsDisallowed",
-    name: "multiple-instructions-disallowed",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "only the last `CMD`, `ENTRYPOINT` or `HEALTHCHECK` of a stage counts",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "MultipleInstructionsDisallowed",
+    "multiple-instructions-disallowed",
+    Severity::Warning,
+    "only the last `CMD`, `ENTRYPOINT` or `HEALTHCHECK` of a stage counts",
+    docs!(
         what: "Flags a `CMD`, `ENTRYPOINT` or `HEALTHCHECK` that a later one of the same kind in the stage overrides (reported at the overridden one, as BuildKit does).",
         why: "The earlier instruction has no effect; readers may think it does.",
         bad: "FROM alpine:3.20\n\
@@ -18,10 +17,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM alpine:3.20\n\
     CMD [\"b\"]",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 #[derive(Default)]
 struct MultipleInstructions {

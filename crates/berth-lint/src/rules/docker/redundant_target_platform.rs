@@ -3,22 +3,18 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "RedundantTargetPlatform",
-    name: "redundant-target-platform",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "setting the platform to `$TARGETPLATFORM` is redundant",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "RedundantTargetPlatform",
+    "redundant-target-platform",
+    Severity::Warning,
+    "setting the platform to `$TARGETPLATFORM` is redundant",
+    docs!(
         what: "Flags `FROM --platform=$TARGETPLATFORM` (or `${TARGETPLATFORM}`), the default anyway.",
         why: "The flag adds nothing and suggests something special happens.",
         bad: "FROM --platform=$TARGETPLATFORM alpine:3.20",
         good: "FROM alpine:3.20",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: Some("DL3065"),
-};
+).twin_of("DL3065");
 
 fn check(step: &Step<'_>) -> bool {
     matches!(&step.ins.kind, InstructionKind::From { platform: Some(p), .. } if p == "$TARGETPLATFORM" || p == "${TARGETPLATFORM}")

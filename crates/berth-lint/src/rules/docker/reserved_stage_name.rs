@@ -3,22 +3,18 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "ReservedStageName",
-    name: "reserved-stage-name",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "reserved words should not be stage names",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "ReservedStageName",
+    "reserved-stage-name",
+    Severity::Warning,
+    "reserved words should not be stage names",
+    docs!(
         what: "Flags stages named `scratch` or `context`.",
         why: "Those names already mean the empty image and the build context.",
         bad: "FROM alpine:3.20 AS scratch",
         good: "FROM alpine:3.20 AS base",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: Some("DL3063"),
-};
+).twin_of("DL3063");
 
 fn check(step: &Step<'_>) -> bool {
     matches!(from_parts(step.ins), Some((_, Some(name))) if name.eq_ignore_ascii_case("scratch") || name.eq_ignore_ascii_case("context"))

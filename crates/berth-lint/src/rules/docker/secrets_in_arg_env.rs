@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "SecretsUsedInArgOrEnv",
-    name: "secrets-used-in-arg-or-env",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "sensitive data should not be used in `ARG` or `ENV`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "SecretsUsedInArgOrEnv",
+    "secrets-used-in-arg-or-env",
+    Severity::Warning,
+    "sensitive data should not be used in `ARG` or `ENV`",
+    docs!(
         what: "Flags `ARG` and `ENV` names with a `_`-separated part that is `apikey`, `auth`, `credential(s)`, `key`, `password`, `pword`, `passwd`, `secret` or `token` (case-insensitive), unless a part is `public`, `file` or `version`.",
         why: "ARG and ENV values are kept in the image's metadata; anyone who pulls the image reads them. Use build secrets.",
         bad: "FROM alpine:3.20\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM alpine:3.20\n\
     RUN --mount=type=secret,id=api_key ./configure",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: Some("DL3064"),
-};
+).twin_of("DL3064");
 
 const SECRET: [&str; 10] = [
     "apikey",

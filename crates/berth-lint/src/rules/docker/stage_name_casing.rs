@@ -3,22 +3,18 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "StageNameCasing",
-    name: "stage-name-casing",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "stage names should be lowercase",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "StageNameCasing",
+    "stage-name-casing",
+    Severity::Warning,
+    "stage names should be lowercase",
+    docs!(
         what: "Flags `FROM ... AS Name` whose name has upper-case letters.",
         why: "BuildKit lower-cases stage names when it resolves them, so `FROM Build` does not find a stage called `Build`: it is read as an image reference and fails.",
         bad: "FROM golang:1.23 AS Build",
         good: "FROM golang:1.23 AS build",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 fn check(step: &Step<'_>) -> bool {
     written_name(step).is_some_and(|name| name.chars().any(char::is_uppercase))

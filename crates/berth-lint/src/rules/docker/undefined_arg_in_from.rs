@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "UndefinedArgInFrom",
-    name: "undefined-arg-in-from",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "`FROM` uses a variable that is not a global `ARG`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "UndefinedArgInFrom",
+    "undefined-arg-in-from",
+    Severity::Warning,
+    "`FROM` uses a variable that is not a global `ARG`",
+    docs!(
         what: "Flags `FROM` (image or `--platform`) using a variable that is neither declared by an `ARG` before the first `FROM` nor one of BuildKit's automatic platform ARGs.",
         why: "Only global ARGs are visible to FROM; anything else expands to an empty string and the image name breaks.",
         bad: "FROM alpine:3.20 AS base\n\
@@ -18,10 +17,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "ARG VERSION=3.20\n\
     FROM alpine:${VERSION}",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 const BUILTIN: [&str; 11] = [
     "TARGETPLATFORM",

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "UndefinedVar",
-    name: "undefined-var",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "variables should be defined before use",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "UndefinedVar",
+    "undefined-var",
+    Severity::Warning,
+    "variables should be defined before use",
+    docs!(
         what: "Flags builder-expanded words (COPY/ADD paths, ENV, LABEL, USER, WORKDIR, EXPOSE, VOLUME...) that use a variable no ARG or ENV defines; not RUN, CMD or ENTRYPOINT text, which the shell expands. Variables set by the base image's own ENV are only known from the registry; berth knows `PATH` only.",
         why: "An undefined variable expands to an empty string: `COPY $SRC /app` copies the whole context.",
         bad: "FROM alpine:3.20\n\
@@ -18,10 +17,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     ARG APP_DIR=src\n\
     COPY $APP_DIR /app",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 struct UndefinedVar;
 

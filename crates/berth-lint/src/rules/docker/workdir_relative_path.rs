@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "WorkdirRelativePath",
-    name: "workdir-relative-path",
-    origin: Origin::Docker,
-    severity: Severity::Warning,
-    summary: "the first `WORKDIR` of a stage should be absolute",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::docker(
+    "WorkdirRelativePath",
+    "workdir-relative-path",
+    Severity::Warning,
+    "the first `WORKDIR` of a stage should be absolute",
+    docs!(
         what: "Flags a relative `WORKDIR` when no earlier `WORKDIR` in the stage (or in a stage it builds on) set the directory.",
         why: "A relative `WORKDIR` is resolved against the base image's directory, which may change with the base image.",
         bad: "FROM alpine:3.20\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM alpine:3.20\n\
     WORKDIR /app",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: Some("DL3000"),
-};
+).twin_of("DL3000");
 
 use std::collections::BTreeMap;
 

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3020",
-    name: "add-local-files",
-    origin: Origin::Hadolint,
-    severity: Severity::Error,
-    summary: "use `COPY` instead of `ADD` for files and folders",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3020",
+    "add-local-files",
+    Severity::Error,
+    "use `COPY` instead of `ADD` for files and folders",
+    docs!(
         what: "Flags `ADD` whose sources are neither URLs nor archives.",
         why: "`ADD` also downloads URLs and unpacks archives; for plain files that magic only surprises. `COPY` does exactly one thing.",
         bad: "FROM alpine:3.20\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM alpine:3.20\n\
     COPY app.py /app/",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 fn check(step: &Step<'_>) -> bool {
     let InstructionKind::Add(spec) = &step.ins.kind else {

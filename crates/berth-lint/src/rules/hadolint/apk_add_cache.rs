@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3019",
-    name: "apk-add-cache",
-    origin: Origin::Hadolint,
-    severity: Severity::Info,
-    summary: "use `apk add --no-cache`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3019",
+    "apk-add-cache",
+    Severity::Info,
+    "use `apk add --no-cache`",
+    docs!(
         what: "Flags `apk add` without `--no-cache` (unless the RUN mounts a cache at `/var/cache/apk`).",
         why: "Without `--no-cache` the package index stays in the layer, or needs an extra `rm -rf /var/cache/apk/*`.",
         bad: "FROM alpine:3.20\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM alpine:3.20\n\
     RUN apk add --no-cache curl=8.9.1-r0",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn check(step: &Step<'_>) -> bool {
     let Some(script) = step.script else {

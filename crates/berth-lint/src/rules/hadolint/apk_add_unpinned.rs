@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3018",
-    name: "apk-add-unpinned",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "pin versions in `apk add` (`package=version`)",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3018",
+    "apk-add-unpinned",
+    Severity::Warning,
+    "pin versions in `apk add` (`package=version`)",
+    docs!(
         what: "Flags `apk add` of a package without a version constraint (`=`, `~`, `>`, `<`; local `.apk` files are fine).",
         why: "Unpinned packages make builds unrepeatable: the same Dockerfile installs different versions over time.",
         bad: "FROM alpine:3.20\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM alpine:3.20\n\
     RUN apk add --no-cache curl=8.9.1-r0",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn check(script: &Script) -> bool {
     script

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3015",
-    name: "apt-get-recommends",
-    origin: Origin::Hadolint,
-    severity: Severity::Info,
-    summary: "add `--no-install-recommends` to `apt-get install`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3015",
+    "apt-get-recommends",
+    Severity::Info,
+    "add `--no-install-recommends` to `apt-get install`",
+    docs!(
         what: "Flags `apt-get install` without `--no-install-recommends`.",
         why: "Recommended packages are not needed to run the software; they make the image larger and widen its attack surface.",
         bad: "FROM debian:12\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM debian:12\n\
     RUN apt-get update && apt-get install -y --no-install-recommends curl",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn check(script: &Script) -> bool {
     script.commands.iter().any(|c| {

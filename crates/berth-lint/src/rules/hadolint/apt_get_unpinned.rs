@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3008",
-    name: "apt-get-unpinned",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "pin versions in `apt-get install` (`package=version`)",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3008",
+    "apt-get-unpinned",
+    Severity::Warning,
+    "pin versions in `apt-get install` (`package=version`)",
+    docs!(
         what: "Flags `apt-get install` of a package without `=version` (local `.deb` files and paths are fine).",
         why: "Without a version the build installs whatever the mirror has that day: two builds of one Dockerfile differ, and a breaking update arrives unannounced.",
         bad: "FROM debian:12\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM debian:12\n\
     RUN apt-get update && apt-get install -y curl=7.88.1-10+deb12u5",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn check(script: &Script) -> bool {
     script

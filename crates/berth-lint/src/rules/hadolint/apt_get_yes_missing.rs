@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3014",
-    name: "apt-get-yes-missing",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "use `-y` with `apt-get install`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3014",
+    "apt-get-yes-missing",
+    Severity::Warning,
+    "use `-y` with `apt-get install`",
+    docs!(
         what: "Flags `apt-get install` without `-y` (or `--yes`, `--assume-yes`, `-qq`).",
         why: "A build has no terminal: without `-y` apt asks for confirmation and aborts the step.",
         bad: "FROM debian:12\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM debian:12\n\
     RUN apt-get update && apt-get install -y curl",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn check(script: &Script) -> bool {
     script.commands.iter().any(|c| {

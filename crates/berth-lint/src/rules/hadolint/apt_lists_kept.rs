@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3009",
-    name: "apt-lists-kept",
-    origin: Origin::Hadolint,
-    severity: Severity::Info,
-    summary: "delete the apt lists (`/var/lib/apt/lists`) after `apt-get update`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3009",
+    "apt-lists-kept",
+    Severity::Info,
+    "delete the apt lists (`/var/lib/apt/lists`) after `apt-get update`",
+    docs!(
         what: "Flags a RUN that runs `apt-get update` (or `apt update`) without `rm -rf /var/lib/apt/lists/*` in the same RUN, in the final stage or in a stage another FROM builds on (a cache mount of the lists counts as clean).",
         why: "The package lists are tens of megabytes that nothing needs at run time; removed in a later RUN they still weigh in the earlier layer.",
         bad: "FROM debian:12\n\
@@ -18,10 +17,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u5 \\\n\
     && rm -rf /var/lib/apt/lists/*",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 #[derive(Default)]
 struct AptListsKept {

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3027",
-    name: "apt-used",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "use `apt-get` or `apt-cache` instead of `apt`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3027",
+    "apt-used",
+    Severity::Warning,
+    "use `apt-get` or `apt-cache` instead of `apt`",
+    docs!(
         what: "Flags the `apt` command in RUN.",
         why: "`apt` is made for people at a terminal; its command-line interface is not stable and it warns so when used in scripts.",
         bad: "FROM debian:12\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM debian:12\n\
     RUN apt-get update && apt-get install -y curl",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn check(script: &Script) -> bool {
     script.uses("apt")

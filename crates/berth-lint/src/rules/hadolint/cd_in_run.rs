@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3003",
-    name: "cd-in-run",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "use `WORKDIR` to switch to a directory",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3003",
+    "cd-in-run",
+    Severity::Warning,
+    "use `WORKDIR` to switch to a directory",
+    docs!(
         what: "Flags `cd` in RUN.",
         why: "`cd` lasts for one RUN only; later instructions start elsewhere. `WORKDIR` states the directory once for every instruction after it and is visible in the image config.",
         bad: "FROM alpine:3.20\n\
@@ -18,10 +17,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     WORKDIR /app\n\
     RUN make",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 fn check(script: &Script) -> bool {
     script.uses("cd")

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL4003",
-    name: "cmd-multiple",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "more than one `CMD` in a stage",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL4003",
+    "cmd-multiple",
+    Severity::Warning,
+    "more than one `CMD` in a stage",
+    docs!(
         what: "Flags the second and later `CMD` of a stage.",
         why: "Only the last `CMD` takes effect.",
         bad: "FROM python:3.12-slim\n\
@@ -18,10 +17,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM python:3.12-slim\n\
     CMD [\"python\", \"b.py\"]",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 #[derive(Default)]
 struct CmdMultiple {

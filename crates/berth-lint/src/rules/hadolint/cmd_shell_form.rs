@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3025",
-    name: "cmd-shell-form",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "use JSON (exec) form for `CMD` and `ENTRYPOINT`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3025",
+    "cmd-shell-form",
+    Severity::Warning,
+    "use JSON (exec) form for `CMD` and `ENTRYPOINT`",
+    docs!(
         what: "Flags `CMD`, `ENTRYPOINT` and `HEALTHCHECK CMD` written in shell form.",
         why: "Shell form runs the command under `/bin/sh -c`: the process is not PID 1, does not receive `SIGTERM`, and the container stops only when Docker kills it after the timeout.",
         bad: "FROM python:3.12-slim\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM python:3.12-slim\n\
     CMD [\"python\", \"app.py\"]",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 fn check(step: &Step<'_>) -> bool {
     match &step.ins.kind {

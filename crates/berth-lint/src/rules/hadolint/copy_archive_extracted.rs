@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3010",
-    name: "copy-archive-extracted",
-    origin: Origin::Hadolint,
-    severity: Severity::Info,
-    summary: "use `ADD` to extract archives into the image",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3010",
+    "copy-archive-extracted",
+    Severity::Info,
+    "use `ADD` to extract archives into the image",
+    docs!(
         what: "Flags `COPY` of an archive that a later RUN of the same stage extracts with `tar -x` or `unzip`.",
         why: "Copying then extracting keeps the archive in one layer and its contents in another; `ADD` extracts local archives in one step.",
         bad: "FROM debian:12\n\
@@ -18,10 +17,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM debian:12\n\
     ADD app.tar.gz /opt/",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 #[derive(Default)]
 struct CopyArchiveExtracted {

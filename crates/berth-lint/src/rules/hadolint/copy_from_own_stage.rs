@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3023",
-    name: "copy-from-own-stage",
-    origin: Origin::Hadolint,
-    severity: Severity::Error,
-    summary: "`COPY --from` names its own stage",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3023",
+    "copy-from-own-stage",
+    Severity::Error,
+    "`COPY --from` names its own stage",
+    docs!(
         what: "Flags `COPY --from=x` inside the stage named `x`.",
         why: "A stage cannot copy from itself; BuildKit treats the name as an image or fails.",
         bad: "FROM golang:1.23 AS build\n\
@@ -19,10 +18,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     FROM alpine:3.20\n\
     COPY --from=build /out/app /app",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 #[derive(Default)]
 struct CopyFromOwnStage {

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3022",
-    name: "copy-from-unknown-stage",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "`COPY --from` should name an earlier stage",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3022",
+    "copy-from-unknown-stage",
+    Severity::Warning,
+    "`COPY --from` should name an earlier stage",
+    docs!(
         what: "Flags `COPY --from=x` where `x` is neither an earlier stage name nor the index of an earlier stage (image references containing `:` are fine).",
         why: "A name that is not a stage is pulled as an image; a typo in a stage name becomes a confusing pull error, or silently copies from an image of that name.",
         bad: "FROM golang:1.23 AS build\n\
@@ -19,10 +18,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     FROM alpine:3.20\n\
     COPY --from=build /out /app",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 #[derive(Default)]
 struct CopyFromUnknownStage {

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3021",
-    name: "copy-multiple-dest-slash",
-    origin: Origin::Hadolint,
-    severity: Severity::Error,
-    summary: "`COPY` with several sources needs a destination ending in `/`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3021",
+    "copy-multiple-dest-slash",
+    Severity::Error,
+    "`COPY` with several sources needs a destination ending in `/`",
+    docs!(
         what: "Flags `COPY` with more than one source whose destination does not end with `/`.",
         why: "With several sources the destination must be a directory; without the slash the intent is unclear and the build fails if the path is not a directory.",
         bad: "FROM alpine:3.20\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM alpine:3.20\n\
     COPY a.txt b.txt /data/",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 fn check(step: &Step<'_>) -> bool {
     let InstructionKind::Copy(spec) = &step.ins.kind else {

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3045",
-    name: "copy-relative-no-workdir",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "`COPY` to a relative destination without `WORKDIR` set",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3045",
+    "copy-relative-no-workdir",
+    Severity::Warning,
+    "`COPY` to a relative destination without `WORKDIR` set",
+    docs!(
         what: "Flags `COPY` to a relative destination in a stage (or parent stage) with no `WORKDIR` before it.",
         why: "A relative destination is resolved against the base image's working directory, which the Dockerfile does not show and the base image may change.",
         bad: "FROM python:3.12-slim\n\
@@ -18,10 +17,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     WORKDIR /srv\n\
     COPY app.py app/",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 use std::collections::BTreeMap;
 

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3067",
-    name: "copy-whole-filesystem",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "do not copy a whole filesystem from another stage",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3067",
+    "copy-whole-filesystem",
+    Severity::Warning,
+    "do not copy a whole filesystem from another stage",
+    docs!(
         what: "Flags `COPY --from=... / /`.",
         why: "Copying `/` brings every file of the other stage, compilers and caches included, which defeats the multi-stage build.",
         bad: "FROM golang:1.23 AS build\n\
@@ -21,10 +20,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     FROM gcr.io/distroless/static\n\
     COPY --from=build /out/app /app",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 fn check(step: &Step<'_>) -> bool {
     let InstructionKind::Copy(spec) = &step.ins.kind else {

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL4001",
-    name: "curl-and-wget",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "use either `wget` or `curl`, not both",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL4001",
+    "curl-and-wget",
+    Severity::Warning,
+    "use either `wget` or `curl`, not both",
+    docs!(
         what: "Flags a RUN that uses `curl` or `wget` in a stage where the other one was used too.",
         why: "Two download tools do one job; each adds its own dependencies to the image.",
         bad: "FROM debian:12\n\
@@ -18,10 +17,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM debian:12\n\
     RUN curl -fsSLO https://example.com/a && curl -fsSLO https://example.com/b",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 #[derive(Default)]
 struct CurlAndWget {

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3040",
-    name: "dnf-clean-missing",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "`dnf clean all` missing after `dnf install`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3040",
+    "dnf-clean-missing",
+    Severity::Warning,
+    "`dnf clean all` missing after `dnf install`",
+    docs!(
         what: "Flags a RUN that installs with `dnf`/`microdnf` without `dnf clean all` after it (unless the dnf cache is a cache mount).",
         why: "dnf's metadata and package cache stay in the layer.",
         bad: "FROM fedora:40\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM fedora:40\n\
     RUN dnf install -y httpd-2.4.62 && dnf clean all",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 const INSTALL: [&str; 8] = [
     "install",

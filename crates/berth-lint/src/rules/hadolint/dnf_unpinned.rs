@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3041",
-    name: "dnf-unpinned",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "pin versions in `dnf install` (`package-version`)",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3041",
+    "dnf-unpinned",
+    Severity::Warning,
+    "pin versions in `dnf install` (`package-version`)",
+    docs!(
         what: "Flags `dnf`/`microdnf install` of a package without a version suffix (`.rpm` files are fine; `$VAR` and `${VAR}` count when the variable is an ARG or an ENV of the stage).",
         why: "Unpinned packages make builds unrepeatable.",
         bad: "FROM fedora:40\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM fedora:40\n\
     RUN dnf install -y httpd-2.4.62 && dnf clean all",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 use super::yum_unpinned::{Vars, rpm_pinned};
 

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3038",
-    name: "dnf-yes-missing",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "use `-y` with `dnf install`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3038",
+    "dnf-yes-missing",
+    Severity::Warning,
+    "use `-y` with `dnf install`",
+    docs!(
         what: "Flags `dnf`/`microdnf` `install`, `groupinstall` and `localinstall` without `-y`/`--assumeyes`.",
         why: "A build has no terminal to answer dnf's question; the step fails.",
         bad: "FROM fedora:40\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM fedora:40\n\
     RUN dnf install -y httpd-2.4.62 && dnf clean all",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn check(script: &Script) -> bool {
     script.commands.iter().any(|c| {

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL4004",
-    name: "entrypoint-multiple",
-    origin: Origin::Hadolint,
-    severity: Severity::Error,
-    summary: "more than one `ENTRYPOINT` in a stage",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL4004",
+    "entrypoint-multiple",
+    Severity::Error,
+    "more than one `ENTRYPOINT` in a stage",
+    docs!(
         what: "Flags the second and later `ENTRYPOINT` of a stage.",
         why: "Only the last `ENTRYPOINT` takes effect.",
         bad: "FROM alpine:3.20\n\
@@ -18,10 +17,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM alpine:3.20\n\
     ENTRYPOINT [\"/b\"]",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 #[derive(Default)]
 struct EntrypointMultiple {

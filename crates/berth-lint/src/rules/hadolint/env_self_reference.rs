@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3044",
-    name: "env-self-reference",
-    origin: Origin::Hadolint,
-    severity: Severity::Error,
-    summary: "do not refer to a variable in the `ENV` that defines it",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3044",
+    "env-self-reference",
+    Severity::Error,
+    "do not refer to a variable in the `ENV` that defines it",
+    docs!(
         what: "Flags an `ENV` whose value refers to a variable defined by the same `ENV` instruction (and not before it).",
         why: "All values of one `ENV` are expanded with the variables from before that instruction: the reference sees the old (often empty) value, not the new one.",
         bad: "FROM alpine:3.20\n\
@@ -18,10 +17,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     ENV APP=/opt/app\n\
     ENV BIN=$APP/bin",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 #[derive(Default)]
 struct EnvSelfReference {

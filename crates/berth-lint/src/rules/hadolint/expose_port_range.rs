@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3011",
-    name: "expose-port-range",
-    origin: Origin::Hadolint,
-    severity: Severity::Error,
-    summary: "valid UNIX ports range from 0 to 65535",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3011",
+    "expose-port-range",
+    Severity::Error,
+    "valid UNIX ports range from 0 to 65535",
+    docs!(
         what: "Flags `EXPOSE` of a port above 65535.",
         why: "No such port exists; the build fails or the port is silently meaningless.",
         bad: "FROM nginx:1.27\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM nginx:1.27\n\
     EXPOSE 8080",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 fn check(step: &Step<'_>) -> bool {
     let InstructionKind::Expose { ports } = &step.ins.kind else {

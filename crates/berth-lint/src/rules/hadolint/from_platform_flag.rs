@@ -3,22 +3,18 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3029",
-    name: "from-platform-flag",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "do not use `--platform` on `FROM` with a fixed value",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3029",
+    "from-platform-flag",
+    Severity::Warning,
+    "do not use `--platform` on `FROM` with a fixed value",
+    docs!(
         what: "Flags `FROM --platform=` unless the value uses `BUILDPLATFORM` or `TARGETPLATFORM`.",
         why: "A fixed platform builds the wrong architecture for every other target; multi-platform builds set the platform from the outside.",
         bad: "FROM --platform=linux/amd64 debian:12",
         good: "FROM --platform=$BUILDPLATFORM golang:1.23 AS build",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 fn check(step: &Step<'_>) -> bool {
     let InstructionKind::From {

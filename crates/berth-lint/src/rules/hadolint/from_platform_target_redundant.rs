@@ -3,22 +3,18 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3065",
-    name: "from-platform-target-redundant",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "`FROM --platform=$TARGETPLATFORM` is redundant",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3065",
+    "from-platform-target-redundant",
+    Severity::Warning,
+    "`FROM --platform=$TARGETPLATFORM` is redundant",
+    docs!(
         what: "Flags `FROM --platform=$TARGETPLATFORM` (or `${TARGETPLATFORM}`).",
         why: "The target platform is already the default; the flag adds noise and suggests something special happens.",
         bad: "FROM --platform=$TARGETPLATFORM alpine:3.20",
         good: "FROM alpine:3.20",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 fn check(step: &Step<'_>) -> bool {
     matches!(&step.ins.kind, InstructionKind::From { platform: Some(p), .. } if p == "$TARGETPLATFORM" || p == "${TARGETPLATFORM}")

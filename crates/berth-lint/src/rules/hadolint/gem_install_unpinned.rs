@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3028",
-    name: "gem-install-unpinned",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "pin versions in `gem install` (`gem:version`)",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3028",
+    "gem-install-unpinned",
+    Severity::Warning,
+    "pin versions in `gem install` (`gem:version`)",
+    docs!(
         what: "Flags `gem install` of a gem without `:version` (or `-v`).",
         why: "Unpinned gems make builds unrepeatable.",
         bad: "FROM ruby:3.3\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM ruby:3.3\n\
     RUN gem install bundler:2.5.16",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn check(script: &Script) -> bool {
     script.commands.iter().any(|c| {

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3062",
-    name: "go-install-unpinned",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "pin versions in `go install` (`package@version`)",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3062",
+    "go-install-unpinned",
+    Severity::Warning,
+    "pin versions in `go install` (`package@version`)",
+    docs!(
         what: "Flags `go install`/`go get`/`go run` of a module without `@version` (or with `@latest`/`@none`); local paths are fine.",
         why: "Without a version the newest module release is built, so builds are not reproducible.",
         bad: "FROM golang:1.23\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM golang:1.23\n\
     RUN go install golang.org/x/tools/gopls@v0.16.2",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn pinned(package: &str) -> bool {
     let local = package == "." || package.starts_with('/') || package.starts_with('.');

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3057",
-    name: "healthcheck-missing",
-    origin: Origin::Hadolint,
-    severity: Severity::Info,
-    summary: "`HEALTHCHECK` instruction missing",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3057",
+    "healthcheck-missing",
+    Severity::Info,
+    "`HEALTHCHECK` instruction missing",
+    docs!(
         what: "Flags stages with no `HEALTHCHECK`, none inherited from a stage they are built on, and none in a stage built on them (as hadolint 2.15.1 counts it). Off by default, as in hadolint.",
         why: "Without a health check, an orchestrator only knows whether the process runs, not whether it answers.",
         bad: "FROM nginx:1.27\n\
@@ -18,10 +17,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     COPY site /usr/share/nginx/html\n\
     HEALTHCHECK CMD [\"curl\", \"-f\", \"http://localhost/\"]",
     ),
-    default_enabled: false,
-    onbuild: false,
-    twin: None,
-};
+).off_by_default();
 
 /// One stage as hadolint's DL3057 tracks it.
 struct Stage {

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3012",
-    name: "healthcheck-multiple",
-    origin: Origin::Hadolint,
-    severity: Severity::Error,
-    summary: "more than one `HEALTHCHECK` in a stage",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3012",
+    "healthcheck-multiple",
+    Severity::Error,
+    "more than one `HEALTHCHECK` in a stage",
+    docs!(
         what: "Flags the second and later `HEALTHCHECK` of a stage.",
         why: "Only the last `HEALTHCHECK` takes effect; the others are dead text that misleads readers.",
         bad: "FROM nginx:1.27\n\
@@ -18,10 +17,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM nginx:1.27\n\
     HEALTHCHECK CMD [\"curl\", \"-f\", \"http://localhost/\"]",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 #[derive(Default)]
 struct HealthcheckMultiple {

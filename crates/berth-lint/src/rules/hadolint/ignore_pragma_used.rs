@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL1001",
-    name: "ignore-pragma-used",
-    origin: Origin::Hadolint,
-    severity: Severity::Info,
-    summary: "inline ignore pragma used",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL1001",
+    "ignore-pragma-used",
+    Severity::Info,
+    "inline ignore pragma used",
+    docs!(
         what: "Flags `# hadolint ignore=` (and `# berth ignore=`) comments. Off by default; turn it on to require every exception to live in the configuration file.",
         why: "Inline exceptions are easy to add and easy to forget; a central list is reviewed.",
         bad: "FROM debian:12\n\
@@ -18,10 +17,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM debian:12\n\
     RUN apt-get install -y curl=7.88.1-10+deb12u5",
     ),
-    default_enabled: false,
-    onbuild: false,
-    twin: None,
-};
+).off_by_default();
 
 struct IgnorePragmaUsed;
 

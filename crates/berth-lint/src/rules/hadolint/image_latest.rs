@@ -3,22 +3,18 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3007",
-    name: "image-latest",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "do not use the `latest` tag; pin a release tag",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3007",
+    "image-latest",
+    Severity::Warning,
+    "do not use the `latest` tag; pin a release tag",
+    docs!(
         what: "Flags `FROM image:latest` without a digest.",
         why: "`latest` moves with every release of the image: builds are not reproducible and breaking changes arrive silently.",
         bad: "FROM node:latest",
         good: "FROM node:22.9-slim",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 fn check(step: &Step<'_>) -> bool {
     let Some((image, _)) = from_parts(step.ins) else {

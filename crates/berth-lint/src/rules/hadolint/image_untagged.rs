@@ -3,22 +3,18 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3006",
-    name: "image-untagged",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "always tag the version of an image explicitly",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3006",
+    "image-untagged",
+    Severity::Warning,
+    "always tag the version of an image explicitly",
+    docs!(
         what: "Flags `FROM` of an image without a tag or digest (`scratch`, variables and earlier stage names are fine).",
         why: "An untagged image means `latest`, which moves: the build changes under you without any change to the Dockerfile.",
         bad: "FROM debian",
         good: "FROM debian:12.7-slim",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 #[derive(Default)]
 struct ImageUntagged {

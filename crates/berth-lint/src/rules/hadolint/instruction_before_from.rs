@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3061",
-    name: "instruction-before-from",
-    origin: Origin::Hadolint,
-    severity: Severity::Error,
-    summary: "the Dockerfile must begin with `FROM`, `ARG` or a comment",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3061",
+    "instruction-before-from",
+    Severity::Error,
+    "the Dockerfile must begin with `FROM`, `ARG` or a comment",
+    docs!(
         what: "Flags an instruction other than `ARG` before the first `FROM`. BuildKit rejects such files while parsing, so the finding replaces the parse error.",
         why: "Only ARG may come before the first stage; anything else fails the build with `no build stage in current context`.",
         bad: "LABEL a=b\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM alpine:3.20\n\
     LABEL a=b",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 struct InstructionBeforeFrom;
 

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3048",
-    name: "label-key-invalid",
-    origin: Origin::Hadolint,
-    severity: Severity::Style,
-    summary: "invalid label key",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3048",
+    "label-key-invalid",
+    Severity::Style,
+    "invalid label key",
+    docs!(
         what: "Flags label keys that do not follow Docker's label-key rules: lower-case letters, digits, `.`, `-`, `_` and `/`; starting with a letter and ending with a letter or digit; no `..` or `--`; not in the reserved `com.docker.`, `io.docker.` and `org.dockerproject.` namespaces.",
         why: "Tools that read labels (registries, scanners, orchestrators) expect reverse-DNS keys; odd keys are ignored or rejected.",
         bad: "FROM alpine:3.20\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM alpine:3.20\n\
     LABEL org.opencontainers.image.authors=\"jane\"",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 fn invalid(key: &str) -> bool {
     let first_ok = key.starts_with(|c: char| c.is_ascii_lowercase());

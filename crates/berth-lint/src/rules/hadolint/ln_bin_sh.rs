@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL4005",
-    name: "ln-bin-sh",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "use `SHELL` to change the default shell",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL4005",
+    "ln-bin-sh",
+    Severity::Warning,
+    "use `SHELL` to change the default shell",
+    docs!(
         what: "Flags `ln` that replaces `/bin/sh`.",
         why: "Relinking `/bin/sh` changes the shell of every program in the image, not just of the build; `SHELL` changes the build's shell only.",
         bad: "FROM debian:12\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM debian:12\n\
     SHELL [\"/bin/bash\", \"-c\"]",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn check(script: &Script) -> bool {
     script.commands.iter().any(|c| c.is("ln", &["/bin/sh"]))

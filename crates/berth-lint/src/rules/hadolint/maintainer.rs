@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL4000",
-    name: "maintainer",
-    origin: Origin::Hadolint,
-    severity: Severity::Error,
-    summary: "`MAINTAINER` is deprecated",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL4000",
+    "maintainer",
+    Severity::Error,
+    "`MAINTAINER` is deprecated",
+    docs!(
         what: "Flags `MAINTAINER`.",
         why: "`MAINTAINER` has been deprecated since Docker 1.13; it sets a field few tools read.",
         bad: "FROM alpine:3.20\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM alpine:3.20\n\
     LABEL org.opencontainers.image.authors=\"jane@example.com\"",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 fn check(step: &Step<'_>) -> bool {
     matches!(step.ins.kind, InstructionKind::Maintainer { .. })

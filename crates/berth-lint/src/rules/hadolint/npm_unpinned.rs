@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3016",
-    name: "npm-unpinned",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "pin versions in `npm install` (`package@version`)",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3016",
+    "npm-unpinned",
+    Severity::Warning,
+    "pin versions in `npm install` (`package@version`)",
+    docs!(
         what: "Flags `npm install <package>` without `@version` (paths, tarballs and git URLs with `#` are fine; a bare `npm install` reads package.json).",
         why: "Unpinned packages make builds unrepeatable.",
         bad: "FROM node:22-slim\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM node:22-slim\n\
     RUN npm install -g typescript@5.6.2",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn pinned(package: &str) -> bool {
     if ["git://", "git+ssh://", "git+http://", "git+https://"]

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3043",
-    name: "onbuild-forbidden-trigger",
-    origin: Origin::Hadolint,
-    severity: Severity::Error,
-    summary: "`ONBUILD` cannot trigger `ONBUILD`, `FROM` or `MAINTAINER`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3043",
+    "onbuild-forbidden-trigger",
+    Severity::Error,
+    "`ONBUILD` cannot trigger `ONBUILD`, `FROM` or `MAINTAINER`",
+    docs!(
         what: "Flags `ONBUILD ONBUILD`, `ONBUILD FROM` and `ONBUILD MAINTAINER`. BuildKit rejects these while parsing, so the finding replaces the parse error.",
         why: "These triggers are not allowed: the image that uses this one as a base fails to build.",
         bad: "FROM alpine:3.20\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM alpine:3.20\n\
     ONBUILD RUN echo ready",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 struct OnbuildForbiddenTrigger;
 

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3042",
-    name: "pip-cache-dir",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "use `pip install --no-cache-dir`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3042",
+    "pip-cache-dir",
+    Severity::Warning,
+    "use `pip install --no-cache-dir`",
+    docs!(
         what: "Flags `pip install` without `--no-cache-dir`, unless `PIP_NO_CACHE_DIR` is set (ENV in the stage or its parent, or inline) or `~/.cache/pip` is a cache mount.",
         why: "pip keeps downloaded wheels in `~/.cache/pip`; in an image that cache is dead weight.",
         bad: "FROM python:3.12-slim\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM python:3.12-slim\n\
     RUN pip install --no-cache-dir flask==3.0.3",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 use super::pip_unpinned::is_pip_install;
 use std::collections::BTreeMap;

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3013",
-    name: "pip-unpinned",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "pin versions in `pip install` (`package==version`)",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3013",
+    "pip-unpinned",
+    Severity::Warning,
+    "pin versions in `pip install` (`package==version`)",
+    docs!(
         what: "Flags `pip install` of a package without a version specifier (requirements files, constraints, local paths, wheels and VCS URLs with `@` are fine).",
         why: "Unpinned packages make builds unrepeatable and let a new release break the image.",
         bad: "FROM python:3.12-slim\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM python:3.12-slim\n\
     RUN pip install --no-cache-dir flask==3.0.3",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 const WITH_VALUES: [&str; 26] = [
     "abi",

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL4006",
-    name: "pipe-without-pipefail",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "set `SHELL` with `-o pipefail` before a `RUN` with a pipe",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL4006",
+    "pipe-without-pipefail",
+    Severity::Warning,
+    "set `SHELL` with `-o pipefail` before a `RUN` with a pipe",
+    docs!(
         what: "Flags a RUN with a pipe when the stage has no `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` (or zsh/ash) before it. Non-POSIX shells (pwsh, cmd) are exempt.",
         why: "`/bin/sh -c 'a | b'` succeeds when `b` succeeds, even if `a` failed: a failed download piped to a shell or to tar passes unnoticed.",
         bad: "FROM debian:12\n\
@@ -18,10 +17,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\n\
     RUN curl -fsSL https://example.com/key | gpg --dearmor -o /usr/share/keyrings/k.gpg",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 #[derive(Default)]
 struct PipeWithoutPipefail {

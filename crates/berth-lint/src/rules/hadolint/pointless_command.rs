@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3001",
-    name: "pointless-command",
-    origin: Origin::Hadolint,
-    severity: Severity::Info,
-    summary: "command makes no sense in a container (`ssh`, `vim`, `shutdown`, `service`, `ps`, `free`, `top`, `kill`, `mount`)",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3001",
+    "pointless-command",
+    Severity::Info,
+    "command makes no sense in a container (`ssh`, `vim`, `shutdown`, `service`, `ps`, `free`, `top`, `kill`, `mount`)",
+    docs!(
         what: "Flags RUN commands that are interactive or manage a running system: `ssh`, `vim`, `shutdown`, `service`, `ps`, `free`, `top`, `kill`, `mount`.",
         why: "A build step runs once, non-interactively, in a throw-away container: these commands either hang, do nothing useful, or belong in the running container's entrypoint.",
         bad: "FROM debian:12\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM debian:12\n\
     CMD [\"nginx\", \"-g\", \"daemon off;\"]",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 const POINTLESS: [&str; 9] = [
     "free", "kill", "mount", "ps", "service", "shutdown", "ssh", "top", "vim",

@@ -3,23 +3,19 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3026",
-    name: "registry-untrusted",
-    origin: Origin::Hadolint,
-    severity: Severity::Error,
-    summary: "use only an allowed registry in `FROM`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3026",
+    "registry-untrusted",
+    Severity::Error,
+    "use only an allowed registry in `FROM`",
+    docs!(
         what: "With `trustedRegistries` configured, flags `FROM`, `COPY --from` and `RUN --mount=from=` images from other registries (Docker Hub is `docker.io`; `*.example.com` wildcards work).",
         why: "Images from unvetted registries bypass an organisation's scanning and signing.",
         bad: "# .hadolint.yaml: trustedRegistries: [registry.example.com]\n\
     FROM quay.io/org/app:1.0",
         good: "FROM registry.example.com/org/app:1.0",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 struct RegistryUntrusted {
     allowed: Vec<String>,

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3002",
-    name: "root-user-last",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "last `USER` of the stage is root",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3002",
+    "root-user-last",
+    Severity::Warning,
+    "last `USER` of the stage is root",
+    docs!(
         what: "Flags a stage whose last `USER` is `root` or `0`.",
         why: "Containers should not run as root: a process that escapes the container keeps root's privileges on the host's kernel.",
         bad: "FROM debian:12\n\
@@ -19,10 +18,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     RUN apt-get update\n\
     USER 10001",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 #[derive(Default)]
 struct RootUserLast {

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3059",
-    name: "run-consecutive",
-    origin: Origin::Hadolint,
-    severity: Severity::Info,
-    summary: "consecutive `RUN` instructions could be merged",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3059",
+    "run-consecutive",
+    Severity::Info,
+    "consecutive `RUN` instructions could be merged",
+    docs!(
         what: "Flags a `RUN` that directly follows another `RUN` with the same flags, when each is a single command (hadolint 2.15.1 leaves RUNs that already chain commands alone).",
         why: "Each `RUN` makes a layer; short consecutive RUNs make more layers and more cache entries than the work needs.",
         bad: "FROM debian:12\n\
@@ -18,10 +17,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM debian:12\n\
     RUN mkdir /app && chown 1000 /app",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 #[derive(Default)]
 struct RunConsecutive {

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3064",
-    name: "secret-in-arg-env",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "potentially sensitive data in `ARG` or `ENV`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3064",
+    "secret-in-arg-env",
+    Severity::Warning,
+    "potentially sensitive data in `ARG` or `ENV`",
+    docs!(
         what: "Flags `ARG` and `ENV` names that are known secret names (`AWS_SECRET_ACCESS_KEY`, `GITHUB_TOKEN`, ...) or contain `api_key`, `client_key`, `password`, `private`, `secret`, `token` or `username`.",
         why: "ARG and ENV values are stored in the image's history and config: anyone who can pull the image can read them. Use `RUN --mount=type=secret` instead.",
         bad: "FROM alpine:3.20\n\
@@ -19,10 +18,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     RUN --mount=type=secret,id=github_token \\\n\
     git clone https://$(cat /run/secrets/github_token)@github.com/org/repo",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 const KNOWN: [&str; 48] = [
     "ACCESS_TOKEN",

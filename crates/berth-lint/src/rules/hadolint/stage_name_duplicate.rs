@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3024",
-    name: "stage-name-duplicate",
-    origin: Origin::Hadolint,
-    severity: Severity::Error,
-    summary: "`FROM` stage names must be unique",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3024",
+    "stage-name-duplicate",
+    Severity::Error,
+    "`FROM` stage names must be unique",
+    docs!(
         what: "Flags a `FROM ... AS name` whose name an earlier stage already has.",
         why: "`COPY --from` and `FROM` find only one of the stages; which one is not obvious to a reader.",
         bad: "FROM node:22 AS build\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM node:22 AS web\n\
     FROM golang:1.23 AS api",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 #[derive(Default)]
 struct StageNameDuplicate {

@@ -3,22 +3,18 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3063",
-    name: "stage-name-reserved",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "stage name is a reserved word (`scratch`, `context`)",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3063",
+    "stage-name-reserved",
+    Severity::Warning,
+    "stage name is a reserved word (`scratch`, `context`)",
+    docs!(
         what: "Flags stages named `scratch` or `context`.",
         why: "`FROM scratch` and the build context already use those names; a stage called so is shadowed or shadows them.",
         bad: "FROM golang:1.23 AS scratch",
         good: "FROM golang:1.23 AS build",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 fn check(step: &Step<'_>) -> bool {
     matches!(from_parts(step.ins), Some((_, Some(name))) if name == "scratch" || name == "context")

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3004",
-    name: "sudo-in-run",
-    origin: Origin::Hadolint,
-    severity: Severity::Error,
-    summary: "do not use `sudo`; use a tool like `gosu` to drop privileges",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3004",
+    "sudo-in-run",
+    Severity::Error,
+    "do not use `sudo`; use a tool like `gosu` to drop privileges",
+    docs!(
         what: "Flags `sudo` in RUN.",
         why: "Build steps already run as the image's USER; `sudo` adds a setuid binary, a TTY-dependent configuration and unpredictable environment handling. Switch users with `USER`, or with `gosu`/`su-exec` at run time.",
         bad: "FROM debian:12\n\
@@ -19,10 +18,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     RUN apt-get update\n\
     USER app",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn check(script: &Script) -> bool {
     script.uses("sudo")

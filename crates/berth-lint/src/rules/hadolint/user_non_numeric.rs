@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3066",
-    name: "user-non-numeric",
-    origin: Origin::Hadolint,
-    severity: Severity::Info,
-    summary: "non-numeric user id may not resolve on the host",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3066",
+    "user-non-numeric",
+    Severity::Info,
+    "non-numeric user id may not resolve on the host",
+    docs!(
         what: "Flags `USER name` (a non-numeric user), unless the user comes from a declared ARG.",
         why: "Kubernetes' `runAsNonRoot` and other host-side checks need a numeric UID; a name only resolves inside the image.",
         bad: "FROM alpine:3.20\n\
@@ -19,10 +18,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
     RUN adduser -D -u 10001 app\n\
     USER 10001",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 #[derive(Default)]
 struct UserNonNumeric {

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3046",
-    name: "useradd-high-uid",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "`useradd` with a high UID needs `-l`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3046",
+    "useradd-high-uid",
+    Severity::Warning,
+    "`useradd` with a high UID needs `-l`",
+    docs!(
         what: "Flags `useradd -u <uid>` with a UID longer than 5 digits and without `-l`/`--no-log-init`.",
         why: "useradd writes the lastlog and faillog databases as sparse files sized by the UID; Docker's layers are not sparse, so a high UID makes a huge layer.",
         bad: "FROM debian:12\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM debian:12\n\
     RUN useradd -l -u 123456 app",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn check(script: &Script) -> bool {
     script.commands.iter().any(|c| {

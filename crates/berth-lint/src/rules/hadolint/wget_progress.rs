@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3047",
-    name: "wget-progress",
-    origin: Origin::Hadolint,
-    severity: Severity::Info,
-    summary: "use `wget --progress=dot:giga` (or `-q`/`-nv`)",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3047",
+    "wget-progress",
+    Severity::Info,
+    "use `wget --progress=dot:giga` (or `-q`/`-nv`)",
+    docs!(
         what: "Flags `wget` without `--progress`, `-q`, `-nv`, `-o` or `-a`.",
         why: "wget's default progress bar writes thousands of lines to the build log.",
         bad: "FROM debian:12\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM debian:12\n\
     RUN wget --progress=dot:giga https://example.com/big.tar.gz",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn check(script: &Script) -> bool {
     script.commands.iter().any(|c| {

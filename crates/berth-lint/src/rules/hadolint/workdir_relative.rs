@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3000",
-    name: "workdir-relative",
-    origin: Origin::Hadolint,
-    severity: Severity::Error,
-    summary: "use an absolute `WORKDIR`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3000",
+    "workdir-relative",
+    Severity::Error,
+    "use an absolute `WORKDIR`",
+    docs!(
         what: "Flags `WORKDIR` with a relative path.",
         why: "A relative `WORKDIR` depends on the directory set before it, often by the base image, so the instruction means different things as the base changes.",
         bad: "FROM alpine:3.20\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM alpine:3.20\n\
     WORKDIR /app",
     ),
-    default_enabled: true,
-    onbuild: false,
-    twin: None,
-};
+);
 
 fn check(step: &Step<'_>) -> bool {
     let InstructionKind::Workdir { path } = &step.ins.kind else {

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3060",
-    name: "yarn-cache-kept",
-    origin: Origin::Hadolint,
-    severity: Severity::Info,
-    summary: "`yarn cache clean` missing after `yarn install`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3060",
+    "yarn-cache-kept",
+    Severity::Info,
+    "`yarn cache clean` missing after `yarn install`",
+    docs!(
         what: "Flags a RUN with `yarn install` and no `yarn cache clean` after it (unless `.cache/yarn` is a cache mount), in the final stage or a stage another FROM builds on.",
         why: "yarn's cache stays in the layer.",
         bad: "FROM node:22-slim\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM node:22-slim\n\
     RUN yarn install && yarn cache clean",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 #[derive(Default)]
 struct YarnCacheKept {

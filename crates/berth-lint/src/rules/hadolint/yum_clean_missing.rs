@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3032",
-    name: "yum-clean-missing",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "`yum clean all` missing after `yum install`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3032",
+    "yum-clean-missing",
+    Severity::Warning,
+    "`yum clean all` missing after `yum install`",
+    docs!(
         what: "Flags a RUN that runs `yum install` without `yum clean all` (or `rm -rf /var/cache/yum/*`) after it.",
         why: "yum's cache stays in the layer and makes the image larger for nothing.",
         bad: "FROM centos:7\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM centos:7\n\
     RUN yum install -y httpd-2.4.6 && yum clean all",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn check(script: &Script) -> bool {
     script.missing_after(

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3033",
-    name: "yum-unpinned",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "pin versions in `yum install` (`package-version`)",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3033",
+    "yum-unpinned",
+    Severity::Warning,
+    "pin versions in `yum install` (`package-version`)",
+    docs!(
         what: "Flags `yum install` of a package without a version suffix (`.rpm` files are fine; `${VAR}` counts when the variable is an ARG or an ENV of the stage).",
         why: "Unpinned packages make builds unrepeatable.",
         bad: "FROM centos:7\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM centos:7\n\
     RUN yum install -y httpd-2.4.6 && yum clean all",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 /// Shared by DL3033 and DL3041: is `package` (`name-version`) pinned?
 pub(crate) fn rpm_pinned(package: &str, vars: &std::collections::BTreeSet<String>) -> bool {

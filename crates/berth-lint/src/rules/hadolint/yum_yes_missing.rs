@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3030",
-    name: "yum-yes-missing",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "use `-y` with `yum install`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3030",
+    "yum-yes-missing",
+    Severity::Warning,
+    "use `-y` with `yum install`",
+    docs!(
         what: "Flags `yum install`, `groupinstall` and `localinstall` without `-y`/`--assumeyes`.",
         why: "A build has no terminal to answer yum's question; the step fails.",
         bad: "FROM centos:7\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM centos:7\n\
     RUN yum install -y httpd-2.4.6 && yum clean all",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn check(script: &Script) -> bool {
     script.commands.iter().any(|c| {

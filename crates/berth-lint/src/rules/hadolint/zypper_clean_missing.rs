@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3036",
-    name: "zypper-clean-missing",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "`zypper clean` missing after `zypper install`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3036",
+    "zypper-clean-missing",
+    Severity::Warning,
+    "`zypper clean` missing after `zypper install`",
+    docs!(
         what: "Flags a RUN that runs `zypper install` without `zypper clean` after it (unless `/var/cache/zypp` is a cache mount).",
         why: "zypper's cache stays in the layer.",
         bad: "FROM opensuse/leap:15.6\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM opensuse/leap:15.6\n\
     RUN zypper install -y httpd=2.4 && zypper clean",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn check(step: &Step<'_>) -> bool {
     let Some(script) = step.script else {

@@ -3,23 +3,19 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3035",
-    name: "zypper-dist-upgrade",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "do not use `zypper dist-upgrade`",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3035",
+    "zypper-dist-upgrade",
+    Severity::Warning,
+    "do not use `zypper dist-upgrade`",
+    docs!(
         what: "Flags `zypper dist-upgrade` (`dup`).",
         why: "Upgrading the whole distribution inside a build makes the base image's version meaningless; pick a newer base image instead.",
         bad: "FROM opensuse/leap:15.5\n\
     RUN zypper dist-upgrade -y",
         good: "FROM opensuse/leap:15.6",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn check(script: &Script) -> bool {
     script

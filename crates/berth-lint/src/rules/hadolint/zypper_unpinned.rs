@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3037",
-    name: "zypper-unpinned",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "pin versions in `zypper install` (`package=version`)",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3037",
+    "zypper-unpinned",
+    Severity::Warning,
+    "pin versions in `zypper install` (`package=version`)",
+    docs!(
         what: "Flags `zypper install` of a package without a version constraint (`.rpm` files are fine).",
         why: "Unpinned packages make builds unrepeatable.",
         bad: "FROM opensuse/leap:15.6\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM opensuse/leap:15.6\n\
     RUN zypper install -y httpd=2.4.58",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn check(script: &Script) -> bool {
     script

@@ -3,13 +3,12 @@
 #[allow(unused_imports)]
 use crate::rules::prelude::*;
 
-pub(crate) static META: RuleMeta = RuleMeta {
-    code: "DL3034",
-    name: "zypper-yes-missing",
-    origin: Origin::Hadolint,
-    severity: Severity::Warning,
-    summary: "use a non-interactive switch with `zypper` (`-y`, `-n`)",
-    docs: docs!(
+pub(crate) static META: RuleMeta = RuleMeta::hadolint(
+    "DL3034",
+    "zypper-yes-missing",
+    Severity::Warning,
+    "use a non-interactive switch with `zypper` (`-y`, `-n`)",
+    docs!(
         what: "Flags `zypper install`, `remove`, `source-install` and `patch` without `-n`/`--non-interactive`/`-y`/`--no-confirm`.",
         why: "A build has no terminal; zypper waits for an answer and the step fails.",
         bad: "FROM opensuse/leap:15.6\n\
@@ -17,10 +16,7 @@ pub(crate) static META: RuleMeta = RuleMeta {
         good: "FROM opensuse/leap:15.6\n\
     RUN zypper install -y httpd=2.4 && zypper clean",
     ),
-    default_enabled: true,
-    onbuild: true,
-    twin: None,
-};
+).on_onbuild_triggers();
 
 fn check(script: &Script) -> bool {
     script.commands.iter().any(|c| {
