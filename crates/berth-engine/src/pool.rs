@@ -14,9 +14,22 @@
 //!
 //! [`PoolOptions::on_run`] hears of every run whose outputs answer requests, with its row count:
 //! the rows of all the requests merged into it, or one request's rows.
+//!
+//! A request expected to run briefly, that finds the queue empty and a session free, runs at once
+//! on the caller's thread ([`PoolOptions::inline_max_run`]): handing it to a worker costs two
+//! thread switches (wake the worker, wake the caller back), more than ONNX Runtime's few
+//! microseconds for a row of a tabular model, and on one core the woken worker preempts the
+//! thread that reads the next requests. "Expected" comes from the model's recent runs: their time
+//! per input element (a moving average, warm-up included) times the request's elements, so a
+//! longer sequence or a bigger image counts as more work. A model whose run time depends on its
+//! input values, not their number, can outlast the estimate once (the average then moves away from
+//! the budget); the budget is small for that reason and can be set to zero.
+//! Every other request, and every request while others wait, goes through the queue. The
+//! sessions sit behind one lock each, so a session runs one request at a time either way.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -44,6 +57,10 @@ pub struct PoolOptions {
     pub max_batch_rows: usize,
     /// Told the row count of every run that answers requests (see [`RunObserver`]).
     pub on_run: Option<RunObserver>,
+    /// Longest expected run (from the model's recent time per input element) of a request that may run
+    /// on the caller's thread when the queue is empty and a session is free (see the module
+    /// docs); zero sends every request through the queue.
+    pub inline_max_run: Duration,
 }
 
 impl std::fmt::Debug for PoolOptions {
@@ -54,6 +71,7 @@ impl std::fmt::Debug for PoolOptions {
             .field("acquire_timeout", &self.acquire_timeout)
             .field("max_batch_rows", &self.max_batch_rows)
             .field("on_run", &self.on_run.as_ref().map(|_| "observer"))
+            .field("inline_max_run", &self.inline_max_run)
             .finish()
     }
 }
@@ -71,6 +89,76 @@ pub struct InferencePool {
     sender: mpsc::Sender<Job>,
     signature: Arc<ModelSignature>,
     options: PoolOptions,
+    /// One session per worker; worker `i` runs session `i`, and a request run inline takes any
+    /// free one.
+    sessions: Arc<[Mutex<Model>]>,
+    /// The recent time per input element of the model's runs.
+    cost: Arc<RunCost>,
+}
+
+/// A moving average of the model's run time per input element, over every run that answered requests
+/// (nanoseconds; 0 until the first run). Updated from several threads without a lock: a lost
+/// update only makes the average a little older.
+#[derive(Debug, Default)]
+struct RunCost {
+    nanos_per_element: AtomicU64,
+}
+
+impl RunCost {
+    /// Weight of the newest run, as a divisor: each run moves the average an eighth of the way.
+    const SMOOTHING: u64 = 8;
+
+    fn record(&self, elapsed: Duration, inputs: &[InputTensor]) {
+        let elements = u64::try_from(elements(inputs).max(1)).unwrap_or(u64::MAX);
+        let sample = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX) / elements;
+        let old = self.nanos_per_element.load(Ordering::Relaxed);
+        let new = if old == 0 {
+            sample
+        } else {
+            (old.saturating_mul(Self::SMOOTHING - 1)).saturating_add(sample) / Self::SMOOTHING
+        };
+        self.nanos_per_element.store(new.max(1), Ordering::Relaxed);
+    }
+
+    /// The expected run time of `inputs`; `None` before any run.
+    fn expected(&self, inputs: &[InputTensor]) -> Option<Duration> {
+        let per_element = self.nanos_per_element.load(Ordering::Relaxed);
+        let elements = u64::try_from(elements(inputs)).unwrap_or(u64::MAX);
+        (per_element > 0).then(|| Duration::from_nanos(per_element.saturating_mul(elements)))
+    }
+}
+
+/// The values in `inputs`, all tensors together.
+fn elements(inputs: &[InputTensor]) -> usize {
+    inputs
+        .iter()
+        .map(|t| t.shape.iter().product::<usize>())
+        .sum()
+}
+
+/// What every run that answers requests tells: the observer, and the run-cost average.
+struct Runs {
+    on_run: Option<RunObserver>,
+    cost: Arc<RunCost>,
+}
+
+impl Runs {
+    /// Runs `inputs` and, when the run answers, reports it with its rows and time.
+    fn timed(&self, model: &mut Model, inputs: &[InputTensor]) -> Result<Outputs> {
+        let started = Instant::now();
+        let result = guarded(model, inputs);
+        if result.is_ok() {
+            self.answered(inputs, batch::rows(inputs), started.elapsed());
+        }
+        result
+    }
+
+    fn answered(&self, inputs: &[InputTensor], rows: usize, elapsed: Duration) {
+        self.cost.record(elapsed, inputs);
+        if let Some(on_run) = &self.on_run {
+            on_run(rows);
+        }
+    }
 }
 
 impl std::fmt::Debug for Job {
@@ -120,18 +208,26 @@ impl InferencePool {
         };
         let (sender, receiver) = mpsc::channel::<Job>(options.queue_capacity.max(1));
         let receiver = Arc::new(Mutex::new(receiver));
-        for (index, model) in models.into_iter().enumerate() {
+        let sessions: Arc<[Mutex<Model>]> = models.into_iter().map(Mutex::new).collect();
+        let cost = Arc::new(RunCost::default());
+        for index in 0..workers {
             let receiver = Arc::clone(&receiver);
-            let on_run = options.on_run.clone();
+            let sessions = Arc::clone(&sessions);
+            let runs = Runs {
+                on_run: options.on_run.clone(),
+                cost: Arc::clone(&cost),
+            };
             std::thread::Builder::new()
                 .name(format!("berth-infer-{index}"))
-                .spawn(move || work(model, &receiver, max_batch_rows, on_run.as_ref()))
+                .spawn(move || work(&sessions[index], &receiver, max_batch_rows, &runs))
                 .map_err(|e| EngineError::Inference(format!("cannot start a worker: {e}")))?;
         }
         Ok(Self {
             sender,
             signature,
             options,
+            sessions,
+            cost,
         })
     }
 
@@ -159,6 +255,9 @@ impl InferencePool {
     /// [`EngineError::Busy`] when no place frees up within the acquire timeout,
     /// [`EngineError::Stopped`] when the pool is shutting down, and the errors of [`Model::run`].
     pub async fn run(&self, inputs: Vec<InputTensor>) -> Result<Outputs> {
+        if let Some(result) = self.try_inline(&inputs) {
+            return result;
+        }
         let timeout = self.options.acquire_timeout;
         // The common case, a free place, needs no timer.
         let permit = match self.sender.try_reserve() {
@@ -183,11 +282,32 @@ impl InferencePool {
     }
 }
 
+impl InferencePool {
+    /// Runs a request on the caller's thread when nothing waits in the queue, a session is free
+    /// and the model's recent runs say it takes at most `inline_max_run`; `None` when it must go
+    /// through the queue.
+    fn try_inline(&self, inputs: &[InputTensor]) -> Option<Result<Outputs>> {
+        let budget = self.options.inline_max_run;
+        if budget.is_zero() || self.queued() > 0 {
+            return None;
+        }
+        if self.cost.expected(inputs)? > budget {
+            return None;
+        }
+        let mut session = self.sessions.iter().find_map(|s| s.try_lock().ok())?;
+        let runs = Runs {
+            on_run: self.options.on_run.clone(),
+            cost: Arc::clone(&self.cost),
+        };
+        Some(runs.timed(&mut session, inputs))
+    }
+}
+
 fn work(
-    mut model: Model,
+    session: &Mutex<Model>,
     receiver: &Mutex<mpsc::Receiver<Job>>,
     max_batch_rows: usize,
-    on_run: Option<&RunObserver>,
+    runs: &Runs,
 ) {
     // A job taken from the queue that could not join the previous merged run.
     let mut carried: Option<Job> = None;
@@ -222,10 +342,16 @@ fn work(
         }
         // Clients that went away while queued do not get a run.
         jobs.retain(|job| !job.reply.is_closed());
+        if jobs.is_empty() {
+            continue;
+        }
+        // A run that panicked is caught in `guarded`, so a poisoned lock holds a sound session.
+        let mut model = session
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match jobs.len() {
-            0 => {}
-            1 => run_alone(&mut model, jobs.pop().expect("one job"), on_run),
-            _ => run_merged(&mut model, jobs, on_run),
+            1 => run_alone(&mut model, jobs.pop().expect("one job"), runs),
+            _ => run_merged(&mut model, jobs, runs),
         }
     }
 }
@@ -235,38 +361,28 @@ fn guarded(model: &mut Model, inputs: &[InputTensor]) -> Result<Outputs> {
         .unwrap_or(Err(EngineError::WorkerPanicked))
 }
 
-fn report(on_run: Option<&RunObserver>, rows: usize) {
-    if let Some(on_run) = on_run {
-        on_run(rows);
-    }
-}
-
-fn run_alone(model: &mut Model, job: Job, on_run: Option<&RunObserver>) {
-    let result = guarded(model, &job.inputs);
-    if result.is_ok() {
-        report(on_run, batch::rows(&job.inputs));
-    }
+fn run_alone(model: &mut Model, job: Job, runs: &Runs) {
+    let result = runs.timed(model, &job.inputs);
     let _ = job.reply.send(result);
 }
 
-fn run_merged(model: &mut Model, jobs: Vec<Job>, on_run: Option<&RunObserver>) {
+fn run_merged(model: &mut Model, jobs: Vec<Job>, runs: &Runs) {
     let requests: Vec<&[InputTensor]> = jobs.iter().map(|j| j.inputs.as_slice()).collect();
     let row_counts: Vec<usize> = requests.iter().map(|r| batch::rows(r)).collect();
     let merged = batch::merge(&requests);
     // A failed merged run (one request's bad values) or outputs that cannot be cut back are
     // retried one request at a time, so that each client gets its own answer or error.
+    let started = Instant::now();
     let parts = guarded(model, &merged)
         .ok()
         .and_then(|outputs| batch::split(outputs, &row_counts));
     match parts {
         Some(parts) => {
-            report(on_run, row_counts.iter().sum());
+            runs.answered(&merged, row_counts.iter().sum(), started.elapsed());
             for (job, outputs) in jobs.into_iter().zip(parts) {
                 let _ = job.reply.send(Ok(outputs));
             }
         }
-        None => jobs
-            .into_iter()
-            .for_each(|job| run_alone(model, job, on_run)),
+        None => jobs.into_iter().for_each(|job| run_alone(model, job, runs)),
     }
 }

@@ -14,6 +14,7 @@ use berth_engine::{
 };
 use common::{fixtures, runtime};
 
+/// Every request through the queue (nothing run inline), so that merging can be seen.
 fn options(max_batch_rows: usize, on_run: Option<RunObserver>) -> PoolOptions {
     PoolOptions {
         workers: 1,
@@ -21,6 +22,7 @@ fn options(max_batch_rows: usize, on_run: Option<RunObserver>) -> PoolOptions {
         acquire_timeout: Duration::from_secs(5),
         max_batch_rows,
         on_run,
+        inline_max_run: Duration::ZERO,
     }
 }
 
@@ -105,6 +107,17 @@ async fn every_run_is_reported_with_its_rows() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_requests_on_a_merging_pool_get_their_own_answers_and_every_row_is_counted_once()
 {
+    concurrent_requests_get_their_own_answers(Duration::ZERO).await;
+}
+
+/// Small requests run on the caller's thread while the queue is empty, the others are queued
+/// (and merged): every client still gets its own rows' answer, every row is counted once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_run_inline_or_queued_get_their_own_answers() {
+    concurrent_requests_get_their_own_answers(Duration::from_secs(1)).await;
+}
+
+async fn concurrent_requests_get_their_own_answers(inline_max_run: Duration) {
     let observed = Arc::new(Mutex::new((0_usize, 0_usize)));
     let record = Arc::clone(&observed);
     let observer: RunObserver = Arc::new(move |rows| {
@@ -112,7 +125,11 @@ async fn concurrent_requests_on_a_merging_pool_get_their_own_answers_and_every_r
         observed.0 += 1;
         observed.1 += rows;
     });
-    let pool = Arc::new(start("iris_regressor", options(64, Some(observer))).unwrap());
+    let pool = PoolOptions {
+        inline_max_run,
+        ..options(64, Some(observer))
+    };
+    let pool = Arc::new(start("iris_regressor", pool).unwrap());
     let alone = start("iris_regressor", options(1, None)).unwrap();
     let row = |i: usize| {
         #[allow(clippy::cast_precision_loss)] // small integers
@@ -164,4 +181,34 @@ async fn concurrent_requests_on_a_merging_pool_get_their_own_answers_and_every_r
     let (runs, rows) = *observed.lock().unwrap();
     assert_eq!(rows, rows_sent);
     assert!(runs <= 200, "{runs} runs");
+}
+
+/// A request that finds the pool idle runs inline once a run has measured the model (the first
+/// goes through the queue): the answer and the report are the queue's.
+#[tokio::test]
+async fn a_small_request_on_an_idle_pool_runs_inline_with_the_same_answer_and_report() {
+    let seen: Arc<Mutex<Vec<usize>>> = Arc::default();
+    let record = Arc::clone(&seen);
+    let observer: RunObserver = Arc::new(move |rows| record.lock().unwrap().push(rows));
+    let inline = PoolOptions {
+        inline_max_run: Duration::from_secs(1),
+        ..options(1, Some(observer))
+    };
+    let inline = start("batch_centred", inline).unwrap();
+    let queued = start("batch_centred", options(1, None)).unwrap();
+    let requests = [
+        rows(&[[1.0, 2.0, 3.0, 4.0], [3.0, 2.0, 1.0, 0.0]]),
+        rows(&[[0.0; 4], [1.0; 4], [2.0; 4]]),
+    ];
+    for inputs in requests {
+        let a = inline.run(inputs.clone()).await.unwrap();
+        let b = queued.run(inputs).await.unwrap();
+        assert_eq!(format!("{:?}", a.get("y")), format!("{:?}", b.get("y")));
+    }
+    // A refused request is not a run, inline or not.
+    let mut bad = rows(&[[1.0; 4]]);
+    bad[0].shape = vec![1, 3];
+    bad[0].data = TensorData::Float32(vec![1.0; 3]);
+    assert!(inline.run(bad).await.unwrap_err().is_client_error());
+    assert_eq!(*seen.lock().unwrap(), vec![2, 3]);
 }

@@ -38,6 +38,11 @@ pub mod defaults {
     /// `BATCH_MAX_ROWS` when unset: no dynamic batching. Merging clients' rows into one run is
     /// right only for models whose rows are independent, which berth cannot prove in general.
     pub const BATCH_MAX_ROWS: u64 = 1;
+    /// `INLINE_MAX_RUN_US`: a request the model's recent runs say takes at most this many
+    /// microseconds, that finds no request waiting, runs on the thread that decoded it. A thread
+    /// switch each way costs more than that; blocking the HTTP thread for longer would delay
+    /// other connections (bench/notes.md has the measurement).
+    pub const INLINE_MAX_RUN_US: u64 = 100;
     /// `ORT_INTRA_OP_THREADS`: one thread per session, so sessions run side by side.
     pub const ORT_INTRA_OP_THREADS: u64 = 1;
     /// `ORT_INTER_OP_THREADS`.
@@ -132,6 +137,15 @@ pub struct ServeConfig {
           default_value_t = defaults::BATCH_MAX_ROWS, value_parser = clap::value_parser!(u64).range(1..=1_000_000),
           help_heading = "Inference")]
     pub batch_max_rows: u64,
+
+    /// A request whose expected run (the model's recent time per input value times its values) is at most
+    /// this many microseconds, and that finds the queue empty and a session free, runs at once
+    /// on the thread that decoded it instead of being handed to a worker; 0 sends every request
+    /// through the queue (for a model whose run time depends on its inputs).
+    #[arg(long = "inline-max-run-us", env = "INLINE_MAX_RUN_US", value_name = "INLINE_MAX_RUN_US",
+          default_value_t = defaults::INLINE_MAX_RUN_US, value_parser = clap::value_parser!(u64).range(0..=1_000_000),
+          help_heading = "Inference")]
+    pub inline_max_run_us: u64,
 
     /// ONNX Runtime threads inside one operator, per worker (0 = one per core).
     #[arg(long = "intra-op-threads", env = "ORT_INTRA_OP_THREADS", value_name = "ORT_INTRA_OP_THREADS", default_value_t = defaults::ORT_INTRA_OP_THREADS,
@@ -426,6 +440,7 @@ impl Default for ServeConfig {
             max_connections: defaults::MAX_CONNECTIONS,
             inference_workers: defaults::INFERENCE_WORKERS,
             batch_max_rows: defaults::BATCH_MAX_ROWS,
+            inline_max_run_us: defaults::INLINE_MAX_RUN_US,
             ort_intra_op_threads: defaults::ORT_INTRA_OP_THREADS,
             ort_inter_op_threads: defaults::ORT_INTER_OP_THREADS,
             ort_graph_optimization: defaults::ORT_GRAPH_OPTIMIZATION,
@@ -459,7 +474,7 @@ impl fmt::Display for ServeConfig {
             f,
             "MODEL_NAME={:?} MAX_BODY_BYTES={} MAX_RECORDS={} MAX_QUEUED={} ACQUIRE_TIMEOUT={:?} \
              SHUTDOWN_TIMEOUT={:?} HEADER_READ_TIMEOUT={:?} BODY_READ_TIMEOUT={:?} \
-             MAX_CONNECTIONS={} INFERENCE_WORKERS={} BATCH_MAX_ROWS={} ORT_INTRA_OP_THREADS={} \
+             MAX_CONNECTIONS={} INFERENCE_WORKERS={} BATCH_MAX_ROWS={} INLINE_MAX_RUN_US={} ORT_INTRA_OP_THREADS={} \
              ORT_INTER_OP_THREADS={} ORT_GRAPH_OPTIMIZATION={:?} RESPONSE_OUTPUTS={:?} \
              CSV_DELIMITER={:?} CSV_HAS_HEADER={:?} MISSING_VALUES={:?} FEATURE_NAMES={:?} DEFAULT_CONTENT_TYPE={} DEFAULT_ACCEPT={} \
              TABULAR_ID_COLUMNS={:?} TABULAR_FEATURE_COLUMNS={:?} ONNX_OUTPUT_NAME={:?} \
@@ -476,6 +491,7 @@ impl fmt::Display for ServeConfig {
             self.max_connections,
             self.inference_workers,
             self.batch_max_rows,
+            self.inline_max_run_us,
             self.ort_intra_op_threads,
             self.ort_inter_op_threads,
             self.ort_graph_optimization,

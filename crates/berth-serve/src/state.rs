@@ -163,6 +163,7 @@ impl AppState {
             acquire_timeout: config.acquire_timeout,
             max_batch_rows: usize::try_from(config.batch_max_rows).unwrap_or(usize::MAX),
             on_run: Some(self.0.metrics.run_observer()),
+            inline_max_run: Duration::from_micros(config.inline_max_run_us),
         };
         let pool = tokio::task::spawn_blocking(move || {
             InferencePool::start(&runtime, &source, &session, pool_options)

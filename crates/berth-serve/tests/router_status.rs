@@ -204,6 +204,9 @@ async fn a_full_queue_is_503_with_retry_after_and_the_server_recovers() {
     let config = ServeConfig {
         max_queued: 1,
         acquire_timeout: Duration::from_millis(20),
+        // slow_square's run time is set by its input's value, not its size: every request goes
+        // through the queue, which is what this test fills.
+        inline_max_run_us: 0,
         ..ServeConfig::default()
     };
     let (app, _) = app_with("slow_square", config).await;

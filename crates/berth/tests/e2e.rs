@@ -512,12 +512,21 @@ impl HeldProbe {
     }
 }
 
+/// `INLINE_MAX_RUN_US` for slow_square: its run time is set by its input's value, not its size,
+/// so the run-time estimate cannot foresee a slow request; every request goes through the queue,
+/// as the draining and queueing tests need (a request run inline holds the HTTP thread).
+const SLOW_SQUARE_QUEUED: &str = "0";
+
 #[test]
 fn sigterm_lets_the_request_in_flight_finish_then_exits_zero() {
     let model = fixtures().join("slow_square.onnx");
     let mut server = Server::start(
         &[model.to_str().unwrap()],
-        &[("LOG_FORMAT", "json"), ("MODEL_NAME", "square")],
+        &[
+            ("LOG_FORMAT", "json"),
+            ("MODEL_NAME", "square"),
+            ("INLINE_MAX_RUN_US", SLOW_SQUARE_QUEUED),
+        ],
     );
     let url = server.url("/invocations");
     // n = 5000 runs for a few seconds (n**3 multiply-adds): the drain lasts that long.
@@ -625,7 +634,13 @@ fn wait_for_requests_in_flight(server: &Server, requests: u32) {
 #[test]
 fn sigterm_with_a_request_outlasting_shutdown_timeout_drops_it_and_exits_1() {
     let model = fixtures().join("slow_square.onnx");
-    let mut server = Server::start(&[model.to_str().unwrap()], &[("SHUTDOWN_TIMEOUT", "300ms")]);
+    let mut server = Server::start(
+        &[model.to_str().unwrap()],
+        &[
+            ("SHUTDOWN_TIMEOUT", "300ms"),
+            ("INLINE_MAX_RUN_US", SLOW_SQUARE_QUEUED),
+        ],
+    );
     let url = server.url("/invocations");
     // n = 6000 runs for seconds (n**3 multiply-adds): far past SHUTDOWN_TIMEOUT.
     let in_flight = std::thread::spawn(move || {
@@ -662,7 +677,11 @@ fn a_flood_of_503s_logs_no_error() {
     let model = fixtures().join("slow_square.onnx");
     let mut server = Server::start(
         &[model.to_str().unwrap()],
-        &[("MAX_QUEUED", "1"), ("ACQUIRE_TIMEOUT", "10ms")],
+        &[
+            ("MAX_QUEUED", "1"),
+            ("ACQUIRE_TIMEOUT", "10ms"),
+            ("INLINE_MAX_RUN_US", SLOW_SQUARE_QUEUED),
+        ],
     );
     let url = server.url("/invocations");
     let slow = {

@@ -9,7 +9,7 @@ pub(crate) static META: RuleMeta = RuleMeta::docker(
     Severity::Warning,
     "variables should be defined before use",
     docs!(
-        what: "Flags builder-expanded words (COPY/ADD paths, ENV, LABEL, USER, WORKDIR, EXPOSE, VOLUME...) that use a variable no ARG or ENV defines; not RUN, CMD or ENTRYPOINT text, which the shell expands. Variables set by the base image's own ENV are only known from the registry; berth knows `PATH` only.",
+        what: "Flags builder-expanded words (COPY/ADD paths, ENV, LABEL, USER, WORKDIR, VOLUME, `RUN --mount` options...) that use a variable no ARG or ENV defines; not RUN, CMD or ENTRYPOINT text, which the shell expands, nor EXPOSE, which BuildKit expands without this check. Variables set by the base image's own ENV are only known from the registry; berth knows `PATH` only.",
         why: "An undefined variable expands to an empty string: `COPY $SRC /app` copies the whole context.",
         bad: "FROM alpine:3.20\n\
     COPY $APP_DIR /app",
