@@ -27,7 +27,8 @@ mod parity_support;
 use berth_lint::registry::ALL;
 use berth_lint::{LintConfig, Linter, Origin};
 use parity_support::{
-    BERTH_ONLY, Counts, Finding, between_markers, difference_rows, differences, per_rule, root,
+    BERTH_ONLY, Counts, Finding, between_markers, difference_rows, differences, per_rule,
+    present_or_skip, root,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -45,15 +46,10 @@ const PARALLEL_CHECKS: usize = 4;
 /// the engine is not running outside CI.
 fn engine_or_skip() -> Option<Vec<(String, String)>> {
     let path = root().join(".cache/docker-check/engine.env");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs {} (scripts/docker-check-engine.sh start)",
-            path.display()
-        );
-        eprintln!("skipped: no engine (run `scripts/docker-check-engine.sh start`)");
+    if !present_or_skip(&path, "scripts/docker-check-engine.sh start") {
         return None;
-    };
+    }
+    let text = std::fs::read_to_string(&path).expect("the engine's environment");
     let env: Vec<(String, String)> = text
         .lines()
         .filter_map(|l| l.split_once('='))
@@ -70,13 +66,7 @@ fn engine_or_skip() -> Option<Vec<(String, String)>> {
 /// `real-world/<project>/<path>`.
 fn corpus_files() -> Option<Vec<(PathBuf, String)>> {
     let real_world = root().join(".cache/real-world/corpus");
-    if !real_world.is_dir() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs {} (make real-world-corpus)",
-            real_world.display()
-        );
-        eprintln!("skipped: no real-world corpus (run `make real-world-corpus`)");
+    if !present_or_skip(&real_world, "make real-world-corpus") {
         return None;
     }
     let lint_corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lint-corpus");

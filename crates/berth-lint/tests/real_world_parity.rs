@@ -19,8 +19,8 @@ mod parity_support;
 use berth_lint::shellcheck::is_shellcheck_code;
 use parity_support::{
     Finding, berth_findings, berth_shellcheck_findings, between_markers, difference_rows,
-    differences, dl_codes, hadolint_findings, hadolint_or_skip, per_rule, root, rule_table,
-    shellcheck_or_skip,
+    differences, dl_codes, hadolint_findings, hadolint_or_skip, per_rule, present_or_skip, root,
+    rule_table, shellcheck_or_skip,
 };
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -28,19 +28,7 @@ use std::path::{Path, PathBuf};
 /// The materialized corpus; None (skip, with a message) when it is missing outside CI.
 fn corpus_or_skip() -> Option<PathBuf> {
     let corpus = root().join(".cache/real-world/corpus");
-    if !corpus.is_dir() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI needs {} (make real-world-corpus)",
-            corpus.display()
-        );
-        eprintln!(
-            "skipped: {} missing (run `make real-world-corpus`)",
-            corpus.display()
-        );
-        return None;
-    }
-    Some(corpus)
+    present_or_skip(&corpus, "make real-world-corpus").then_some(corpus)
 }
 
 /// A file's name in the findings: its path inside the corpus (`project/path`).

@@ -41,21 +41,27 @@ pub(crate) fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// `.venv/bin/hadolint`, or `None` (with a message) when it is missing outside CI; under `CI`
-/// a missing hadolint fails the test.
+/// Whether `path` exists. A test that needs it skips when it is missing: outside CI this says so
+/// (and how to make it: `how`); under `CI` it fails the test.
 #[must_use]
-pub(crate) fn hadolint_or_skip() -> Option<PathBuf> {
-    let hadolint = root().join(".venv/bin/hadolint");
-    if hadolint.exists() {
-        return Some(hadolint);
+pub(crate) fn present_or_skip(path: &Path, how: &str) -> bool {
+    if path.exists() {
+        return true;
     }
     assert!(
         std::env::var_os("CI").is_none(),
-        "CI needs {} (make venv)",
-        hadolint.display()
+        "CI needs {} ({how})",
+        path.display()
     );
-    eprintln!("skipped: {} missing (run `make venv`)", hadolint.display());
-    None
+    eprintln!("skipped: {} missing (run `{how}`)", path.display());
+    false
+}
+
+/// `.venv/bin/hadolint`, or `None` when it is missing (see [`present_or_skip`]).
+#[must_use]
+pub(crate) fn hadolint_or_skip() -> Option<PathBuf> {
+    let hadolint = root().join(".venv/bin/hadolint");
+    present_or_skip(&hadolint, "make venv").then_some(hadolint)
 }
 
 /// hadolint's arguments that turn every rule on (see the module documentation).
