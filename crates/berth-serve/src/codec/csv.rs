@@ -8,6 +8,13 @@
 //! number; such a header is refused when berth cannot match it, since the column order would be
 //! a guess. `CSV_HAS_HEADER=true` skips a header it cannot match (the client vouches for the
 //! order).
+//!
+//! Records are split by `csv_core` (the `csv` crate's own parser) rather than `csv::Reader`:
+//! building a reader builds its state machine, and on a 100-row body that cost more than the
+//! parsing itself (15% of the server's time in a profile, see bench/notes.md). Each thread keeps
+//! one parser per delimiter and resets it for every body.
+
+use std::cell::RefCell;
 
 use super::DecodeOptions;
 use super::batch::BatchBuilder;
@@ -26,31 +33,82 @@ enum Order {
     ByName { order: Vec<usize>, width: usize },
 }
 
+thread_local! {
+    /// This thread's parser and the delimiter it was built for.
+    static PARSER: RefCell<Option<(u8, csv_core::Reader)>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's parser for `delimiter`, reset as if new.
+fn with_parser<T>(delimiter: u8, f: impl FnOnce(&mut csv_core::Reader) -> T) -> T {
+    PARSER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let reader = match &mut *slot {
+            Some((built_for, reader)) if *built_for == delimiter => reader,
+            other => {
+                let reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+                &mut other.insert((delimiter, reader)).1
+            }
+        };
+        reader.reset();
+        f(reader)
+    })
+}
+
+/// Splits `body` into records, calling `each(line, fields)` for every one with its fields
+/// unquoted and trimmed of ASCII whitespace, and the line it starts on.
+fn for_each_record(
+    body: &[u8],
+    delimiter: u8,
+    mut each: impl FnMut(u64, &[&[u8]]) -> Result<(), ServeError>,
+) -> Result<(), ServeError> {
+    // A UTF-8 byte order mark (pandas' `to_csv(encoding="utf-8-sig")`) is not part of a field.
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    with_parser(delimiter, |reader| {
+        // A record's unquoted fields are never longer than the body they come from.
+        let mut out = vec![0_u8; body.len() + 1];
+        let mut ends = vec![0_usize; 16];
+        let mut input = body;
+        loop {
+            // The parser skips blank lines inside `read_record`; they still count.
+            let blank = input.iter().take_while(|b| matches!(b, b'\r' | b'\n'));
+            let line = reader.line() + blank.filter(|&&b| b == b'\n').count() as u64;
+            let (mut written, mut ended) = (0, 0);
+            loop {
+                let (result, read, nout, nend) =
+                    reader.read_record(input, &mut out[written..], &mut ends[ended..]);
+                input = &input[read..];
+                written += nout;
+                ended += nend;
+                match result {
+                    csv_core::ReadRecordResult::InputEmpty => {}
+                    csv_core::ReadRecordResult::OutputFull => out.resize(out.len() * 2, 0),
+                    csv_core::ReadRecordResult::OutputEndsFull => ends.resize(ends.len() * 2, 0),
+                    csv_core::ReadRecordResult::Record => break,
+                    csv_core::ReadRecordResult::End => return Ok(()),
+                }
+            }
+            let mut start = 0;
+            let fields: Vec<&[u8]> = ends[..ended]
+                .iter()
+                .map(|&end| {
+                    let field = out[start..end].trim_ascii();
+                    start = end;
+                    field
+                })
+                .collect();
+            each(line, &fields)?;
+        }
+    })
+}
+
 pub(crate) fn decode_csv(
     body: &[u8],
     batch: &mut BatchBuilder<'_>,
     options: &DecodeOptions,
 ) -> Result<(), ServeError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .delimiter(options.csv_delimiter)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(body);
-    let mut record = csv::ByteRecord::new();
     let mut order: Option<Order> = None;
     let mut header_seen = false;
-    loop {
-        let more = reader.read_byte_record(&mut record).map_err(|e| {
-            ServeError::MalformedCsv(match e.position() {
-                Some(p) => format!("line {}: {}", p.line(), csv_error_kind(&e)),
-                None => csv_error_kind(&e),
-            })
-        })?;
-        if !more {
-            break;
-        }
-        let line = record.position().map_or(0, csv::Position::line);
+    for_each_record(body, options.csv_delimiter, |line, record| {
         let mut fields = Vec::with_capacity(record.len());
         for (column, field) in record.iter().enumerate() {
             fields.push(std::str::from_utf8(field).map_err(|_| {
@@ -61,7 +119,7 @@ pub(crate) fn decode_csv(
             })?);
         }
         if fields.len() == 1 && fields[0].is_empty() {
-            continue; // a blank line
+            return Ok(()); // a blank line
         }
         let at = format!("line {line}");
         let mut first_line = false;
@@ -70,7 +128,7 @@ pub(crate) fn decode_csv(
             if is_header(&fields, batch, options.csv_header) {
                 header_seen = true;
                 order = Some(header_order(&fields, batch, options.csv_header, &at)?);
-                continue;
+                return Ok(());
             }
             order = Some(Order::AsSent);
             first_line = true;
@@ -94,13 +152,13 @@ pub(crate) fn decode_csv(
             Err(ServeError::MalformedCsv(message))
                 if first_line && options.csv_header == CsvHeader::Auto =>
             {
-                return Err(ServeError::MalformedCsv(format!(
+                Err(ServeError::MalformedCsv(format!(
                     "{message} (if line {line} is a header, set CSV_HAS_HEADER=true)"
-                )));
+                )))
             }
-            other => other?,
+            other => other,
         }
-    }
+    })?;
     if batch.rows == 0 && header_seen {
         return Err(ServeError::InvalidInput(
             "the CSV has a header line but no rows".to_owned(),
@@ -212,12 +270,4 @@ fn check_delimiter(
         )));
     }
     Ok(())
-}
-
-fn csv_error_kind(error: &csv::Error) -> String {
-    match error.kind() {
-        csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_owned(),
-        csv::ErrorKind::Io(e) => e.to_string(),
-        _ => "malformed CSV record".to_owned(),
-    }
 }

@@ -524,3 +524,52 @@ mod never_panics {
         }
     }
 }
+
+/// The CSV parser kept per thread reads every body as a new parser would: quotes, CRLF, blank
+/// lines, surrounding spaces, a byte order mark, a wide record, and another delimiter in between.
+#[test]
+fn csv_records_split_like_a_fresh_parser_on_every_body() {
+    let specs = iris();
+    let expected = vec![1.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
+    for body in [
+        "1,2.5,3,4\n5,6,7,8\n",
+        "1,2.5,3,4\r\n5,6,7,8",
+        "\u{feff}1,2.5,3,4\n\n5,6,7,8\n",
+        " 1 ,\"2.5\",3 ,4\n5,6,\"7\",8\n",
+    ] {
+        let decoded =
+            run(RequestFormat::Csv, body, &specs).unwrap_or_else(|e| panic!("{body:?}: {e}"));
+        assert_eq!(floats(&decoded), expected, "{body:?}");
+    }
+    // A record wider than the parser's first field buffer.
+    let wide: Vec<InputSpec> = vec![spec("x", ElementType::Float32, vec![None, Some(40)])];
+    let row: Vec<String> = (0..40).map(|i| i.to_string()).collect();
+    let decoded = run(RequestFormat::Csv, &row.join(","), &wide).unwrap();
+    assert_eq!(floats(&decoded).len(), 40);
+    // A body with another delimiter, then the default one again on the same thread.
+    let layout = Layout::new(&specs, None).unwrap();
+    let semicolons = DecodeOptions {
+        csv_delimiter: b';',
+        ..options()
+    };
+    let decoded = decode(
+        RequestFormat::Csv,
+        b"1;2.5;3;4\n5;6;7;8",
+        &layout,
+        &semicolons,
+    )
+    .unwrap();
+    assert_eq!(floats(&decoded), expected);
+    let decoded = run(RequestFormat::Csv, "1,2.5,3,4\n5,6,7,8", &specs).unwrap();
+    assert_eq!(floats(&decoded), expected);
+    // A quoted field may hold the delimiter; it is one field, so the row is one value short.
+    let error = run(RequestFormat::Csv, "1,\"2,5\",3\n", &specs)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("line 1"), "{error}");
+    // Line numbers count the lines before, blank ones too.
+    let error = run(RequestFormat::Csv, "1,2,3,4\n\n1,x,3,4\n", &specs)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("line 3, column 2"), "{error}");
+}
