@@ -434,7 +434,11 @@ impl<'a> BatchBuilder<'a> {
     }
 
     /// The number of values each input takes from a flat row of `len` values.
-    fn flat_widths(&mut self, len: usize, at: &str) -> Result<Vec<usize>, ServeError> {
+    fn flat_widths(
+        &mut self,
+        len: usize,
+        at: &dyn std::fmt::Display,
+    ) -> Result<Vec<usize>, ServeError> {
         if !self.layout.takes_flat_rows() {
             let column = self
                 .columns
@@ -509,7 +513,7 @@ impl<'a> BatchBuilder<'a> {
         }
         self.push_flat(
             cells.len(),
-            at,
+            &at,
             select,
             |i, data, missing| scalar::push_json(data, cells[i], missing),
             |i| cells[i].clone(),
@@ -519,7 +523,11 @@ impl<'a> BatchBuilder<'a> {
 
     /// A flat row of text fields (a CSV record), split across the inputs after the column
     /// selection.
-    pub(crate) fn push_text_row(&mut self, fields: &[&str], at: &str) -> Result<(), ServeError> {
+    pub(crate) fn push_text_row(
+        &mut self,
+        fields: &[&str],
+        at: &dyn std::fmt::Display,
+    ) -> Result<(), ServeError> {
         self.push_flat(
             fields.len(),
             at,
@@ -537,7 +545,7 @@ impl<'a> BatchBuilder<'a> {
     pub(crate) fn push_flat(
         &mut self,
         len: usize,
-        at: &str,
+        at: &dyn std::fmt::Display,
         select: bool,
         mut push: impl FnMut(usize, &mut TensorData, MissingValues) -> Result<(), ScalarError>,
         id_value: impl Fn(usize) -> Value,

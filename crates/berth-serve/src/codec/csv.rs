@@ -101,6 +101,15 @@ fn for_each_record(
     })
 }
 
+/// Where a record is, for messages: written only when one is.
+struct LineAt(u64);
+
+impl std::fmt::Display for LineAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}", self.0)
+    }
+}
+
 pub(crate) fn decode_csv(
     body: &[u8],
     batch: &mut BatchBuilder<'_>,
@@ -121,13 +130,18 @@ pub(crate) fn decode_csv(
         if fields.len() == 1 && fields[0].is_empty() {
             return Ok(()); // a blank line
         }
-        let at = format!("line {line}");
+        let at = LineAt(line);
         let mut first_line = false;
         if order.is_none() {
-            check_delimiter(&fields, batch, options.csv_delimiter, &at)?;
+            check_delimiter(&fields, batch, options.csv_delimiter, &at.to_string())?;
             if is_header(&fields, batch, options.csv_header) {
                 header_seen = true;
-                order = Some(header_order(&fields, batch, options.csv_header, &at)?);
+                order = Some(header_order(
+                    &fields,
+                    batch,
+                    options.csv_header,
+                    &at.to_string(),
+                )?);
                 return Ok(());
             }
             order = Some(Order::AsSent);
