@@ -6,7 +6,9 @@
 # Debian's unstable suite has both (docker.io 28, docker-buildx 0.29). Their packages are
 # downloaded with apt into .cache/docker-check (a private package list: the machine's sources are
 # not touched, nothing is installed), unpacked there, and the engine runs beside the machine's
-# one: its own socket, data and containerd, no network bridge, no iptables rules.
+# one: its own socket, data and containerd, no iptables rules, and its own network namespace.
+# The namespace matters: a dockerd started without a bridge deletes the host's `docker0`, which
+# the machine's engine needs for every container it runs.
 #
 # It can pull nothing, so every base image a Dockerfile names is a stand-in, tagged by the test
 # when BuildKit asks for it: an empty image whose only ENV is PATH (scripts/stand-in-images.py).
@@ -42,7 +44,7 @@ fetch() {
 engine() { DOCKER_HOST="unix://$RUN/docker.sock" DOCKER_CONFIG="$STATE/config" docker "$@"; }
 
 start() {
-  for tool in docker containerd runc apt-get dpkg-deb python3; do
+  for tool in docker containerd runc apt-get dpkg-deb python3 unshare ip; do
     command -v "$tool" >/dev/null || { echo "docker-check-engine: $tool is missing" >&2; exit 1; }
   done
   fetch
@@ -50,13 +52,19 @@ start() {
   ln -sfn "$STATE/root/usr/libexec/docker/cli-plugins/docker-buildx" "$STATE/config/cli-plugins/docker-buildx"
   # The containerd image store holds multi-platform images, so a stand-in serves every platform.
   echo '{"features":{"containerd-snapshotter":true}}' > "$STATE/daemon.json"
+  local had_docker0=no
+  if ip link show docker0 >/dev/null 2>&1; then had_docker0=yes; fi
   if ! [ -S "$RUN/docker.sock" ] || ! engine version >/dev/null 2>&1; then
-    "$STATE/root/usr/sbin/dockerd" --config-file "$STATE/daemon.json" \
+    unshare --net -- "$STATE/root/usr/sbin/dockerd" --config-file "$STATE/daemon.json" \
       --host "unix://$RUN/docker.sock" --data-root "$STATE/data" --exec-root "$RUN/exec" \
       --pidfile "$RUN/docker.pid" --bridge none --iptables=false --ip6tables=false \
       > "$STATE/dockerd.log" 2>&1 &
     for _ in $(seq 120); do engine version >/dev/null 2>&1 && break; sleep 0.5; done
     engine version >/dev/null 2>&1 || { tail -20 "$STATE/dockerd.log" >&2; exit 1; }
+  fi
+  # The machine's engine must not have lost its bridge (see the top of this file).
+  if [ "$had_docker0" = yes ] && ! ip link show docker0 >/dev/null 2>&1; then
+    echo "docker-check-engine: the host's docker0 bridge is gone" >&2; exit 1
   fi
   python3 scripts/stand-in-images.py "$STATE/stand-ins.tar"
   engine load --quiet -i "$STATE/stand-ins.tar" >/dev/null
