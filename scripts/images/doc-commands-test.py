@@ -53,6 +53,8 @@ MENTIONS = {
     "docker build": "names a subcommand (make bench-package and make build-images ENGINE=docker run it)",
     "docker push": "names a subcommand (make bench-package and make push ENGINE=docker run it)",
     "docker save": "names a subcommand (the images workflow's build job runs it; make sbom ENGINE=docker too)",
+    "docker build --check": "names BuildKit's checks, which make test-docker-check-parity runs on a second "
+    "engine (part of make test)",
 }
 
 
