@@ -92,8 +92,8 @@ pub struct InferencePool {
     /// One session per worker; worker `i` runs session `i`, and a request run inline takes any
     /// free one.
     sessions: Arc<[Mutex<Model>]>,
-    /// The recent time per input element of the model's runs.
-    cost: Arc<RunCost>,
+    /// What every run tells (the observer, the run-cost average), shared with the workers.
+    runs: Arc<Runs>,
 }
 
 /// A moving average of the model's run time per input element, over every run that answered requests
@@ -139,7 +139,16 @@ fn elements(inputs: &[InputTensor]) -> usize {
 /// What every run that answers requests tells: the observer, and the run-cost average.
 struct Runs {
     on_run: Option<RunObserver>,
-    cost: Arc<RunCost>,
+    cost: RunCost,
+}
+
+impl std::fmt::Debug for Runs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runs")
+            .field("on_run", &self.on_run.as_ref().map(|_| "observer"))
+            .field("cost", &self.cost)
+            .finish()
+    }
 }
 
 impl Runs {
@@ -209,14 +218,14 @@ impl InferencePool {
         let (sender, receiver) = mpsc::channel::<Job>(options.queue_capacity.max(1));
         let receiver = Arc::new(Mutex::new(receiver));
         let sessions: Arc<[Mutex<Model>]> = models.into_iter().map(Mutex::new).collect();
-        let cost = Arc::new(RunCost::default());
+        let runs = Arc::new(Runs {
+            on_run: options.on_run.clone(),
+            cost: RunCost::default(),
+        });
         for index in 0..workers {
             let receiver = Arc::clone(&receiver);
             let sessions = Arc::clone(&sessions);
-            let runs = Runs {
-                on_run: options.on_run.clone(),
-                cost: Arc::clone(&cost),
-            };
+            let runs = Arc::clone(&runs);
             std::thread::Builder::new()
                 .name(format!("berth-infer-{index}"))
                 .spawn(move || work(&sessions[index], &receiver, max_batch_rows, &runs))
@@ -227,7 +236,7 @@ impl InferencePool {
             signature,
             options,
             sessions,
-            cost,
+            runs,
         })
     }
 
@@ -291,15 +300,11 @@ impl InferencePool {
         if budget.is_zero() || self.queued() > 0 {
             return None;
         }
-        if self.cost.expected(inputs)? > budget {
+        if self.runs.cost.expected(inputs)? > budget {
             return None;
         }
         let mut session = self.sessions.iter().find_map(|s| s.try_lock().ok())?;
-        let runs = Runs {
-            on_run: self.options.on_run.clone(),
-            cost: Arc::clone(&self.cost),
-        };
-        Some(runs.timed(&mut session, inputs))
+        Some(self.runs.timed(&mut session, inputs))
     }
 }
 

@@ -55,11 +55,11 @@ fn with_parser<T>(delimiter: u8, f: impl FnOnce(&mut csv_core::Reader) -> T) -> 
 }
 
 /// Splits `body` into records, calling `each(line, fields)` for every one with its fields
-/// unquoted and trimmed of ASCII whitespace, and the line it starts on.
+/// unquoted, trimmed of ASCII whitespace and checked as UTF-8, and the line it starts on.
 fn for_each_record(
     body: &[u8],
     delimiter: u8,
-    mut each: impl FnMut(u64, &[&[u8]]) -> Result<(), ServeError>,
+    mut each: impl FnMut(u64, &[&str]) -> Result<(), ServeError>,
 ) -> Result<(), ServeError> {
     // A UTF-8 byte order mark (pandas' `to_csv(encoding="utf-8-sig")`) is not part of a field.
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
@@ -88,14 +88,17 @@ fn for_each_record(
                 }
             }
             let mut start = 0;
-            let fields: Vec<&[u8]> = ends[..ended]
-                .iter()
-                .map(|&end| {
-                    let field = out[start..end].trim_ascii();
-                    start = end;
-                    field
-                })
-                .collect();
+            let mut fields = Vec::with_capacity(ended);
+            for (column, &end) in ends[..ended].iter().enumerate() {
+                let field = std::str::from_utf8(out[start..end].trim_ascii()).map_err(|_| {
+                    ServeError::MalformedCsv(format!(
+                        "line {line}, column {}: not valid UTF-8",
+                        column + 1
+                    ))
+                })?;
+                fields.push(field);
+                start = end;
+            }
             each(line, &fields)?;
         }
     })
@@ -117,27 +120,18 @@ pub(crate) fn decode_csv(
 ) -> Result<(), ServeError> {
     let mut order: Option<Order> = None;
     let mut header_seen = false;
-    for_each_record(body, options.csv_delimiter, |line, record| {
-        let mut fields = Vec::with_capacity(record.len());
-        for (column, field) in record.iter().enumerate() {
-            fields.push(std::str::from_utf8(field).map_err(|_| {
-                ServeError::MalformedCsv(format!(
-                    "line {line}, column {}: not valid UTF-8",
-                    column + 1
-                ))
-            })?);
-        }
+    for_each_record(body, options.csv_delimiter, |line, fields| {
         if fields.len() == 1 && fields[0].is_empty() {
             return Ok(()); // a blank line
         }
         let at = LineAt(line);
         let mut first_line = false;
         if order.is_none() {
-            check_delimiter(&fields, batch, options.csv_delimiter, &at.to_string())?;
-            if is_header(&fields, batch, options.csv_header) {
+            check_delimiter(fields, batch, options.csv_delimiter, &at.to_string())?;
+            if is_header(fields, batch, options.csv_header) {
                 header_seen = true;
                 order = Some(header_order(
-                    &fields,
+                    fields,
                     batch,
                     options.csv_header,
                     &at.to_string(),
@@ -159,7 +153,7 @@ pub(crate) fn decode_csv(
                 let ordered: Vec<&str> = order.iter().map(|&i| fields[i]).collect();
                 batch.push_text_row(&ordered, &at)
             }
-            _ => batch.push_text_row(&fields, &at),
+            _ => batch.push_text_row(fields, &at),
         };
         match pushed {
             // A first line that is not data may be a header auto-detection could not see.
