@@ -12,6 +12,7 @@
 //! | [`csv`] | CSV bodies, headers read by name |
 //! | [`npy`] | NumPy `.npy` bodies and answers |
 //! | [`fast_json`] | the common JSON request straight into the tensor buffer |
+//! | [`fast_csv`] | the common CSV request (plain numbers, no header) straight into the tensor buffer |
 //! | [`v2`] | OIP v2 tensors (JSON data and the binary extension) in and out |
 //! | [`encode`] | model outputs to JSON, CSV, JSON Lines and `.npy` answers |
 //!
@@ -24,6 +25,7 @@
 mod batch;
 mod csv;
 pub(crate) mod encode;
+pub(crate) mod fast_csv;
 pub(crate) mod fast_json;
 mod json;
 mod npy;
@@ -185,6 +187,25 @@ pub(crate) fn decode(
         && let [spec] = layout.specs.as_slice()
         && options.columns == ColumnSelection::default()
         && let Some((tensor, rows)) = fast_json::decode(body, spec, options.max_records)
+    {
+        return Ok(Decoded {
+            tensors: vec![tensor],
+            rows,
+            ids: None,
+            has_missing: false,
+        });
+    }
+    if format == RequestFormat::Csv
+        && let [spec] = layout.specs.as_slice()
+        && options.columns == ColumnSelection::default()
+        && options.csv_header != CsvHeader::True
+        && let Some((tensor, rows)) = fast_csv::decode(
+            body,
+            spec,
+            layout.column_names(),
+            options.csv_delimiter,
+            options.max_records,
+        )
     {
         return Ok(Decoded {
             tensors: vec![tensor],
