@@ -409,16 +409,21 @@ def main() -> int:
     args.out_json.write_text(json.dumps(document, indent=1) + "\n")
     if not args.quick:
         write_report(args.out_md, document)
-        print(f"wrote {args.out_json.relative_to(ROOT)}")
+        print(f"wrote {shown(args.out_json)}")
     else:
         bad = [r for r in results if r["rps"] <= 0 or r["non2xx"] > 0]
         if bad:
             raise SystemExit(f"bench-quick: failed scenarios: {bad}")
         # The report and charts too, beside the results, so the smoke test runs their code.
         write_report(args.out_json.with_suffix(".md"), document)
-        print(f"bench-quick: {len(results)} scenario runs, all answered 2xx; wrote {args.out_json.relative_to(ROOT)}")
+        print(f"bench-quick: {len(results)} scenario runs, all answered 2xx; wrote {shown(args.out_json)}")
     print_goals(document)
     return 0
+
+
+def shown(path: Path) -> Path:
+    """`path` relative to the repository when it is inside it (--out-json may be anywhere)."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
 def write_report(out_md: Path, document: dict) -> None:
