@@ -17,17 +17,22 @@ the scaling runs at the end: berth and the baseline with one worker and then two
 (server and wrk share both cores), json1 and json100 on the Iris forest. For each it
 measures the time from process start to the first 200 on its readiness route (berth: /ready;
 the others answer /ping only once they can serve), idle RSS, then the scenarios json1, json100,
-csv100 and ping (req/s, p50, p99, peak RSS).
+csv100 and ping (req/s, p50, p99, peak RSS). Then, but for --quick, the criterion bench of the
+engine alone (crates/berth-engine/benches/engine.rs: Model::run on CPU 0 on the same 1 and 100
+rows, no HTTP), whose rows/s berth's served rows/s are compared with.
 
 Busy machine: the harness measures the CPU time other processes used during each load run
 (/proc/stat minus the server's and wrk's own time). When others took more than 10% of a core,
 the run is repeated (twice at most) and, if still busy, flagged in the results.
 
 Writes bench/results/latest.json (a list of {server, model, scenario, rps, rows_per_s, p50_ms,
-p99_ms, peak_rss_mb, ready_ms, busy}), docs/benchmarks.md (the tables and ratios) and its charts
-(docs/benchmarks-*.svg, bench/charts.py). `--render JSON` rewrites the page and the charts from
-a results file without measuring. On a terminal it shows which run of how many is going and
-about how long is left.
+p99_ms, peak_rss_mb, ready_ms, busy}, and the engine's rows/s), docs/benchmarks.md (the goals of
+issue 16, each met, not met or not measured with the figures of the run; the tables and ratios;
+bench/notes.md appended) and its charts (docs/benchmarks-*.svg, bench/charts.py); with --quick,
+the results go to --out-json and the page and charts beside it (FILE.md). The goal lines are
+printed at the end too. `--render JSON` rewrites the page and the charts from a results file
+without measuring (and prints the goals). On a terminal it shows which run of how many is going
+and about how long is left.
 Only loopback is contacted; every server is stopped at the end of its turn.
 """
 from __future__ import annotations
@@ -64,8 +69,18 @@ ROWS = {"json1": 1, "json100": 100, "csv100": 100, "ping": 0, "json1-c64": 1}
 SHORT_NAMES = {"logistic_regression_nozipmap": "logreg", "random_forest_nozipmap": "forest",
                "mlp_nozipmap": "mlp", "rf_wide_nozipmap": "wide forest"}
 COLOURS = {"berth": "#1b6e8f", "berth-batch": "#6fb3cf", "baseline": "#c2571a",
-           "engine alone": "#7a7a7a"}
+           "engine alone": "#7a7a7a", "berth JSON": "#1b6e8f", "berth CSV": "#4f9a5a"}
+FORMATS = {"json1": "JSON", "json100": "JSON", "csv100": "CSV"}
 BATCHED_MODELS = ("mlp_nozipmap", "rf_wide_nozipmap")  # json1-c64 runs on these
+
+# The goals of issue 16, judged by report() and printed at the end of a run (see goals()).
+GOAL_MODEL = "random_forest_nozipmap"  # the 1-row JSON goals' model
+GOAL_REFERENCE_SHARE = 0.70  # berth json1 req/s over the bare axum server's
+GOAL_P99_SHARE = 1 / 3  # berth json1 p99 over the baseline's
+GOAL_ENGINE_SHARE = 0.95  # berth json100 and csv100 rows/s over the engine's, same rows
+GOAL_BATCH_GAIN = 1.10  # berth-batch / berth json1-c64 req/s: "a real gain", above run-to-run noise
+GOAL_IDLE_MIB, GOAL_PEAK_MIB, GOAL_READY_MS = 30, 60, 100  # berth, the Iris models
+IRIS_MODELS = [m for m, _ in MODELS if m != "rf_wide_nozipmap"]
 
 
 # The scaling runs: unpinned (server and wrk share both cores), one worker and then two, for
@@ -340,6 +355,7 @@ def main() -> int:
     if args.render:
         document = json.loads(args.render.read_text())
         write_report(args.out_md, document)
+        print_goals(document)
         return 0
     args.duration, args.warmup = ("1s", "0") if args.quick else ("10s", "3s")
     if not shutil.which("wrk") or not shutil.which("taskset"):
@@ -393,15 +409,21 @@ def main() -> int:
     args.out_json.write_text(json.dumps(document, indent=1) + "\n")
     if not args.quick:
         write_report(args.out_md, document)
-        print(f"wrote {args.out_json.relative_to(ROOT)}")
+        print(f"wrote {shown(args.out_json)}")
     else:
         bad = [r for r in results if r["rps"] <= 0 or r["non2xx"] > 0]
         if bad:
             raise SystemExit(f"bench-quick: failed scenarios: {bad}")
         # The report and charts too, beside the results, so the smoke test runs their code.
         write_report(args.out_json.with_suffix(".md"), document)
-        print(f"bench-quick: {len(results)} scenario runs, all answered 2xx; wrote {args.out_json.relative_to(ROOT)}")
+        print(f"bench-quick: {len(results)} scenario runs, all answered 2xx; wrote {shown(args.out_json)}")
+    print_goals(document)
     return 0
+
+
+def shown(path: Path) -> Path:
+    """`path` relative to the repository when it is inside it (--out-json may be anywhere)."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
 def write_report(out_md: Path, document: dict) -> None:
@@ -421,11 +443,19 @@ def find_result(results: list[dict], server: str, model: str, scenario: str) -> 
     return None
 
 
-def served_rows(results: list[dict]) -> dict:
-    """The berth run each engine-alone case is compared with (same model, same rows)."""
-    return {"rf_wide_nozipmap/100": find_result(results, "berth", "rf_wide_nozipmap", "csv100"),
-            "rf_wide_nozipmap/1": find_result(results, "berth", "rf_wide_nozipmap", "json1"),
-            "random_forest_nozipmap/1": find_result(results, "berth", "random_forest_nozipmap", "json1")}
+def served_rows(results: list[dict], engine: dict) -> list[tuple[str, str, dict | None, dict | None]]:
+    """berth's runs beside the engine-alone case of the same model and rows: (case, scenario,
+    engine figures, berth's result), None where not measured. Every model's json100 and csv100
+    against `<model>/100`; json1 against `<model>/1` where the engine bench has that case."""
+    pairs = []
+    for model, _ in MODELS:
+        for batch, scenarios in (("1", ("json1",)), ("100", ("json100", "csv100"))):
+            case = f"{model}/{batch}"
+            for scenario in scenarios:
+                row = find_result(results, "berth", model, scenario)
+                if case in engine or (batch == "100" and row):
+                    pairs.append((case, scenario, engine.get(case), row))
+    return pairs
 
 
 def charts(document: dict) -> dict[str, str]:
@@ -450,6 +480,8 @@ def charts(document: dict) -> dict[str, str]:
         return out
 
     def rate(value: float) -> str:
+        if value >= 1_000_000:
+            return f"{value / 1_000_000:.1f}M"
         if value >= 10_000:
             return f"{value / 1000:.0f}k"
         return f"{value / 1000:.1f}k" if value >= 1000 else f"{value:.0f}"
@@ -487,24 +519,165 @@ def charts(document: dict) -> dict[str, str]:
             scaling, {k: COLOURS[k] for k in ("berth", "baseline")},
             ["berth: INFERENCE_WORKERS=1 then 2, one ONNX Runtime thread each;",
              "baseline: uvicorn, then gunicorn with 2 uvicorn workers."], panel_width=300)
-    served = served_rows(results)
-    groups = []
-    for case, figures in engine.items():
-        row = served.get(case)
-        if row:
+    # One panel per engine case: the engine's bar, then berth's JSON and CSV runs of those rows.
+    cases: dict[str, list[Bar]] = {}
+    for case, scenario, figures, row in served_rows(results, engine):
+        if figures and row:
+            bars = cases.setdefault(case, [Bar("engine alone", figures["rows_per_s"],
+                                               rate(figures["rows_per_s"]))])
             share = row["rows_per_s"] / figures["rows_per_s"]
-            model, rows = case.split("/")
-            groups.append((f"{SHORT_NAMES.get(model, model)}, {rows} row{'s' if rows != '1' else ''}",
-                           [Bar("engine alone", figures["rows_per_s"], rate(figures["rows_per_s"])),
-                            Bar("berth", row["rows_per_s"], f"{rate(row['rows_per_s'])} ({share:.2f})")]))
-    if groups:
+            bars.append(Bar(f"berth {FORMATS[scenario]}", row["rows_per_s"],
+                            f"{rate(row['rows_per_s'])} ({share:.2f})"))
+    engine_panels = []
+    for case, bars in cases.items():
+        model, rows = case.split("/")
+        label = f"{SHORT_NAMES.get(model, model)}, {rows} row{'s' if rows != '1' else ''}"
+        engine_panels.append(Panel(label, [(label, bars)], ""))
+    if engine_panels:
         svgs["benchmarks-engine.svg"] = bar_chart(
-            "Rows per second: berth served against ONNX Runtime alone", where,
-            [Panel(case, [group], "") for case, group in zip([g[0] for g in groups], groups)],
-            {k: COLOURS[k] for k in ("engine alone", "berth")},
+            "Rows per second: berth served against ONNX Runtime alone", where, engine_panels,
+            {k: COLOURS[k] for k in ("engine alone", "berth JSON", "berth CSV")},
             ["engine alone: the criterion bench, Model::run on the same rows, no HTTP.",
-             "(N.NN): berth's share of the engine's rows/s."], panel_width=200)
+             "berth JSON / CSV: json1, json100 and csv100; (N.NN): berth's share of the engine's rows/s."],
+            panel_width=200)
     return svgs
+
+
+def goals(results: list[dict], engine: dict) -> list[tuple[str, str, str]]:
+    """The goals of issue 16 judged from one run: (goal, measured figures, verdict).
+
+    The verdict is `met` when every figure the goal needs was measured and meets it, `not met`
+    when one measured figure misses it, else `not measured`; `reported` for figures the issue
+    asks to see but sets no bar for. A figure from a busy run (see load()) says so.
+    """
+    def find(server, model, scenario):
+        return find_result(results, server, model, scenario)
+
+    def busy(*rows) -> str:
+        return " (busy)" if any(r and r.get("busy") for r in rows) else ""
+
+    def verdict(checks: list[bool | None]) -> str:
+        if any(check is False for check in checks):
+            return "not met"
+        return "met" if checks and all(checks) else "not measured"
+
+    def short(model: str) -> str:
+        return SHORT_NAMES.get(model, model)
+
+    out = []
+    forest = short(GOAL_MODEL)
+    b, ref, base = (find("berth", GOAL_MODEL, "json1"), find("reference", "-", "json1"),
+                    find("baseline", GOAL_MODEL, "json1"))
+    goal = f"1-row JSON, {forest}: berth >= {GOAL_REFERENCE_SHARE:.2f} of bare axum req/s"
+    if b and ref and ref["rps"]:
+        share = b["rps"] / ref["rps"]
+        out.append((goal, f"{b['rps']:.0f} / {ref['rps']:.0f} req/s = {share:.2f}{busy(b, ref)}",
+                    verdict([share >= GOAL_REFERENCE_SHARE])))
+    else:
+        out.append((goal, "not measured", "not measured"))
+    goal = f"1-row JSON, {forest}: berth p99 <= 1/3 of the baseline's"
+    if b and base and base["p99_ms"]:
+        share = b["p99_ms"] / base["p99_ms"]
+        out.append((goal, f"{b['p99_ms']:.2f} / {base['p99_ms']:.2f} ms = {share:.2f}{busy(b, base)}",
+                    verdict([share <= GOAL_P99_SHARE])))
+    else:
+        out.append((goal, "not measured", "not measured"))
+
+    figures, checks = [], []
+    pairs = {(case, scenario): (alone, row) for case, scenario, alone, row in served_rows(results, engine)}
+    for model, _ in MODELS:
+        for scenario in ("json100", "csv100"):
+            alone, row = pairs.get((f"{model}/100", scenario), (None, None))
+            if alone and row:
+                share = row["rows_per_s"] / alone["rows_per_s"]
+                figures.append(f"{short(model)} {scenario} {share:.2f}{busy(row)}")
+                checks.append(share >= GOAL_ENGINE_SHARE)
+            else:
+                figures.append(f"{short(model)} {scenario} not measured")
+                checks.append(None)
+    out.append((f"100 rows, JSON and CSV, every model: berth >= {GOAL_ENGINE_SHARE:.2f} of the engine's "
+                "rows/s", "; ".join(figures), verdict(checks)))
+
+    figures, checks = [], []
+    for model, _ in MODELS:
+        json100, csv100 = find("berth", model, "json100"), find("berth", model, "csv100")
+        if json100 and csv100 and json100["rps"]:
+            share = csv100["rps"] / json100["rps"]
+            figures.append(f"{short(model)} {share:.2f}{busy(json100, csv100)}")
+            checks.append(share >= 1)
+        else:
+            figures.append(f"{short(model)} not measured")
+            checks.append(None)
+    out.append(("CSV no slower than JSON: berth csv100 / json100 req/s >= 1, every model",
+                "; ".join(figures), verdict(checks)))
+
+    figures, checks = [], []
+    for model in BATCHED_MODELS:
+        plain, batched = find("berth", model, "json1-c64"), find("berth-batch", model, "json1-c64")
+        if plain and batched and plain["rps"]:
+            gain = batched["rps"] / plain["rps"]
+            figures.append(f"{short(model)} {batched['rps']:.0f} / {plain['rps']:.0f} req/s = "
+                           f"{gain:.2f}{busy(plain, batched)}")
+            checks.append(gain >= GOAL_BATCH_GAIN)
+        else:
+            figures.append(f"{short(model)} not measured")
+            checks.append(None)
+    out.append((f"Batching opted in, json1-c64: berth-batch / berth req/s >= {GOAL_BATCH_GAIN:.2f}",
+                "; ".join(figures), verdict(checks)))
+
+    def berth_rows(model: str) -> list[dict]:
+        return [r for r in results if r["server"] == "berth" and r["model"] == model]
+
+    def peak(rows: list[dict]) -> float | None:
+        values = [r["peak_rss_mb"] for r in rows if r["peak_rss_mb"] is not None]
+        return max(values) if values else None
+
+    for goal, limit, unit, figure in (
+            (f"Idle RSS < {GOAL_IDLE_MIB} MiB", GOAL_IDLE_MIB, "MiB", lambda rows: rows[0]["idle_rss_mb"]),
+            (f"Peak RSS under load < {GOAL_PEAK_MIB} MiB", GOAL_PEAK_MIB, "MiB", peak),
+            (f"Ready (start to first 200 on /ready) < {GOAL_READY_MS} ms", GOAL_READY_MS, "ms",
+             lambda rows: rows[0]["ready_ms"])):
+        figures, checks = [], []
+        for model in IRIS_MODELS:
+            rows = berth_rows(model)
+            value = figure(rows) if rows else None
+            if value is None:
+                figures.append(f"{short(model)} not measured")
+                checks.append(None)
+            else:
+                figures.append(f"{short(model)} {value:.1f} {unit}")
+                checks.append(value < limit)
+        out.append((f"{goal}, berth, Iris models", "; ".join(figures), verdict(checks)))
+    goal = "Idle RSS, peak RSS, ready: the wide forest (300 trees; not judged against the Iris goals)"
+    rows = berth_rows("rf_wide_nozipmap")
+    if rows:
+        wide_peak = peak(rows)
+        out.append((goal, f"idle {rows[0]['idle_rss_mb']:.1f} MiB; peak "
+                    f"{f'{wide_peak:.1f} MiB' if wide_peak is not None else 'not measured'}; "
+                    f"ready {rows[0]['ready_ms']:.1f} ms", "reported"))
+    else:
+        out.append((goal, "not measured", "not measured"))
+
+    figures = []
+    for server in ("berth", "baseline"):
+        for scenario in SCALING_SCENARIOS:
+            one = find(f"{server}-unpinned-w1", SCALING_MODEL[0], scenario)
+            two = find(f"{server}-unpinned-w2", SCALING_MODEL[0], scenario)
+            if one and two and one["rps"]:
+                figures.append(f"{server} {scenario} {two['rps'] / one['rps']:.2f}{busy(one, two)}")
+            else:
+                figures.append(f"{server} {scenario} not measured")
+    out.append((f"Scaling, unpinned, 1 -> 2 workers, {short(SCALING_MODEL[0])}: 2 / 1 req/s",
+                "; ".join(figures),
+                "not measured" if all(f.endswith("not measured") for f in figures) else "reported"))
+    return out
+
+
+def print_goals(document: dict) -> None:
+    """The goal lines of the report, on stdout."""
+    print(f"Goals (issue 16){' (--quick: 1 s runs, a smoke test, not figures)' if document.get('quick') else ''}:")
+    for goal, figures, verdict in goals(document["results"], document["engine_alone"]):
+        print(f"  {verdict:<12}  {goal}: {figures}")
 
 
 def report(info: dict, results: list[dict], engine: dict, chart_files: list[str]) -> str:
@@ -527,6 +700,16 @@ def report(info: dict, results: list[dict], engine: dict, chart_files: list[str]
         "kit's models allow), **baseline** (the FastAPI + onnxruntime app users write, under uvicorn,",
         "ORT_INTRA_OP_NUM_THREADS=1), **reference** (bare axum, reads the body and returns a fixed",
         "answer: the ceiling of the HTTP stack). `batching gain` is berth-batch / berth req/s.",
+        "",
+        "## Goals (issue 16)",
+        "",
+        "Judged from this run's figures; `not measured` where the run has no figure for it.",
+        "",
+        "| goal | measured | met |",
+        "|---|---|---|",
+        *[f"| {goal} | {figures} | {verdict} |" for goal, figures, verdict in goals(results, engine)],
+        "",
+        "## Results",
         "",
         *[f"![{name.removesuffix('.svg').replace('-', ' ')}]({name})" for name in chart_files],
         "",
@@ -557,8 +740,8 @@ def report(info: dict, results: list[dict], engine: dict, chart_files: list[str]
     lines += ["", "## The server's cost over the engine alone (same core, same rows)", "",
               "`engine alone` is the criterion bench `crates/berth-engine/benches/engine.rs`: `Model::run` on",
               "the same rows with no HTTP; the ratio is berth's served rows/s over it.", "",
-              "| case | engine alone rows/s | berth rows/s | berth / engine |", "|---|---:|---:|---:|"]
-    served = served_rows(results)
+              "| case | format | engine alone rows/s | berth rows/s | berth / engine |",
+              "|---|---|---:|---:|---:|"]
     scaling_rows = []
     for server in ("berth", "baseline"):
         for scenario in SCALING_SCENARIOS:
@@ -567,11 +750,11 @@ def report(info: dict, results: list[dict], engine: dict, chart_files: list[str]
             if one and two and one["rps"]:
                 scaling_rows.append(f"| {server} | {scenario} | {one['rps']:.0f} | {two['rps']:.0f} | "
                                     f"{two['rps'] / one['rps']:.2f} |")
-    for case, figures in engine.items():
-        row = served.get(case)
-        if row:
-            lines.append(f"| {case} | {figures['rows_per_s']:.0f} | {row['rows_per_s']:.0f} | "
-                         f"{row['rows_per_s'] / figures['rows_per_s']:.2f} |")
+    for case, scenario, figures, row in served_rows(results, engine):
+        alone = f"{figures['rows_per_s']:.0f}" if figures else "not measured"
+        served = f"{row['rows_per_s']:.0f}" if row else "not measured"
+        ratio = f"{row['rows_per_s'] / figures['rows_per_s']:.2f}" if figures and row else "-"
+        lines.append(f"| {case} | {FORMATS[scenario]} ({scenario}) | {alone} | {served} | {ratio} |")
     if scaling_rows:
         lines += ["", "## From one core to two (unpinned)", "",
                   f"The {SHORT_NAMES[SCALING_MODEL[0]]} model with nothing pinned: the server and wrk share both cores.",

@@ -35,6 +35,9 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
     for (model, width, batch) in [
         ("random_forest_nozipmap", 4, 1),
+        ("logistic_regression_nozipmap", 4, 100),
+        ("random_forest_nozipmap", 4, 100),
+        ("mlp_nozipmap", 4, 100),
         ("rf_wide_nozipmap", 50, 1),
         ("rf_wide_nozipmap", 50, 100),
     ] {
