@@ -33,54 +33,42 @@ pub(crate) fn decode(
     }
     let width = spec.row_width()?;
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    // Quoted fields and a lone `\r` (a record break for the CSV parser) are the general
-    // decoder's to read.
-    if body.contains(&b'"') {
-        return None;
-    }
     let max_rows = usize::try_from(max_records).unwrap_or(usize::MAX);
-    let lines = body.iter().filter(|&&b| b == b'\n').count() + 1;
-    let mut data = TensorData::with_capacity(spec.element_type, width * lines.min(max_rows));
+    // About six bytes a value; the buffer grows if the guess is short.
+    let mut data = TensorData::with_capacity(spec.element_type, (body.len() / 6).min(1 << 16));
     let mut rows = 0;
-    for line in body.split(|&b| b == b'\n') {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.contains(&b'\r') {
-            return None;
-        }
-        // A line of spaces is one empty field, which the general decoder skips as blank.
-        if !line.contains(&delimiter) && line.iter().all(u8::is_ascii_whitespace) {
+    let mut at = 0;
+    // One pass: each step reads a field, the bytes around it, and what ends it.
+    while at < body.len() {
+        at = skip_blanks(body, at, delimiter);
+        if let Some(next) = line_end(body, at)? {
+            at = next; // a blank line (or one of spaces), which the general decoder skips too
             continue;
         }
         if rows >= max_rows {
             return None;
         }
         let mut count = 0;
-        for field in line.split(|&b| b == delimiter) {
+        loop {
             count += 1;
             if count > width {
                 return None;
             }
-            let field = std::str::from_utf8(field.trim_ascii()).ok()?;
-            if rows == 0 && names.is_some_and(|names| names.iter().any(|n| n == field)) {
+            let (value, len) = number(&body[at..])?;
+            if rows == 0
+                && names
+                    .is_some_and(|names| names.iter().any(|n| n.as_bytes() == &body[at..at + len]))
+            {
                 return None;
             }
-            let value: f64 = field.parse().ok()?;
-            if !value.is_finite() {
-                return None;
+            at = skip_blanks(body, at + len, delimiter);
+            push(&mut data, value)?;
+            if body.get(at) == Some(&delimiter) {
+                at = skip_blanks(body, at + 1, delimiter);
+                continue;
             }
-            match &mut data {
-                TensorData::Float32(v) => {
-                    #[allow(clippy::cast_possible_truncation)]
-                    // float32 inputs take the nearest float32
-                    let narrow = value as f32;
-                    if narrow.is_infinite() {
-                        return None;
-                    }
-                    v.push(narrow);
-                }
-                TensorData::Float64(v) => v.push(value),
-                _ => return None,
-            }
+            at = line_end(body, at)??;
+            break;
         }
         if count != width {
             return None;
@@ -98,6 +86,141 @@ pub(crate) fn decode(
         },
         rows,
     ))
+}
+
+/// The position after the spaces, tabs and form feeds at `at` (a field's padding, which the
+/// general decoder trims), the delimiter excepted.
+fn skip_blanks(body: &[u8], mut at: usize, delimiter: u8) -> usize {
+    while let Some(&b) = body.get(at)
+        && matches!(b, b' ' | b'\t' | b'\x0C')
+        && b != delimiter
+    {
+        at += 1;
+    }
+    at
+}
+
+/// Where the next line starts when a line ends at `at` (`\n`, `\r\n` or the end of the body),
+/// `Some(None)` when it does not end there, `None` for a lone `\r` (a record break to the CSV
+/// parser, left to the general decoder).
+fn line_end(body: &[u8], at: usize) -> Option<Option<usize>> {
+    match body.get(at) {
+        None => Some(Some(at)),
+        Some(b'\n') => Some(Some(at + 1)),
+        Some(b'\r') if body.get(at + 1) == Some(&b'\n') => Some(Some(at + 2)),
+        Some(b'\r') => None,
+        Some(_) => Some(None),
+    }
+}
+
+/// Appends a finite value; `None` for one the general decoder must judge.
+fn push(data: &mut TensorData, value: f64) -> Option<()> {
+    if !value.is_finite() {
+        return None;
+    }
+    match data {
+        TensorData::Float32(v) => {
+            #[allow(clippy::cast_possible_truncation)] // float32 inputs take the nearest float32
+            let narrow = value as f32;
+            if narrow.is_infinite() {
+                return None;
+            }
+            v.push(narrow);
+        }
+        TensorData::Float64(v) => v.push(value),
+        _ => return None,
+    }
+    Some(())
+}
+
+/// Powers of ten that are exact in an `f64`.
+const EXACT_POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// The decimal number at the start of `text` and its length in bytes, or `None` when `text`
+/// does not start with one.
+///
+/// A decimal of at most 15 digits with an exponent within 10^±22 is one exact integer times or
+/// over one exact power of ten, so one IEEE operation gives the correctly rounded value: the
+/// same `f64` as `str::parse` (tested below). Every other number goes through `str::parse`.
+fn number(text: &[u8]) -> Option<(f64, usize)> {
+    let mut at = 0;
+    let negative = match text.first() {
+        Some(b'-') => {
+            at = 1;
+            true
+        }
+        Some(b'+') => {
+            at = 1;
+            false
+        }
+        _ => false,
+    };
+    let mut mantissa: u64 = 0;
+    let mut digits = 0_usize;
+    let mut scale = 0_i64; // digits after the point
+    while let Some(&b) = text.get(at)
+        && b.is_ascii_digit()
+    {
+        mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+        digits += 1;
+        at += 1;
+    }
+    if text.get(at) == Some(&b'.') {
+        at += 1;
+        while let Some(&b) = text.get(at)
+            && b.is_ascii_digit()
+        {
+            mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(b - b'0'));
+            digits += 1;
+            scale += 1;
+            at += 1;
+        }
+    }
+    if digits == 0 {
+        return None;
+    }
+    let mut exponent: i64 = 0;
+    if matches!(text.get(at), Some(b'e' | b'E')) {
+        at += 1;
+        let sign = match text.get(at) {
+            Some(b'-') => {
+                at += 1;
+                -1
+            }
+            Some(b'+') => {
+                at += 1;
+                1
+            }
+            _ => 1,
+        };
+        let start = at;
+        while let Some(&b) = text.get(at)
+            && b.is_ascii_digit()
+        {
+            exponent = (exponent * 10 + i64::from(b - b'0')).min(100_000);
+            at += 1;
+        }
+        if at == start {
+            return None;
+        }
+        exponent *= sign;
+    }
+    let power = exponent - scale;
+    let value = if digits <= 15 && power.unsigned_abs() < EXACT_POWERS_OF_TEN.len() as u64 {
+        #[allow(clippy::cast_precision_loss)] // at most 15 digits: below 2^53, exact
+        let exact = mantissa as f64;
+        #[allow(clippy::cast_possible_truncation)] // below 23
+        let ten = EXACT_POWERS_OF_TEN[power.unsigned_abs() as usize];
+        let magnitude = if power < 0 { exact / ten } else { exact * ten };
+        if negative { -magnitude } else { magnitude }
+    } else {
+        // The bytes read are ASCII digits, signs, a point and an exponent mark.
+        std::str::from_utf8(&text[..at]).ok()?.parse().ok()?
+    };
+    Some((value, at))
 }
 
 #[cfg(test)]
@@ -185,6 +308,20 @@ mod tests {
 
     proptest::proptest! {
         #[test]
+        fn numbers_are_read_as_str_parse_reads_them(
+            text in "[+-]?[0-9]{0,20}(\\.[0-9]{0,20})?([eE][+-]?[0-9]{0,3})?"
+        ) {
+            let ours = number(text.as_bytes()).filter(|&(_, len)| len == text.len());
+            match text.parse::<f64>() {
+                Ok(expected) => {
+                    let (value, _) = ours.expect("a number str::parse reads");
+                    proptest::prop_assert_eq!(value.to_bits(), expected.to_bits(), "{}", text);
+                }
+                Err(_) => proptest::prop_assert!(ours.is_none(), "{}", text),
+            }
+        }
+
+        #[test]
         fn agrees_with_the_general_decoder(
             rows in proptest::collection::vec(proptest::collection::vec(-1.0e30f64..1.0e30, 2), 1..20),
             delimiter in proptest::sample::select(vec![b',', b';', b'|', b'\t']),
@@ -202,7 +339,13 @@ mod tests {
                 }
                 let fields: Vec<String> = row
                     .iter()
-                    .map(|v| if padded { format!(" {v} ") } else { v.to_string() })
+                    .enumerate()
+                    .map(|(j, v)| match (j + i) % 3 {
+                        0 => format!("{v:.3}"),
+                        1 => format!("{v:e}"),
+                        _ => v.to_string(),
+                    })
+                    .map(|v| if padded { format!(" {v} ") } else { v })
                     .collect();
                 body.push_str(&fields.join(&char::from(delimiter).to_string()));
                 body.push_str(end);
