@@ -25,7 +25,11 @@
 //! input values, not their number, can outlast the estimate once (the average then moves away from
 //! the budget); the budget is small for that reason and can be set to zero.
 //! Every other request, and every request while others wait, goes through the queue. The
-//! sessions sit behind one lock each, so a session runs one request at a time either way.
+//! sessions sit behind one lock each, so a session runs one request at a time either way. With
+//! batching on, brief requests are merged on the callers' threads too ([`Gathered`]).
+//!
+//! One piece past 500 lines: the queue, the inline path and the gathering share the sessions,
+//! the queue's state and the record of runs, and each decides by looking at the others.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -51,9 +55,10 @@ pub struct PoolOptions {
     /// How long a request may wait for a place in the queue.
     pub acquire_timeout: Duration,
     /// Most rows one ONNX Runtime run may take when a worker merges the requests waiting in the
-    /// queue (dynamic batching); 0 or 1 turns merging off. Merging never waits for requests to
-    /// arrive: it only takes those already queued, so it adds no latency. Above 1, the model
-    /// must pass the row-independence probe at start (see the module docs).
+    /// queue (dynamic batching); 0 or 1 turns merging off. Merging never waits on a timer: a
+    /// worker takes the requests already queued, and brief requests gathered on the callers'
+    /// threads wait one turn of the executor (see [`Gathered`]). Above 1, the model must pass
+    /// the row-independence probe at start (see the module docs).
     pub max_batch_rows: usize,
     /// Told the row count of every run that answers requests (see [`RunObserver`]).
     pub on_run: Option<RunObserver>,
@@ -94,6 +99,23 @@ pub struct InferencePool {
     sessions: Arc<[Mutex<Model>]>,
     /// What every run tells (the observer, the run-cost average), shared with the workers.
     runs: Arc<Runs>,
+    /// Most rows of a merged run; 0 when merging is off (not asked for, or not safe).
+    merge_rows: usize,
+    /// Requests gathered on the callers' threads for one merged run there (see [`Gathered`]).
+    gathered: Mutex<Gathered>,
+}
+
+/// Requests waiting for the first of them (the leader) to run them merged on its own thread.
+///
+/// With batching on, a brief request that finds the queue empty does not run at once: it joins
+/// this list, and the first to join yields to the executor once, so that the other connections
+/// with a request already read decode it and join too; the leader then runs them all in one
+/// ONNX Runtime run and answers each. That is dynamic batching without a hand-over to a worker
+/// thread (on one core, the hand-over cost more than merging saved, see bench/notes.md).
+#[derive(Debug, Default)]
+struct Gathered {
+    jobs: Vec<Job>,
+    rows: usize,
 }
 
 /// A moving average of the model's run time per input element, over every run that answered requests
@@ -237,6 +259,8 @@ impl InferencePool {
             options,
             sessions,
             runs,
+            merge_rows: max_batch_rows,
+            gathered: Mutex::default(),
         })
     }
 
@@ -264,9 +288,17 @@ impl InferencePool {
     /// [`EngineError::Busy`] when no place frees up within the acquire timeout,
     /// [`EngineError::Stopped`] when the pool is shutting down, and the errors of [`Model::run`].
     pub async fn run(&self, inputs: Vec<InputTensor>) -> Result<Outputs> {
+        if self.merge_rows > 1 && self.brief(&inputs) {
+            return self.run_gathered(inputs).await;
+        }
         if let Some(result) = self.try_inline(&inputs) {
             return result;
         }
+        self.run_queued(inputs).await
+    }
+
+    /// Through the queue, on a worker.
+    async fn run_queued(&self, inputs: Vec<InputTensor>) -> Result<Outputs> {
         let timeout = self.options.acquire_timeout;
         // The common case, a free place, needs no timer.
         let permit = match self.sender.try_reserve() {
@@ -296,15 +328,107 @@ impl InferencePool {
     /// and the model's recent runs say it takes at most `inline_max_run`; `None` when it must go
     /// through the queue.
     fn try_inline(&self, inputs: &[InputTensor]) -> Option<Result<Outputs>> {
-        let budget = self.options.inline_max_run;
-        if budget.is_zero() || self.queued() > 0 {
-            return None;
-        }
-        if self.runs.cost.expected(inputs)? > budget {
+        if !self.brief(inputs) {
             return None;
         }
         let mut session = self.sessions.iter().find_map(|s| s.try_lock().ok())?;
         Some(self.runs.timed(&mut session, inputs))
+    }
+
+    /// True when `inputs` may run on the caller's thread: nothing waits in the queue and the
+    /// model's recent runs say they take at most `inline_max_run`.
+    fn brief(&self, inputs: &[InputTensor]) -> bool {
+        let budget = self.options.inline_max_run;
+        !budget.is_zero()
+            && self.queued() == 0
+            && self
+                .runs
+                .cost
+                .expected(inputs)
+                .is_some_and(|expected| expected <= budget)
+    }
+
+    /// Joins the requests gathered for one merged run on this thread (see [`Gathered`]); a
+    /// request that cannot join them (too many rows, another shape) runs alone as it would
+    /// without batching.
+    async fn run_gathered(&self, inputs: Vec<InputTensor>) -> Result<Outputs> {
+        let (reply, answer) = oneshot::channel();
+        let joined = {
+            let mut gathered = self.gather_lock();
+            let rows = batch::rows(&inputs);
+            let fits = gathered.jobs.first().is_none_or(|first| {
+                gathered.rows + rows <= self.merge_rows && batch::compatible(&first.inputs, &inputs)
+            });
+            if fits {
+                gathered.rows += rows;
+                gathered.jobs.push(Job { inputs, reply });
+                Ok(gathered.jobs.len() == 1)
+            } else {
+                Err(inputs)
+            }
+        };
+        let leads = match joined {
+            Ok(leads) => leads,
+            Err(inputs) => {
+                if let Some(result) = self.try_inline(&inputs) {
+                    return result;
+                }
+                return self.run_queued(inputs).await;
+            }
+        };
+        if leads {
+            // Runs the gathered requests when dropped: after the yield, or when this request's
+            // client goes away during it, so that the others are answered either way.
+            let leader = Leader(self);
+            tokio::task::yield_now().await;
+            drop(leader);
+        }
+        answer.await.unwrap_or(Err(EngineError::WorkerPanicked))
+    }
+
+    fn gather_lock(&self) -> std::sync::MutexGuard<'_, Gathered> {
+        // Nothing runs under this lock, so a poisoned one holds a sound list.
+        self.gathered
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs the gathered requests merged on this thread; when every session is busy with the
+    /// queue's requests, they join the queue instead.
+    fn run_gathered_now(&self) {
+        let mut jobs = std::mem::take(&mut *self.gather_lock()).jobs;
+        jobs.retain(|job| !job.reply.is_closed());
+        if jobs.is_empty() {
+            return;
+        }
+        let Some(mut model) = self.sessions.iter().find_map(|s| s.try_lock().ok()) else {
+            for job in jobs {
+                if let Err(refused) = self.sender.try_send(job) {
+                    let job = match refused {
+                        mpsc::error::TrySendError::Full(job)
+                        | mpsc::error::TrySendError::Closed(job) => job,
+                    };
+                    let _ = job.reply.send(Err(EngineError::Busy {
+                        capacity: self.sender.max_capacity(),
+                        waited_ms: 0,
+                    }));
+                }
+            }
+            return;
+        };
+        match jobs.len() {
+            1 => run_alone(&mut model, jobs.pop().expect("one job"), &self.runs),
+            _ => run_merged(&mut model, jobs, &self.runs),
+        }
+    }
+}
+
+/// The first of the gathered requests; runs them all when dropped.
+struct Leader<'a>(&'a InferencePool);
+
+impl Drop for Leader<'_> {
+    fn drop(&mut self) {
+        self.0.run_gathered_now();
     }
 }
 

@@ -212,3 +212,122 @@ async fn a_small_request_on_an_idle_pool_runs_inline_with_the_same_answer_and_re
     assert!(inline.run(bad).await.unwrap_err().is_client_error());
     assert_eq!(*seen.lock().unwrap(), vec![2, 3]);
 }
+
+/// A float32 request of rows `first..first + count` for `iris_regressor` (three features).
+fn regressor_rows(first: usize, count: usize) -> Vec<InputTensor> {
+    #[allow(clippy::cast_precision_loss)] // small integers
+    let row = |i: usize| {
+        let v = i as f32 / 8.0;
+        [v, 1.0 - v, v * 0.5]
+    };
+    vec![InputTensor {
+        name: "x".into(),
+        shape: vec![count, 3],
+        data: TensorData::Float32((first..first + count).flat_map(row).collect()),
+    }]
+}
+
+fn regressor_values(outputs: &berth_engine::Outputs) -> Vec<f32> {
+    match outputs.get("variable") {
+        Some(OutputValue::Tensor {
+            data: TensorData::Float32(values),
+            ..
+        }) => values.clone(),
+        other => panic!("float32 output: {other:?}"),
+    }
+}
+
+fn assert_close(got: &[f32], want: &[f32], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}");
+    for (g, w) in got.iter().zip(want) {
+        assert!(
+            (g - w).abs() <= 1e-5 * w.abs().max(1.0),
+            "{what}: {g} vs {w}"
+        );
+    }
+}
+
+/// With batching on, brief requests that arrive together on one executor thread are merged
+/// there: fewer runs than requests, and each client gets its own rows' answer.
+#[tokio::test(flavor = "current_thread")]
+async fn brief_requests_on_one_thread_are_merged_there_and_answered_each() {
+    let seen: Arc<Mutex<Vec<usize>>> = Arc::default();
+    let record = Arc::clone(&seen);
+    let observer: RunObserver = Arc::new(move |rows| record.lock().unwrap().push(rows));
+    let merging = PoolOptions {
+        inline_max_run: Duration::from_secs(1),
+        ..options(64, Some(observer))
+    };
+    let pool = Arc::new(start("iris_regressor", merging).unwrap());
+    let alone = start("iris_regressor", options(1, None)).unwrap();
+    // The first run measures the model; only then is a request known to be brief.
+    pool.run(regressor_rows(0, 1)).await.unwrap();
+    seen.lock().unwrap().clear();
+    let tasks: Vec<_> = (0..16)
+        .map(|request| {
+            let pool = Arc::clone(&pool);
+            tokio::spawn(async move { pool.run(regressor_rows(request, 1 + request % 2)).await })
+        })
+        .collect();
+    for (request, task) in tasks.into_iter().enumerate() {
+        let got = regressor_values(&task.await.unwrap().unwrap());
+        let want = alone
+            .run(regressor_rows(request, 1 + request % 2))
+            .await
+            .unwrap();
+        assert_close(
+            &got,
+            &regressor_values(&want),
+            &format!("request {request}"),
+        );
+    }
+    let runs = seen.lock().unwrap().clone();
+    assert_eq!(runs.iter().sum::<usize>(), 24, "{runs:?}");
+    assert!(
+        runs.len() < 16 && runs.iter().any(|&rows| rows > 2),
+        "{runs:?}"
+    );
+}
+
+/// The first of the gathered requests runs them all; when its client goes away first, the others
+/// are still run and answered.
+#[tokio::test(flavor = "current_thread")]
+async fn gathered_requests_are_answered_when_the_first_client_goes_away() {
+    let merging = PoolOptions {
+        inline_max_run: Duration::from_secs(1),
+        ..options(64, None)
+    };
+    let pool = Arc::new(start("iris_regressor", merging).unwrap());
+    let alone = start("iris_regressor", options(1, None)).unwrap();
+    pool.run(regressor_rows(0, 1)).await.unwrap();
+    let mut first = Box::pin(pool.run(regressor_rows(100, 1)));
+    // Polled once: it has joined the list and yields to the executor.
+    tokio::select! {
+        biased;
+        _ = &mut first => panic!("the first request must wait one turn"),
+        () = std::future::ready(()) => {}
+    }
+    let others: Vec<_> = (0..3)
+        .map(|request| {
+            let pool = Arc::clone(&pool);
+            tokio::spawn(async move { pool.run(regressor_rows(request, 1)).await })
+        })
+        .collect();
+    for _ in 0..4 {
+        tokio::task::yield_now().await;
+    }
+    drop(first);
+    for (request, task) in others.into_iter().enumerate() {
+        // Bounded: a list nobody runs would leave these clients waiting for ever.
+        let answer = tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .expect("answered after the first client went away");
+        let got = regressor_values(&answer.unwrap().unwrap());
+        let want = alone.run(regressor_rows(request, 1)).await.unwrap();
+        assert_close(
+            &got,
+            &regressor_values(&want),
+            &format!("request {request}"),
+        );
+    }
+}
