@@ -128,8 +128,9 @@ pub struct ServeConfig {
           value_parser = clap::value_parser!(u64).range(1..=256), help_heading = "Inference")]
     pub inference_workers: u64,
 
-    /// Dynamic batching: a worker merges the requests already waiting in the queue into one
-    /// ONNX Runtime run of at most this many rows (never waiting for more); 1 (the default) turns
+    /// Dynamic batching: requests that arrive together are merged into one ONNX Runtime run of
+    /// at most this many rows (no timer: queued ones by a worker, brief ones on the HTTP thread
+    /// after one turn of its event loop); 1 (the default) turns
     /// it off. Only for models whose answer for a row does not depend on the other rows: above
     /// 1, the model is probed at load and start-up is refused if a row's answer changes when
     /// other rows share its run.
