@@ -288,7 +288,8 @@ impl InferencePool {
     /// [`EngineError::Busy`] when no place frees up within the acquire timeout,
     /// [`EngineError::Stopped`] when the pool is shutting down, and the errors of [`Model::run`].
     pub async fn run(&self, inputs: Vec<InputTensor>) -> Result<Outputs> {
-        if self.merge_rows > 1 && self.brief(&inputs) {
+        // A request of `merge_rows` rows or more has nothing to gain from waiting for others.
+        if self.merge_rows > 1 && batch::rows(&inputs) < self.merge_rows && self.brief(&inputs) {
             return self.run_gathered(inputs).await;
         }
         if let Some(result) = self.try_inline(&inputs) {
