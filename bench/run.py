@@ -453,6 +453,15 @@ def find_result(results: list[dict], server: str, model: str, scenario: str) -> 
     return None
 
 
+def scaling_pairs(results: list[dict]):
+    """(server, scenario, one-worker result, two-worker result) of each scaling comparison."""
+    for server in ("berth", "baseline"):
+        for scenario in SCALING_SCENARIOS:
+            yield (server, scenario,
+                   find_result(results, f"{server}-unpinned-w1", SCALING_MODEL[0], scenario),
+                   find_result(results, f"{server}-unpinned-w2", SCALING_MODEL[0], scenario))
+
+
 def served_rows(results: list[dict], engine: dict) -> list[tuple[str, str, dict | None, dict | None]]:
     """berth's runs beside the engine-alone case of the same model and rows: (case, scenario,
     engine figures, berth's result), None where not measured. Every model's json100 and csv100
@@ -669,14 +678,11 @@ def goals(results: list[dict], engine: dict) -> list[tuple[str, str, str]]:
         out.append((goal, "not measured", "not measured"))
 
     figures = []
-    for server in ("berth", "baseline"):
-        for scenario in SCALING_SCENARIOS:
-            one = find(f"{server}-unpinned-w1", SCALING_MODEL[0], scenario)
-            two = find(f"{server}-unpinned-w2", SCALING_MODEL[0], scenario)
-            if one and two and one["rps"]:
-                figures.append(f"{server} {scenario} {two['rps'] / one['rps']:.2f}{busy(one, two)}")
-            else:
-                figures.append(f"{server} {scenario} not measured")
+    for server, scenario, one, two in scaling_pairs(results):
+        if one and two and one["rps"]:
+            figures.append(f"{server} {scenario} {two['rps'] / one['rps']:.2f}{busy(one, two)}")
+        else:
+            figures.append(f"{server} {scenario} not measured")
     out.append((f"Scaling, unpinned, 1 -> 2 workers, {short(SCALING_MODEL[0])}: 2 / 1 req/s",
                 "; ".join(figures),
                 "not measured" if all(f.endswith("not measured") for f in figures) else "reported"))
@@ -756,13 +762,10 @@ def report(info: dict, results: list[dict], engine: dict, chart_files: list[str]
               "| case | format | engine alone rows/s | in turn rows/s | berth rows/s | berth / engine |",
               "|---|---|---:|---:|---:|---:|"]
     scaling_rows = []
-    for server in ("berth", "baseline"):
-        for scenario in SCALING_SCENARIOS:
-            one = find(f"{server}-unpinned-w1", SCALING_MODEL[0], scenario)
-            two = find(f"{server}-unpinned-w2", SCALING_MODEL[0], scenario)
-            if one and two and one["rps"]:
-                scaling_rows.append(f"| {server} | {scenario} | {one['rps']:.0f} | {two['rps']:.0f} | "
-                                    f"{two['rps'] / one['rps']:.2f} |")
+    for server, scenario, one, two in scaling_pairs(results):
+        if one and two and one["rps"]:
+            scaling_rows.append(f"| {server} | {scenario} | {one['rps']:.0f} | {two['rps']:.0f} | "
+                                f"{two['rps'] / one['rps']:.2f} |")
     for case, scenario, figures, row in served_rows(results, engine):
         alone = f"{figures['rows_per_s']:.0f}" if figures else "not measured"
         in_turn = f"{figures['in_turn_rows_per_s']:.0f}" if figures and "in_turn_rows_per_s" in figures else "-"

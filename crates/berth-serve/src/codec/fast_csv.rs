@@ -12,7 +12,7 @@
 //! rows than allowed. The general decoder then decides and writes the message. A proptest below
 //! checks that both give the same tensor.
 
-use berth_engine::{ElementType, InputSpec, InputTensor, TensorData};
+use berth_engine::{InputSpec, InputTensor, TensorData};
 
 /// Decodes the common shape, or `None` for anything else. `names` are the model's column names
 /// when berth knows them: a first line naming one of them may be a header, so it gives up.
@@ -23,15 +23,7 @@ pub(crate) fn decode(
     delimiter: u8,
     max_records: u64,
 ) -> Option<(InputTensor, usize)> {
-    if spec.shape.len() != 2
-        || !matches!(
-            spec.element_type,
-            ElementType::Float32 | ElementType::Float64
-        )
-    {
-        return None;
-    }
-    let width = spec.row_width()?;
+    let width = super::fast_json::float_row_width(spec)?;
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let max_rows = usize::try_from(max_records).unwrap_or(usize::MAX);
     // About six bytes a value; the buffer grows if the guess is short.
@@ -227,6 +219,7 @@ fn number(text: &[u8]) -> Option<(f64, usize)> {
 mod tests {
     use super::*;
     use crate::config::{ColumnSelection, CsvHeader, MissingValues, RequestFormat};
+    use berth_engine::ElementType;
 
     fn two_wide(element_type: ElementType) -> InputSpec {
         InputSpec {

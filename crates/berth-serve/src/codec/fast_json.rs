@@ -27,15 +27,7 @@ pub(crate) fn decode(
     spec: &InputSpec,
     max_records: u64,
 ) -> Option<(InputTensor, usize)> {
-    if spec.shape.len() != 2
-        || !matches!(
-            spec.element_type,
-            ElementType::Float32 | ElementType::Float64
-        )
-    {
-        return None;
-    }
-    let width = spec.row_width()?;
+    let width = float_row_width(spec)?;
     let mut data = TensorData::with_capacity(spec.element_type, width * 8);
     let mut rows = Rows {
         data: &mut data,
@@ -58,6 +50,18 @@ pub(crate) fn decode(
         },
         count,
     ))
+}
+
+/// The row width of an input the fast decoders take: one float input of shape `[N, width]`.
+pub(crate) fn float_row_width(spec: &InputSpec) -> Option<usize> {
+    let float = matches!(
+        spec.element_type,
+        ElementType::Float32 | ElementType::Float64
+    );
+    if spec.shape.len() != 2 || !float {
+        return None;
+    }
+    spec.row_width()
 }
 
 /// The whole body: an object with one `instances` or `inputs` key, or a list of rows.
