@@ -54,7 +54,7 @@ pub(crate) fn decode(
                 return None;
             }
             at = skip_blanks(body, at + len, delimiter);
-            push(&mut data, value)?;
+            super::fast_json::push_finite(&mut data, value)?;
             if body.get(at) == Some(&delimiter) {
                 at = skip_blanks(body, at + 1, delimiter);
                 continue;
@@ -103,26 +103,6 @@ fn line_end(body: &[u8], at: usize) -> Option<Option<usize>> {
         Some(b'\r') => None,
         Some(_) => Some(None),
     }
-}
-
-/// Appends a finite value; `None` for one the general decoder must judge.
-fn push(data: &mut TensorData, value: f64) -> Option<()> {
-    if !value.is_finite() {
-        return None;
-    }
-    match data {
-        TensorData::Float32(v) => {
-            #[allow(clippy::cast_possible_truncation)] // float32 inputs take the nearest float32
-            let narrow = value as f32;
-            if narrow.is_infinite() {
-                return None;
-            }
-            v.push(narrow);
-        }
-        TensorData::Float64(v) => v.push(value),
-        _ => return None,
-    }
-    Some(())
 }
 
 /// Powers of ten that are exact in an `f64`.

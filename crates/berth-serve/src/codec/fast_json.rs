@@ -64,6 +64,27 @@ pub(crate) fn float_row_width(spec: &InputSpec) -> Option<usize> {
     spec.row_width()
 }
 
+/// Appends a finite value to a float input's buffer; `None` for a value the general decoder
+/// must judge (not finite, beyond float32's range) or an input that is not a float one.
+pub(crate) fn push_finite(data: &mut TensorData, value: f64) -> Option<()> {
+    if !value.is_finite() {
+        return None;
+    }
+    match data {
+        TensorData::Float32(v) => {
+            #[allow(clippy::cast_possible_truncation)] // float32 inputs take the nearest float32
+            let narrow = value as f32;
+            if narrow.is_infinite() {
+                return None;
+            }
+            v.push(narrow);
+        }
+        TensorData::Float64(v) => v.push(value),
+        _ => return None,
+    }
+    Some(())
+}
+
 /// The whole body: an object with one `instances` or `inputs` key, or a list of rows.
 struct Body<'r, 'a>(&'r mut Rows<'a>);
 
@@ -154,20 +175,8 @@ impl<'de> Visitor<'de> for Row<'_, '_> {
             if count > rows.width {
                 return Err(A::Error::custom("row too wide"));
             }
-            match rows.data {
-                #[allow(clippy::cast_possible_truncation)]
-                // float32 inputs take the nearest float32
-                TensorData::Float32(v) => {
-                    let narrow = value as f32;
-                    if narrow.is_infinite() {
-                        // Beyond float32's range: the general decoder says so.
-                        return Err(A::Error::custom("out of range"));
-                    }
-                    v.push(narrow);
-                }
-                TensorData::Float64(v) => v.push(value),
-                _ => return Err(A::Error::custom("not a float input")),
-            }
+            // Beyond float32's range: the general decoder says so.
+            push_finite(rows.data, value).ok_or_else(|| A::Error::custom("out of range"))?;
         }
         if count != rows.width {
             return Err(A::Error::custom("row too narrow"));

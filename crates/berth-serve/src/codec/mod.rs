@@ -183,30 +183,24 @@ pub(crate) fn decode(
     if body.is_empty() {
         return Err(ServeError::EmptyBody);
     }
-    if format == RequestFormat::Json
-        && let [spec] = layout.specs.as_slice()
-        && options.columns == ColumnSelection::default()
-        && let Some((tensor, rows)) = fast_json::decode(body, spec, options.max_records)
-    {
-        return Ok(Decoded {
-            tensors: vec![tensor],
-            rows,
-            ids: None,
-            has_missing: false,
-        });
-    }
-    if format == RequestFormat::Csv
-        && let [spec] = layout.specs.as_slice()
-        && options.columns == ColumnSelection::default()
-        && options.csv_header != CsvHeader::True
-        && let Some((tensor, rows)) = fast_csv::decode(
-            body,
-            spec,
-            layout.column_names(),
-            options.csv_delimiter,
-            options.max_records,
-        )
-    {
+    // The common bodies of a one-input model, straight into its tensor; `None` for the rest.
+    let every_column = options.columns == ColumnSelection::default();
+    let fast = match (format, layout.specs.as_slice()) {
+        (RequestFormat::Json, [spec]) if every_column => {
+            fast_json::decode(body, spec, options.max_records)
+        }
+        (RequestFormat::Csv, [spec]) if every_column && options.csv_header != CsvHeader::True => {
+            fast_csv::decode(
+                body,
+                spec,
+                layout.column_names(),
+                options.csv_delimiter,
+                options.max_records,
+            )
+        }
+        _ => None,
+    };
+    if let Some((tensor, rows)) = fast {
         return Ok(Decoded {
             tensors: vec![tensor],
             rows,
